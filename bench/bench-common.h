@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-common.h - helpers shared by the benchmark programs, so that none
+ * of them is written twice: the clock, the median of runs, calibration of
+ * the iteration count, a start barrier for threads, CPU pinning, a malloc
+ * call counter (for allocation hooks such as zlib's zalloc/zfree), command
+ * line options (-r RUNS, -n ITERS, -d MS, -t THREADS, -P) and the
+ * tab-separated RESULT lines every benchmark prints besides its table.
+ *
+ * Each benchmark is a single translation unit, so everything here is
+ * static inline. Include this header first: it needs _GNU_SOURCE for
+ * sched_setaffinity() and program_invocation_short_name.
+ *
+ * Timings are never checked against a bar here: a benchmark prints its
+ * figures and exits 0 whatever they are; only a wrong result (a failed
+ * call, a bad output) makes it stop.
+ */
+#ifndef LFP_BENCH_COMMON_H
+#define LFP_BENCH_COMMON_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lfpool.h>
+
+#define BENCH_MAX_RUNS 101u	/* -r limit: sizes the sample arrays */
+#define BENCH_MAX_TCOUNTS 8u	/* how many thread counts -t may list */
+#define BENCH_MAX_THREADS 64u	/* the largest thread count -t accepts */
+
+/* Report a wrong result or a failed call, and stop. Never for timings. */
+static inline __attribute__((noreturn, cold, format(printf, 1, 2))) void
+bench_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+/* Monotonic time in nanoseconds. */
+static inline uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Make the compiler assume @p p escapes and memory is read and written
+ * here, so that work on @p p (a store into an object, a malloc/free pair)
+ * cannot be optimised away. It emits no instruction.
+ */
+static inline void
+bench_escape(const void *p)
+{
+	__asm__ __volatile__("" : : "r"(p) : "memory");
+}
+
+static inline int
+bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of @p n samples; sorts a copy, @p v is left as it was. */
+static inline double
+bench_median(const double *v, unsigned int n)
+{
+	double s[BENCH_MAX_RUNS];
+
+	if (n == 0)
+		return 0.0;
+	if (n > BENCH_MAX_RUNS)
+		n = BENCH_MAX_RUNS;
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), bench_cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+}
+
+/* Runs @p iters iterations of something and returns the elapsed ns. */
+typedef uint64_t (*bench_run_fn)(void *arg, uint64_t iters);
+
+/*
+ * Find an iteration count for which one call of @p run lasts about
+ * @p target_ns: double the count until a call lasts a tenth of the target,
+ * then scale. The calls made here also warm caches and pools up.
+ */
+static inline uint64_t
+bench_calibrate(bench_run_fn run, void *arg, uint64_t target_ns)
+{
+	uint64_t n = 1, t;
+	double scaled;
+
+	for (;;) {
+		t = run(arg, n);
+		if (t >= target_ns / 10 || n >= (UINT64_C(1) << 40))
+			break;
+		n *= t < target_ns / 1000 ? 16 : 2;
+	}
+	scaled = (double)n * (double)target_ns / (double)(t ? t : 1);
+	return scaled < 1.0 ? 1 : (uint64_t)scaled;
+}
+
+/* A start barrier: every thread leaves wait() once all have arrived. */
+struct bench_barrier {
+	pthread_barrier_t b;
+};
+
+static inline void
+bench_barrier_init(struct bench_barrier *bar, unsigned int nthreads)
+{
+	int err = pthread_barrier_init(&bar->b, NULL, nthreads);
+
+	if (err)
+		bench_die("pthread_barrier_init: %s", strerror(err));
+}
+
+static inline void
+bench_barrier_wait(struct bench_barrier *bar)
+{
+	pthread_barrier_wait(&bar->b);
+}
+
+static inline void
+bench_barrier_destroy(struct bench_barrier *bar)
+{
+	pthread_barrier_destroy(&bar->b);
+}
+
+/* How many CPUs the calling thread may run on (at least 1). */
+static inline unsigned int
+bench_ncpus(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		n = CPU_COUNT(&set);
+		if (n > 0)
+			return (unsigned int)n;
+	}
+	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+/*
+ * Pin the calling thread to the (@p i modulo their count)-th CPU it may
+ * run on now. Call it from threads that are not pinned yet.
+ * @return the CPU number, or a negative errno value (the thread then
+ *         stays where it was).
+ */
+static inline int
+bench_pin_self(unsigned int i)
+{
+	cpu_set_t allowed, one;
+	int cpu, n, k = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return -errno;
+	n = CPU_COUNT(&allowed);
+	if (n <= 0)
+		return -EINVAL;
+	i %= (unsigned int)n;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, &allowed) && k++ == (int)i)
+			break;
+	}
+	if (cpu == CPU_SETSIZE)
+		return -EINVAL;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return -errno;
+	return cpu;
+}
+
+/*
+ * Counted malloc/free, for libraries that take allocation hooks (zlib's
+ * zalloc/zfree): exact counts without interposing on malloc itself.
+ */
+struct bench_alloc_count {
+	atomic_uint_fast64_t mallocs;	/* successful malloc calls */
+	atomic_uint_fast64_t frees;	/* free calls with a non-NULL pointer */
+	atomic_uint_fast64_t bytes;	/* bytes asked for by those mallocs */
+};
+
+static inline struct bench_alloc_count *
+bench_allocs(void)
+{
+	static struct bench_alloc_count count;
+
+	return &count;
+}
+
+static inline void *
+bench_counted_malloc(size_t size)
+{
+	struct bench_alloc_count *c = bench_allocs();
+	void *p = malloc(size);
+
+	if (p) {
+		atomic_fetch_add_explicit(&c->mallocs, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&c->bytes, size,
+					  memory_order_relaxed);
+	}
+	return p;
+}
+
+static inline void
+bench_counted_free(void *p)
+{
+	if (p)
+		atomic_fetch_add_explicit(&bench_allocs()->frees, 1,
+					  memory_order_relaxed);
+	free(p);
+}
+
+/* Command line options shared by the benchmarks; defaults set by each. */
+struct bench_opts {
+	unsigned int runs;	/* -r: runs per case; medians are printed */
+	uint64_t iters;		/* -n: iterations per run; 0: calibrate */
+	unsigned int run_ms;	/* -d: calibration target for one run */
+	unsigned int tcounts[BENCH_MAX_TCOUNTS]; /* -t: thread counts */
+	unsigned int ntcounts;
+	bool threaded;		/* the program uses -t and pinning */
+	bool pin;		/* pin thread i to CPU i (-P: do not) */
+};
+
+static inline void
+bench_usage(FILE *f, const struct bench_opts *o, const char *what)
+{
+	fprintf(f, "usage: %s [-r RUNS] [-n ITERS] [-d MS]%s\n%s\n"
+		"  -r RUNS     runs per case, the median is shown "
+		"(default %u, max %u)\n"
+		"  -n ITERS    iterations per run "
+		"(default: calibrated to last about -d)\n"
+		"  -d MS       target duration of one run (default %u)\n",
+		program_invocation_short_name,
+		o->threaded ? " [-t LIST] [-P]" : "", what, o->runs,
+		BENCH_MAX_RUNS, o->run_ms);
+	if (o->threaded)
+		fprintf(f, "  -t LIST     thread counts, comma-separated "
+			"(default 1,2; max %u threads)\n"
+			"  -P          do not pin threads to CPUs\n",
+			BENCH_MAX_THREADS);
+}
+
+static inline unsigned long long
+bench_parse_num(const char *s, char opt, unsigned long long min,
+		unsigned long long max)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "%s: -%c: expected a number in %llu..%llu, "
+			"not '%s'\n", program_invocation_short_name, opt,
+			min, max, s);
+		exit(2);
+	}
+	return v;
+}
+
+static inline void
+bench_parse_tcounts(struct bench_opts *o, const char *list)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(list) >= sizeof(buf)) {
+		fprintf(stderr, "%s: -t: list too long\n",
+			program_invocation_short_name);
+		exit(2);
+	}
+	strcpy(buf, list);
+	o->ntcounts = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->ntcounts == BENCH_MAX_TCOUNTS) {
+			fprintf(stderr, "%s: -t: at most %u thread counts\n",
+				program_invocation_short_name,
+				BENCH_MAX_TCOUNTS);
+			exit(2);
+		}
+		o->tcounts[o->ntcounts++] = (unsigned int)
+			bench_parse_num(tok, 't', 1, BENCH_MAX_THREADS);
+	}
+	if (!o->ntcounts) {
+		fprintf(stderr, "%s: -t: empty list\n",
+			program_invocation_short_name);
+		exit(2);
+	}
+}
+
+/*
+ * Parse argv into @p o, whose fields hold the program's defaults. -t and
+ * -P are accepted only when o->threaded is set. Exits with status 2 on a
+ * bad option, 0 after -h. @p what is one line saying what is measured.
+ */
+static inline void
+bench_parse_args(int argc, char **argv, struct bench_opts *o,
+		 const char *what)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, o->threaded ? "r:n:d:t:Ph" :
+			   "r:n:d:h")) != -1) {
+		switch (c) {
+		case 'r':
+			o->runs = (unsigned int)bench_parse_num(optarg, 'r', 1,
+								BENCH_MAX_RUNS);
+			break;
+		case 'n':
+			o->iters = bench_parse_num(optarg, 'n', 1,
+						   UINT64_C(1) << 40);
+			break;
+		case 'd':
+			o->run_ms = (unsigned int)bench_parse_num(optarg, 'd',
+								  1, 60000);
+			break;
+		case 't':
+			bench_parse_tcounts(o, optarg);
+			break;
+		case 'P':
+			o->pin = false;
+			break;
+		case 'h':
+			bench_usage(stdout, o, what);
+			exit(0);
+		default:
+			bench_usage(stderr, o, what);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		bench_usage(stderr, o, what);
+		exit(2);
+	}
+}
+
+/* The first lines of every benchmark's output. */
+static inline void
+bench_print_header(const char *what, const struct bench_opts *o)
+{
+	printf("%s\n", what);
+	printf("lfpool %s, %u CPUs available, median of %u runs, ",
+	       LFP_VERSION_STRING, bench_ncpus(), o->runs);
+	if (o->iters)
+		printf("%llu iterations per run (-n)\n",
+		       (unsigned long long)o->iters);
+	else
+		printf("iterations calibrated to about %u ms per run\n",
+		       o->run_ms);
+}
+
+/*
+ * One machine-readable line per case:
+ * "RESULT <tab> program <tab> case <tab> key=value <tab> ...".
+ * @p fmt gives the key=value fields, separated by tabs.
+ */
+static inline __attribute__((format(printf, 3, 4))) void
+bench_result(const char *prog, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("RESULT\t%s\t%s\t", prog, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+#endif /* LFP_BENCH_COMMON_H */

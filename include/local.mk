@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: MIT
+include_HEADERS += %reldir%/lfpool.h
+pkginclude_HEADERS += \
+	%reldir%/lfpool/common.h \
+	%reldir%/lfpool/objpool.h \
+	%reldir%/lfpool/thread.h
+nodist_pkginclude_HEADERS += %reldir%/lfpool/version.h
+EXTRA_DIST += %reldir%/lfpool/version.h.in

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * depot.h - a pool's depot: a lock-free stack of loaded magazines and one
+ * of empty magazines, exchanged whole with the caches (Bonwick's depot
+ * layer). The magazines themselves live in the depot's node table, so they
+ * are type-stable for the depot's lifetime (the stack's ABA argument in
+ * stack.h relies on it).
+ *
+ * "Full" here means "not empty": a thread that exits hands back partly
+ * loaded magazines too, and a cache taking one copes with any count.
+ *
+ * Synchronization table:
+ *                     get/put_full  get/put_empty  fini
+ *   get/put_full      -             -              excl
+ *   get/put_empty     -             -              excl
+ * "-": concurrent from any threads; "excl": nothing else may run.
+ */
+#ifndef LFP_DEPOT_H
+#define LFP_DEPOT_H
+
+#include "magazine.h"
+
+struct lfp_depot {
+	struct lfp_stack full;
+	struct lfp_stack empty;
+	lfp_counter_t objs;             /* rounds in full magazines */
+	lfp_counter_t nfull;            /* magazines on the full stack */
+	lfp_counter_t exchanges;        /* full magazines taken */
+	struct lfp_nodetab mags;
+	unsigned int cap;               /* rounds per magazine */
+};
+
+void lfp_depot_init(struct lfp_depot *d, unsigned int cap);
+void lfp_depot_fini(struct lfp_depot *d);
+
+/* A new or recycled empty magazine; NULL with errno ENOMEM. */
+struct lfp_mag *lfp_depot_get_empty(struct lfp_depot *d);
+void lfp_depot_put_empty(struct lfp_depot *d, struct lfp_mag *m);
+/* A loaded magazine, or NULL when the depot has none. */
+struct lfp_mag *lfp_depot_get_full(struct lfp_depot *d);
+void lfp_depot_put_full(struct lfp_depot *d, struct lfp_mag *m);
+
+static inline uint64_t
+lfp_depot_magazines(struct lfp_depot *d)
+{
+	return atomic_load_explicit(&d->mags.count, memory_order_relaxed);
+}
+
+#endif /* LFP_DEPOT_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - definitions shared by every source file of the library and
+ * by the white-box unit tests: configuration, branch hints, cache-line
+ * size, small arithmetic helpers, and the memory the library takes from
+ * the operating system (os.c) or from malloc for its own bookkeeping.
+ * Nothing here is exported.
+ */
+#ifndef LFP_INTERNAL_H
+#define LFP_INTERNAL_H
+
+#include "config.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lfpool/common.h>
+
+#define lfp_likely(x)   __builtin_expect(!!(x), 1)
+#define lfp_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Hardware destructive-interference size on x86-64 and most aarch64. */
+#define LFP_CACHELINE 64
+#define lfp_cacheline_aligned __attribute__((aligned(LFP_CACHELINE)))
+
+#define LFP_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define LFP_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+static inline bool
+lfp_is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* Round x up to a multiple of the power of two a. */
+static inline size_t
+lfp_align_up(size_t x, size_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/* Smallest power of two >= x, for 1 <= x <= SIZE_MAX/2 + 1. */
+static inline size_t
+lfp_pow2_ceil(size_t x)
+{
+	return x <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzll(x - 1));
+}
+
+/* os.c: memory from the operating system, and bookkeeping memory. */
+size_t lfp_os_page_size(void);
+void *lfp_os_map(size_t size, size_t align);
+void lfp_os_unmap(void *p, size_t size);
+void *lfp_meta_alloc(size_t size);
+void *lfp_meta_realloc(void *p, size_t size);
+void lfp_meta_free(void *p);
+
+#endif /* LFP_INTERNAL_H */

@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+# The library: everything is built once into a convenience library that
+# the unit tests link (internals reachable), and wrapped into liblfpool,
+# which exports only the LFP_API symbols (hidden visibility elsewhere).
+
+noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
+%canon_reldir%_liblfpool_core_la_SOURCES = \
+	%reldir%/internal.h \
+	%reldir%/atomic.h \
+	%reldir%/os.c \
+	%reldir%/stack.h %reldir%/stack.c \
+	%reldir%/magazine.h \
+	%reldir%/depot.h %reldir%/depot.c \
+	%reldir%/slab.h %reldir%/slab.c \
+	%reldir%/zone.h %reldir%/zone.c \
+	%reldir%/tcache.h %reldir%/tcache.c \
+	%reldir%/registry.h %reldir%/registry.c \
+	%reldir%/objpool.c \
+	%reldir%/version.c
+%canon_reldir%_liblfpool_core_la_CFLAGS = $(AM_CFLAGS) $(VISIBILITY_CFLAGS) \
+	$(URCU_CFLAGS) $(HWLOC_CFLAGS)
+%canon_reldir%_liblfpool_core_la_LIBADD = $(URCU_LIBS) $(HWLOC_LIBS) $(PTHREAD_LIBS)
+
+lib_LTLIBRARIES += %reldir%/liblfpool.la
+%canon_reldir%_liblfpool_la_SOURCES =
+%canon_reldir%_liblfpool_la_LIBADD = %reldir%/liblfpool-core.la
+%canon_reldir%_liblfpool_la_LDFLAGS = -version-info $(LFP_LT_VERSION) -no-undefined

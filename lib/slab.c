@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slab.c - chunks from the operating system carved into constructed
+ * objects; see slab.h.
+ */
+#include "slab.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Chunks hold at least this many bytes and this many objects. */
+#define LFP_CHUNK_MIN   ((size_t)64 << 10)
+#define LFP_CHUNK_OBJS  4
+
+void
+lfp_slab_init(struct lfp_slab *s, size_t stride, size_t align,
+	      lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->stride = stride;
+	s->first = lfp_align_up(sizeof(struct lfp_chunk), align);
+	s->chunk_size = lfp_pow2_ceil(LFP_MAX(LFP_CHUNK_MIN,
+					      s->first + LFP_CHUNK_OBJS * stride));
+	s->ctor = ctor;
+	s->dtor = dtor;
+	s->arg = arg;
+}
+
+/* Map a new chunk and make it the bump area. Under lock. */
+static int
+slab_grow_locked(struct lfp_slab *s)
+{
+	struct lfp_chunk *c = lfp_os_map(s->chunk_size, s->chunk_size);
+
+	if (!c)
+		return ENOMEM;
+	c->next = s->chunks;
+	c->slab = s;
+	c->size = s->chunk_size;
+	s->chunks = c;
+	s->cur = (char *)c + s->first;
+	s->end = (char *)c + s->chunk_size;
+	lfp_shared_add(&s->nchunks, 1);
+	lfp_shared_add(&s->bytes, s->chunk_size);
+	return 0;
+}
+
+/* Take up to @n raw objects: first those whose ctor failed before. */
+static size_t
+slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
+{
+	size_t k = 0;
+
+	pthread_mutex_lock(&s->lock);
+	while (k < n && s->raw) {
+		void *o = s->raw;
+
+		memcpy(&s->raw, o, sizeof(void *));
+		objs[k++] = o;
+	}
+	while (k < n) {
+		if (s->cur + s->stride > s->end) {
+			if (k)
+				break;  /* what we have is enough for now */
+			*err = slab_grow_locked(s);
+			if (*err)
+				break;
+		}
+		objs[k++] = s->cur;
+		s->cur += s->stride;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return k;
+}
+
+static void
+slab_return_raw(struct lfp_slab *s, void **objs, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(objs[i], &s->raw, sizeof(void *));
+		s->raw = objs[i];
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+size_t
+lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err)
+{
+	size_t k, i;
+
+	*err = 0;
+	k = slab_take_raw(s, objs, n, err);
+	if (!k)
+		return 0;
+	for (i = 0; s->ctor && i < k; i++) {
+		int e = s->ctor(objs[i], s->arg);
+
+		if (e) {
+			lfp_shared_add(&s->ctor_failures, 1);
+			*err = e > 0 ? e : -e;
+			slab_return_raw(s, objs + i, k - i);
+			k = i;
+			break;
+		}
+	}
+	lfp_shared_add(&s->objects, k);
+	return k;
+}
+
+void
+lfp_slab_fini(struct lfp_slab *s)
+{
+	struct lfp_chunk *c = s->chunks;
+
+	while (c) {
+		struct lfp_chunk *next = c->next;
+
+		lfp_os_unmap(c, c->size);
+		c = next;
+	}
+	s->chunks = NULL;
+	pthread_mutex_destroy(&s->lock);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * slab.h - the slab layer of a pool: chunks mapped from the operating
+ * system, aligned to their (power-of-two) size, carved into objects of one
+ * stride. Each object is constructed exactly once, when it is carved, and
+ * destructed once, when its chunk goes back to the system.
+ *
+ * The slab is the pool's rare path: it runs only when the pool grows by a
+ * batch of objects. Its bump pointer, chunk list and list of raw objects
+ * (carved, but whose constructor failed) sit under one mutex, held only
+ * for pointer arithmetic and mmap, never across a constructor call. The
+ * hot paths (caches) and the depot never take it; fork() handling does
+ * (lfp_slab_lock_all in thread.c via the registry).
+ *
+ * Synchronization table:
+ *               carve   destroy
+ *   carve       -       excl
+ *   destroy     excl    excl
+ */
+#ifndef LFP_SLAB_H
+#define LFP_SLAB_H
+
+#include "internal.h"
+#include "atomic.h"
+
+#include <pthread.h>
+
+#include <lfpool/objpool.h>
+
+/* The header at the start of every chunk. */
+struct lfp_chunk {
+	struct lfp_chunk *next;
+	struct lfp_slab *slab;
+	size_t size;
+};
+
+struct lfp_slab {
+	pthread_mutex_t lock;
+	struct lfp_chunk *chunks;       /* under lock */
+	char *cur, *end;                /* bump area; under lock */
+	void *raw;                      /* unconstructed objects; under lock */
+	size_t stride;
+	size_t first;                   /* offset of the first object */
+	size_t chunk_size;              /* power of two */
+	lfp_ctor_fn ctor;
+	lfp_dtor_fn dtor;
+	void *arg;
+	lfp_counter_t objects;          /* constructed objects */
+	lfp_counter_t ctor_failures;
+	lfp_counter_t nchunks;
+	lfp_counter_t bytes;
+};
+
+/* Layout for objects of @stride bytes aligned to @align. */
+void lfp_slab_init(struct lfp_slab *s, size_t stride, size_t align,
+		   lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg);
+
+/*
+ * Carve up to @n constructed objects into @objs. Returns how many; when
+ * that is 0, *err is ENOMEM or the constructor's error.
+ */
+size_t lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err);
+
+/* Run the destructor on one object the pool holds. */
+static inline void
+lfp_slab_dtor(struct lfp_slab *s, void *obj)
+{
+	if (s->dtor)
+		s->dtor(obj, s->arg);
+}
+
+/* Give every chunk back. The caller ran the destructors already. */
+void lfp_slab_fini(struct lfp_slab *s);
+
+#endif /* LFP_SLAB_H */

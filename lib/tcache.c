@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcache.c - per-thread caches: the thread's map from zones to caches,
+ * made on first use with no registration call, and handed back to the
+ * zones when the thread exits (a pthread key destructor) or calls
+ * lfp_thread_flush().
+ */
+#include "registry.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include <lfpool/thread.h>
+
+__thread struct lfp_tcache lfp_tcache_self
+	__attribute__((tls_model("initial-exec")));
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_err;
+
+static void tcache_exit(void *arg);
+
+static void
+exit_key_init(void)
+{
+	exit_key_err = pthread_key_create(&exit_key, tcache_exit);
+}
+
+/* Hand back (and with @release give up) every cache of this thread. */
+static void
+tcache_flush_local(struct lfp_tcache *t, bool release)
+{
+	lfp_registry_read_lock();
+	for (uint32_t i = 0; i < t->cap; i++) {
+		struct lfp_tentry *e = &t->map[i];
+		struct lfp_zone *z;
+
+		if (!e->cache)
+			continue;
+		z = lfp_registry_lookup(i, e->id);
+		if (z)
+			lfp_zone_cache_flush(z, e->cache, release);
+		if (release || !z) {
+			if (t->last_id == e->id) {
+				t->last_id = 0;
+				t->last = NULL;
+			}
+			e->cache = NULL;
+			e->id = 0;
+		}
+	}
+	lfp_registry_read_unlock();
+}
+
+static void
+tcache_exit(void *arg)
+{
+	struct lfp_tcache *t = arg;
+
+	tcache_flush_local(t, true);
+	lfp_meta_free(t->map);
+	t->map = NULL;
+	t->cap = 0;
+	/* A later use in this thread (another key's destructor) re-arms. */
+	t->keyed = false;
+}
+
+struct lfp_cache *
+lfp_tcache_attach(struct lfp_zone *z)
+{
+	struct lfp_tcache *t = &lfp_tcache_self;
+	struct lfp_cache *c;
+
+	if (!t->keyed) {
+		pthread_once(&exit_key_once, exit_key_init);
+		if (exit_key_err || pthread_setspecific(exit_key, t)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		t->keyed = true;
+	}
+	if (z->slot >= t->cap) {
+		uint32_t cap = LFP_MAX(16u, (uint32_t)lfp_pow2_ceil(z->slot + 1));
+		struct lfp_tentry *map;
+
+		map = lfp_meta_realloc(t->map, cap * sizeof(*map));
+		if (!map)
+			return NULL;
+		memset(map + t->cap, 0, (cap - t->cap) * sizeof(*map));
+		t->map = map;
+		t->cap = cap;
+	}
+	/*
+	 * The entry may hold the cache of a destroyed zone that had this
+	 * slot: that cache is gone with its zone; just replace the entry.
+	 */
+	c = lfp_zone_cache_claim(z, t);
+	if (!c)
+		return NULL;
+	t->map[z->slot].id = z->id;
+	t->map[z->slot].cache = c;
+	t->last_id = z->id;
+	t->last = c;
+	return c;
+}
+
+void
+lfp_thread_flush(void)
+{
+	tcache_flush_local(&lfp_tcache_self, false);
+}

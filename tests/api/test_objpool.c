@@ -1,0 +1,1302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_objpool.c - black-box tests of the object pool API of
+ * <lfpool/objpool.h>, through the umbrella header only: attribute defaults
+ * and validation, the documented answer to every bad argument, alignment,
+ * distinct and writable objects, the constructor/destructor contract (once
+ * per object, state kept across put and get, destroy reaching objects in
+ * every thread's cache and in the depot), constructor failure and recovery,
+ * the bulk calls, the statistics, lfp_thread_flush() and lfp_version().
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lfpool.h>
+
+#include "test-common.h"
+
+#define OBJ_MAGIC 0x6c66706f6f6c4f4bULL
+#define OBJ_POISON 0xdeadbeefdeadbeefULL
+/* An errno value no call of the library has a reason to store. */
+#define ERRNO_SENTINEL 4242
+
+/* What the counting constructor and destructor saw, for one pool. */
+struct counts {
+	atomic_ulong ctors;     /* successful constructor calls */
+	atomic_ulong dtors;     /* destructor calls */
+	atomic_ulong bad_dtors; /* destructor calls on a non-constructed object */
+	atomic_ulong failures;  /* constructor calls told to fail */
+	atomic_int fail;        /* errno value the constructor returns, or 0 */
+};
+
+/* The head of every object of a counted pool. */
+struct tobj {
+	uint64_t magic;
+	uint64_t value;
+};
+
+static int
+count_ctor(void *obj, void *arg)
+{
+	struct counts *c = arg;
+	struct tobj *o = obj;
+	int err = atomic_load(&c->fail);
+
+	if (err) {
+		atomic_fetch_add(&c->failures, 1);
+		return err;
+	}
+	o->magic = OBJ_MAGIC;
+	o->value = 0;
+	atomic_fetch_add(&c->ctors, 1);
+	return 0;
+}
+
+static void
+count_dtor(void *obj, void *arg)
+{
+	struct counts *c = arg;
+	struct tobj *o = obj;
+
+	/* A second destructor call, or one on a failed object, shows here. */
+	if (o->magic != OBJ_MAGIC)
+		atomic_fetch_add(&c->bad_dtors, 1);
+	o->magic = OBJ_POISON;
+	atomic_fetch_add(&c->dtors, 1);
+}
+
+/* A counter's value, as a plain call so failed assertions read well. */
+static unsigned long
+count_of(atomic_ulong *counter)
+{
+	return atomic_load(counter);
+}
+
+static void
+counts_init(struct counts *c)
+{
+	atomic_init(&c->ctors, 0);
+	atomic_init(&c->dtors, 0);
+	atomic_init(&c->bad_dtors, 0);
+	atomic_init(&c->failures, 0);
+	atomic_init(&c->fail, 0);
+}
+
+/* A pool of @size-byte objects counted in @c (c may be NULL: raw pool). */
+static struct lfp_objpool *
+make_pool(size_t size, unsigned int rounds, struct counts *c)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *pool;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = size;
+	attr.mag_rounds = rounds;
+	if (c) {
+		ck_assert_uint_ge(size, sizeof(struct tobj));
+		attr.ctor = count_ctor;
+		attr.dtor = count_dtor;
+		attr.arg = c;
+	}
+	pool = lfp_objpool_create(&attr);
+	ck_assert_msg(pool != NULL, "create(size %zu, rounds %u): errno %d",
+		      size, rounds, errno);
+	return pool;
+}
+
+static struct lfp_objpool_stats
+get_stats(struct lfp_objpool *pool)
+{
+	struct lfp_objpool_stats st;
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+	return st;
+}
+
+/* Destroy a counted pool and check every constructed object was torn down
+ * exactly once. */
+static void
+destroy_counted(struct lfp_objpool *pool, struct counts *c)
+{
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	ck_assert_uint_eq(count_of(&c->dtors), count_of(&c->ctors));
+	ck_assert_uint_eq(count_of(&c->bad_dtors), 0);
+}
+
+static void *
+get_one(struct lfp_objpool *pool)
+{
+	void *obj;
+
+	errno = 0;
+	obj = lfp_objpool_get(pool);
+	ck_assert_msg(obj != NULL, "get failed: errno %d", errno);
+	return obj;
+}
+
+static void
+put_one(struct lfp_objpool *pool, void *obj)
+{
+	ck_assert_int_eq(lfp_objpool_put(pool, obj), 0);
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort @objs and check that no two of the @n objects of @size bytes
+ * overlap (which also means they are distinct). */
+static void
+check_disjoint(void **objs, size_t n, size_t size)
+{
+	size_t i;
+
+	qsort(objs, n, sizeof(*objs), cmp_ptr);
+	for (i = 0; i + 1 < n; i++)
+		ck_assert_msg((uintptr_t)objs[i] + size <= (uintptr_t)objs[i + 1],
+			      "objects %p and %p (size %zu) overlap",
+			      objs[i], objs[i + 1], size);
+}
+
+static size_t
+page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+
+	return p > 0 ? (size_t)p : 4096;
+}
+
+static bool
+is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* A gate: a thread blocks in gate_wait() until another opens it. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int open;
+};
+
+static void
+gate_init(struct gate *g)
+{
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	g->open = 0;
+}
+
+static void
+gate_destroy(struct gate *g)
+{
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
+}
+
+static void
+gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->open = 1;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void
+gate_wait(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* ---- attributes ---------------------------------------------------- */
+
+START_TEST(test_attr_init_defaults)
+{
+	struct lfp_objpool_attr attr;
+	size_t i;
+
+	memset(&attr, 0xa5, sizeof(attr));
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	ck_assert_uint_eq(attr.size, 0);
+	ck_assert_uint_eq(attr.align, 0);
+	ck_assert(attr.ctor == NULL);
+	ck_assert(attr.dtor == NULL);
+	ck_assert_ptr_null(attr.arg);
+	ck_assert_ptr_null(attr.name);
+	ck_assert_uint_eq(attr.mag_rounds, 0);
+	ck_assert_uint_eq(attr.flags, 0);
+	for (i = 0; i < sizeof(attr.reserved) / sizeof(attr.reserved[0]); i++)
+		ck_assert_ptr_null(attr.reserved[i]);
+}
+END_TEST
+
+START_TEST(test_attr_init_null)
+{
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_attr_init(NULL), -EINVAL);
+	/* int calls leave errno alone (<lfpool/common.h>) */
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+}
+END_TEST
+
+/* ---- create -------------------------------------------------------- */
+
+/* create(@attr) must fail with EINVAL. */
+static void
+expect_create_einval(const struct lfp_objpool_attr *attr, const char *what)
+{
+	struct lfp_objpool *pool;
+
+	errno = 0;
+	pool = lfp_objpool_create(attr);
+	ck_assert_msg(pool == NULL, "create accepted %s", what);
+	ck_assert_msg(errno == EINVAL, "create(%s): errno %d, not EINVAL",
+		      what, errno);
+}
+
+START_TEST(test_create_null_attr)
+{
+	expect_create_einval(NULL, "a NULL attr");
+}
+END_TEST
+
+START_TEST(test_create_bad_size)
+{
+	struct lfp_objpool_attr attr;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	expect_create_einval(&attr, "size 0 (attr_init default)");
+	attr.size = LFP_OBJPOOL_SIZE_MAX + 1;
+	expect_create_einval(&attr, "size LFP_OBJPOOL_SIZE_MAX + 1");
+	attr.size = SIZE_MAX;
+	expect_create_einval(&attr, "size SIZE_MAX");
+}
+END_TEST
+
+START_TEST(test_create_bad_align)
+{
+	struct lfp_objpool_attr attr;
+	size_t page = page_size();
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 64;
+	attr.align = 3;
+	expect_create_einval(&attr, "align 3");
+	attr.align = 24;
+	expect_create_einval(&attr, "align 24");
+	attr.align = 2 * page;
+	expect_create_einval(&attr, "align 2 * pagesize");
+	attr.align = page + 1;
+	expect_create_einval(&attr, "align pagesize + 1");
+	attr.align = (size_t)1 << (sizeof(size_t) * CHAR_BIT - 1);
+	expect_create_einval(&attr, "align 2^63");
+}
+END_TEST
+
+START_TEST(test_create_bad_rounds)
+{
+	struct lfp_objpool_attr attr;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 64;
+	attr.mag_rounds = LFP_MAG_ROUNDS_MAX + 1;
+	expect_create_einval(&attr, "mag_rounds LFP_MAG_ROUNDS_MAX + 1");
+	attr.mag_rounds = UINT_MAX;
+	expect_create_einval(&attr, "mag_rounds UINT_MAX");
+}
+END_TEST
+
+START_TEST(test_create_bad_flags)
+{
+	struct lfp_objpool_attr attr;
+	unsigned int bit;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 64;
+	for (bit = 0; bit < sizeof(attr.flags) * CHAR_BIT; bit++) {
+		attr.flags = 1u << bit;
+		expect_create_einval(&attr, "an unknown flag");
+	}
+}
+END_TEST
+
+/* The largest accepted values are accepted, and nothing is carved before
+ * the first get. */
+START_TEST(test_create_limits)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	size_t page = page_size();
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = LFP_OBJPOOL_SIZE_MAX;
+	attr.align = page;
+	attr.mag_rounds = LFP_MAG_ROUNDS_MAX;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_msg(pool != NULL, "create(max size, page align, max rounds): "
+		      "errno %d", errno);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.size, LFP_OBJPOOL_SIZE_MAX);
+	ck_assert_uint_eq(st.mag_rounds, LFP_MAG_ROUNDS_MAX);
+	ck_assert_uint_eq(st.align % page, 0);
+	ck_assert_uint_eq(st.objects, 0);
+	ck_assert_uint_eq(st.chunks, 0);
+	ck_assert_uint_eq(st.gets, 0);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+
+	attr.size = 1;
+	attr.align = 1;
+	attr.mag_rounds = 1;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.size, 1);
+	ck_assert_uint_eq(st.mag_rounds, 1);
+	ck_assert_uint_ge(st.align, 1);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/* A pool nobody got anything from destroys cleanly, with no dtor call. */
+START_TEST(test_create_destroy_unused)
+{
+	struct counts c;
+	struct lfp_objpool *pool;
+	int i;
+
+	counts_init(&c);
+	for (i = 0; i < 100; i++) {
+		pool = make_pool(sizeof(struct tobj), 0, &c);
+		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+	ck_assert_uint_eq(count_of(&c.ctors), 0);
+	ck_assert_uint_eq(count_of(&c.dtors), 0);
+}
+END_TEST
+
+/* ---- bad arguments ------------------------------------------------- */
+
+START_TEST(test_null_pool)
+{
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	void *objs[4];
+	int dummy[2];
+
+	errno = 0;
+	ck_assert_ptr_null(lfp_objpool_get(NULL));
+	ck_assert_int_eq(errno, EINVAL);
+
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_put(NULL, &dummy[0]), -EINVAL);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+
+	errno = 0;
+	ck_assert_uint_eq(lfp_objpool_get_bulk(NULL, objs, 4), 0);
+	ck_assert_int_eq(errno, EINVAL);
+
+	objs[0] = &dummy[0];
+	objs[1] = &dummy[1];
+	errno = 0;
+	ck_assert_uint_eq(lfp_objpool_put_bulk(NULL, objs, 2), 0);
+	ck_assert_int_eq(errno, EINVAL);
+
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_stats(NULL, &st), -EINVAL);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_destroy(NULL), -EINVAL);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+
+	/* a valid pool with a NULL argument */
+	pool = make_pool(32, 0, NULL);
+	errno = 0;
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 4), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_stats(pool, NULL), -EINVAL);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.gets, 0);
+	ck_assert_uint_eq(st.puts, 0);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+START_TEST(test_put_null_obj)
+{
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	void *obj;
+
+	pool = make_pool(32, 0, NULL);
+	obj = get_one(pool);
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_put(pool, NULL), 0);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.gets, 1);
+	ck_assert_uint_eq(st.puts, 0);
+	ck_assert_uint_eq(st.in_use, 1);
+	put_one(pool, obj);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.puts, 1);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+START_TEST(test_bulk_zero)
+{
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	void *objs[1] = { NULL };
+
+	pool = make_pool(32, 0, NULL);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 0), 0);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 0), 0);
+	ck_assert_ptr_null(objs[0]);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 0), 0);
+	/* a single NULL entry is skipped, and counts as handled */
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 1), 1);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.gets, 0);
+	ck_assert_uint_eq(st.puts, 0);
+	ck_assert_uint_eq(st.objects, 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/* ---- alignment ----------------------------------------------------- */
+
+/* Get @n objects, check each is aligned to @align and to the pool's
+ * reported alignment, and put them back. */
+static void
+check_aligned_objects(struct lfp_objpool *pool, size_t align, size_t n)
+{
+	struct lfp_objpool_stats st = get_stats(pool);
+	void **objs = calloc(n, sizeof(*objs));
+	size_t i;
+
+	ck_assert_ptr_nonnull(objs);
+	ck_assert_msg(is_pow2(st.align), "stats.align %zu", st.align);
+	ck_assert_uint_eq(st.align % align, 0);
+	for (i = 0; i < n; i++) {
+		objs[i] = get_one(pool);
+		ck_assert_msg((uintptr_t)objs[i] % align == 0,
+			      "object %p not aligned to %zu", objs[i], align);
+		ck_assert_msg((uintptr_t)objs[i] % st.align == 0,
+			      "object %p not aligned to stats.align %zu",
+			      objs[i], st.align);
+		/* the whole object is writable */
+		memset(objs[i], 0x5a, st.size);
+	}
+	st = get_stats(pool);
+	ck_assert_uint_ge(st.stride, st.size);
+	ck_assert_uint_eq(st.stride % align, 0);
+	check_disjoint(objs, n, st.size);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, n), n);
+	free(objs);
+}
+
+START_TEST(test_default_align)
+{
+	static const size_t sizes[] = { 1, 7, 8, 24, 100, 4096, 5000 };
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		pool = make_pool(sizes[i], 0, NULL);
+		st = get_stats(pool);
+		ck_assert_msg(st.align % alignof(max_align_t) == 0,
+			      "size %zu: default align %zu is not a multiple "
+			      "of alignof(max_align_t) %zu", sizes[i],
+			      st.align, (size_t)alignof(max_align_t));
+		check_aligned_objects(pool, alignof(max_align_t), 100);
+		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_pow2_align)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *pool;
+	size_t page = page_size();
+	size_t align, k;
+
+	for (align = 1; align <= page; align <<= 1) {
+		const size_t sizes[] = { 1, 40, align + 1, 3 * align };
+
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+			attr.size = sizes[k];
+			attr.align = align;
+			pool = lfp_objpool_create(&attr);
+			ck_assert_msg(pool != NULL, "create(size %zu, align "
+				      "%zu): errno %d", sizes[k], align, errno);
+			check_aligned_objects(pool, align, 100);
+			ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+		}
+	}
+}
+END_TEST
+
+/* ---- objects ------------------------------------------------------- */
+
+START_TEST(test_distinct_writable)
+{
+	static const size_t sizes[] = { 1, 40, 64, 4000 };
+	const size_t n = 1000;
+	struct lfp_objpool *pool;
+	unsigned char *p;
+	void **objs;
+	size_t i, j, k;
+
+	objs = calloc(n, sizeof(*objs));
+	ck_assert_ptr_nonnull(objs);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		pool = make_pool(sizes[k], 0, NULL);
+		for (i = 0; i < n; i++) {
+			objs[i] = get_one(pool);
+			memset(objs[i], (int)(i % 251 + 1), sizes[k]);
+		}
+		/* every byte still holds what its holder wrote */
+		for (i = 0; i < n; i++) {
+			p = objs[i];
+			for (j = 0; j < sizes[k]; j++)
+				ck_assert_msg(p[j] == i % 251 + 1,
+					      "size %zu: object %zu byte %zu "
+					      "overwritten", sizes[k], i, j);
+		}
+		check_disjoint(objs, n, sizes[k]);
+		for (i = 0; i < n; i++)
+			put_one(pool, objs[i]);
+		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+	free(objs);
+}
+END_TEST
+
+START_TEST(test_big_objects)
+{
+	static const size_t sizes[] = { (size_t)1 << 20, (size_t)3 << 20,
+					LFP_OBJPOOL_SIZE_MAX };
+	struct lfp_objpool *pool;
+	unsigned char *a, *b;
+	size_t k, size;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size = sizes[k];
+		pool = make_pool(size, 0, NULL);
+		a = get_one(pool);
+		memset(a, 0x11, size);
+		if (size < LFP_OBJPOOL_SIZE_MAX) {
+			b = get_one(pool);
+			memset(b, 0x22, size);
+			ck_assert(a + size <= b || b + size <= a);
+			ck_assert_uint_eq(b[0], 0x22);
+			ck_assert_uint_eq(b[size - 1], 0x22);
+			put_one(pool, b);
+		}
+		ck_assert_uint_eq(a[0], 0x11);
+		ck_assert_uint_eq(a[size / 2], 0x11);
+		ck_assert_uint_eq(a[size - 1], 0x11);
+		put_one(pool, a);
+		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+}
+END_TEST
+
+/* ---- constructor and destructor ------------------------------------ */
+
+START_TEST(test_ctor_once)
+{
+	const size_t n = 500;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	struct counts c;
+	unsigned long ctors;
+	uint64_t objects;
+	struct tobj *o;
+	void **objs;
+	size_t i;
+	int round;
+
+	counts_init(&c);
+	objs = calloc(n, sizeof(*objs));
+	ck_assert_ptr_nonnull(objs);
+	pool = make_pool(sizeof(struct tobj) + 8, 0, &c);
+	for (i = 0; i < n; i++) {
+		o = objs[i] = get_one(pool);
+		ck_assert_msg(o->magic == OBJ_MAGIC, "object %zu not "
+			      "constructed", i);
+	}
+	st = get_stats(pool);
+	ctors = count_of(&c.ctors);
+	ck_assert_uint_eq(ctors, st.objects);
+	ck_assert_uint_ge(st.objects, n);
+	objects = st.objects;
+	ck_assert_uint_eq(count_of(&c.dtors), 0);
+
+	/* Cycling the same objects never constructs again. */
+	for (round = 0; round < 5; round++) {
+		for (i = 0; i < n; i++)
+			put_one(pool, objs[i]);
+		for (i = 0; i < n; i++) {
+			o = objs[i] = get_one(pool);
+			ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		}
+		st = get_stats(pool);
+		ck_assert_uint_eq(count_of(&c.ctors), ctors);
+		ck_assert_uint_eq(st.objects, objects);
+		ck_assert_uint_eq(count_of(&c.dtors), 0);
+	}
+	for (i = 0; i < n; i++)
+		put_one(pool, objs[i]);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
+	destroy_counted(pool, &c);
+	ck_assert_uint_eq(count_of(&c.dtors), objects);
+	free(objs);
+}
+END_TEST
+
+/* Put keeps the object's state, get does not clear it. */
+START_TEST(test_state_survives)
+{
+	enum { NMARK = 10 };
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	struct tobj *mark[NMARK], *o;
+	struct counts c;
+	void **held;
+	size_t nheld = 0, limit, i, found = 0;
+
+	counts_init(&c);
+	pool = make_pool(sizeof(struct tobj), 0, &c);
+	for (i = 0; i < NMARK; i++) {
+		mark[i] = get_one(pool);
+		mark[i]->value = 0x1234500 + i;
+	}
+	for (i = 0; i < NMARK; i++)
+		put_one(pool, mark[i]);
+	st = get_stats(pool);
+	limit = (size_t)st.objects * 2 + 100;
+	held = calloc(limit, sizeof(*held));
+	ck_assert_ptr_nonnull(held);
+	while (found < NMARK && nheld < limit) {
+		o = held[nheld++] = get_one(pool);
+		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		for (i = 0; i < NMARK; i++) {
+			if (o != mark[i])
+				continue;
+			ck_assert_msg(o->value == 0x1234500 + i,
+				      "object %p lost its state: %#llx", o,
+				      (unsigned long long)o->value);
+			found++;
+		}
+	}
+	ck_assert_uint_eq(found, NMARK);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, held, nheld), nheld);
+	destroy_counted(pool, &c);
+	free(held);
+}
+END_TEST
+
+/* A thread that gets and puts @nobj objects of @pool, tells the main
+ * thread, and stays alive until released. */
+struct holder {
+	struct lfp_objpool *pool;
+	size_t nobj;
+	struct gate done;     /* opened by the thread when its work is done */
+	struct gate release;  /* opened by main to let the thread exit */
+	int stay;             /* wait on release before exiting */
+	int failed;
+};
+
+static void *
+holder_main(void *arg)
+{
+	struct holder *h = arg;
+	void **objs = calloc(h->nobj, sizeof(*objs));
+	struct tobj *o;
+	size_t i;
+
+	if (!objs) {
+		h->failed = 1;
+		gate_open(&h->done);
+		return NULL;
+	}
+	for (i = 0; i < h->nobj; i++) {
+		o = objs[i] = lfp_objpool_get(h->pool);
+		if (!o || o->magic != OBJ_MAGIC) {
+			h->failed = 1;
+			h->nobj = i + (o != NULL);
+			break;
+		}
+	}
+	/* Odd objects first, so both magazines and the depot see traffic. */
+	for (i = 1; i < h->nobj; i += 2)
+		if (lfp_objpool_put(h->pool, objs[i]))
+			h->failed = 1;
+	for (i = 0; i < h->nobj; i += 2)
+		if (lfp_objpool_put(h->pool, objs[i]))
+			h->failed = 1;
+	free(objs);
+	gate_open(&h->done);
+	if (h->stay)
+		gate_wait(&h->release);
+	return NULL;
+}
+
+/*
+ * Destroy reaches objects in a live thread's cache, in the depot and in
+ * the calling thread's cache, and the thread's exit afterwards does not
+ * touch the destroyed pool. Loop index: 0 automatic magazine size, 1 tiny
+ * magazines (lots of depot traffic).
+ */
+START_TEST(test_destroy_reaches_live_cache)
+{
+	static const unsigned int rounds[] = { 0, 4, 64 };
+	struct holder h;
+	struct counts c;
+	pthread_t tid;
+	void *mine[50];
+	size_t i;
+
+	counts_init(&c);
+	memset(&h, 0, sizeof(h));
+	gate_init(&h.done);
+	gate_init(&h.release);
+	h.pool = make_pool(sizeof(struct tobj), rounds[_i], &c);
+	h.nobj = 700;
+	h.stay = 1;
+	for (i = 0; i < 50; i++)
+		mine[i] = get_one(h.pool);
+	ck_assert_int_eq(pthread_create(&tid, NULL, holder_main, &h), 0);
+	gate_wait(&h.done);
+	ck_assert_int_eq(h.failed, 0);
+	for (i = 0; i < 50; i++)
+		put_one(h.pool, mine[i]);
+	ck_assert_uint_eq(get_stats(h.pool).in_use, 0);
+	ck_assert_uint_eq(get_stats(h.pool).objects, count_of(&c.ctors));
+
+	/* the holder is alive, blocked, its cache still loaded */
+	destroy_counted(h.pool, &c);
+	gate_open(&h.release);
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	/* its exit did not run a destructor again */
+	ck_assert_uint_eq(count_of(&c.dtors), count_of(&c.ctors));
+	ck_assert_uint_eq(count_of(&c.bad_dtors), 0);
+	gate_destroy(&h.done);
+	gate_destroy(&h.release);
+}
+END_TEST
+
+/* Objects a thread left behind when it exited are destroyed too. */
+START_TEST(test_destroy_after_thread_exit)
+{
+	static const unsigned int rounds[] = { 0, 4, 64 };
+	struct holder h;
+	struct counts c;
+	pthread_t tid;
+
+	counts_init(&c);
+	memset(&h, 0, sizeof(h));
+	gate_init(&h.done);
+	gate_init(&h.release);
+	h.pool = make_pool(sizeof(struct tobj), rounds[_i], &c);
+	h.nobj = 700;
+	ck_assert_int_eq(pthread_create(&tid, NULL, holder_main, &h), 0);
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert_int_eq(h.failed, 0);
+	ck_assert_uint_eq(get_stats(h.pool).in_use, 0);
+	ck_assert_uint_ge(count_of(&c.ctors), 700);
+	destroy_counted(h.pool, &c);
+	gate_destroy(&h.done);
+	gate_destroy(&h.release);
+}
+END_TEST
+
+START_TEST(test_ctor_failure)
+{
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	struct counts c;
+	struct tobj *o;
+	void *objs[8];
+	void **held;
+	size_t nheld = 0, limit, i;
+
+	counts_init(&c);
+	pool = make_pool(sizeof(struct tobj), 8, &c);
+
+	/* Nothing constructed yet and the ctor fails: get fails with its
+	 * error. */
+	atomic_store(&c.fail, ENOSPC);
+	errno = 0;
+	ck_assert_ptr_null(lfp_objpool_get(pool));
+	ck_assert_int_eq(errno, ENOSPC);
+	errno = 0;
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 8), 0);
+	ck_assert_int_eq(errno, ENOSPC);
+	st = get_stats(pool);
+	ck_assert_uint_gt(st.ctor_failures, 0);
+	ck_assert_uint_eq(st.ctor_failures, count_of(&c.failures));
+	ck_assert_uint_eq(st.objects, 0);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.gets, 0);
+
+	/* The pool recovers once the ctor succeeds. */
+	atomic_store(&c.fail, 0);
+	o = get_one(pool);
+	ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+	put_one(pool, o);
+
+	/* Hold every object; the next get needs the failing ctor: it fails
+	 * only once no constructed object is left. */
+	held = calloc(50, sizeof(*held));
+	ck_assert_ptr_nonnull(held);
+	for (i = 0; i < 50; i++)
+		held[nheld++] = get_one(pool);
+	atomic_store(&c.fail, ENOSPC);
+	/* no get can succeed more often than there are objects now */
+	limit = get_stats(pool).objects;
+	ck_assert_uint_ge(limit, nheld);
+	held = realloc(held, (limit + 1) * sizeof(*held));
+	ck_assert_ptr_nonnull(held);
+	for (;;) {
+		errno = 0;
+		o = lfp_objpool_get(pool);
+		if (!o)
+			break;
+		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		ck_assert_msg(nheld < limit, "get keeps succeeding with a "
+			      "failing ctor");
+		held[nheld++] = o;
+	}
+	ck_assert_int_eq(errno, ENOSPC);
+	st = get_stats(pool);
+	ck_assert_uint_eq(nheld, st.objects);
+	ck_assert_uint_eq(st.in_use, nheld);
+	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
+	ck_assert_uint_eq(st.ctor_failures, count_of(&c.failures));
+
+	/* Put one back: it is at hand again despite the failing ctor. */
+	put_one(pool, held[--nheld]);
+	held[nheld] = get_one(pool);
+	nheld++;
+
+	/* Allowed again: get carves new objects, and the pool is fine. */
+	atomic_store(&c.fail, 0);
+	for (i = 0; i < 20; i++) {
+		o = get_one(pool);
+		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		put_one(pool, o);
+	}
+	o = get_one(pool);
+	st = get_stats(pool);
+	ck_assert_uint_gt(st.objects, nheld);
+	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
+	put_one(pool, o);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, held, nheld), nheld);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.gets, st.puts);
+	destroy_counted(pool, &c);
+	free(held);
+}
+END_TEST
+
+/* ---- bulk ---------------------------------------------------------- */
+
+START_TEST(test_bulk)
+{
+	const size_t n = 1000;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	struct counts c;
+	void **objs, **mixed;
+	size_t i, j, nmixed;
+	int round;
+
+	counts_init(&c);
+	objs = calloc(n, sizeof(*objs));
+	mixed = calloc(n * 3 / 2 + 2, sizeof(*mixed));
+	ck_assert_ptr_nonnull(objs);
+	ck_assert_ptr_nonnull(mixed);
+	pool = make_pool(48, 0, &c);
+	for (round = 0; round < 3; round++) {
+		errno = 0;
+		ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, n), n);
+		for (i = 0; i < n; i++) {
+			ck_assert_ptr_nonnull(objs[i]);
+			ck_assert_uint_eq(((struct tobj *)objs[i])->magic,
+					  OBJ_MAGIC);
+		}
+		st = get_stats(pool);
+		ck_assert_uint_eq(st.gets, (uint64_t)n * (round + 1));
+		ck_assert_uint_eq(st.in_use, n);
+		ck_assert_uint_eq(st.objects, count_of(&c.ctors));
+		/* put_bulk skips NULL entries: every second slot is NULL */
+		for (i = j = 0; i < n; i++) {
+			if (i % 2 == 0)
+				mixed[j++] = NULL;
+			mixed[j++] = objs[i];
+		}
+		mixed[j++] = NULL;
+		nmixed = j;
+		check_disjoint(objs, n, 48);
+		ck_assert_uint_eq(lfp_objpool_put_bulk(pool, mixed, nmixed),
+				  nmixed);
+		st = get_stats(pool);
+		ck_assert_uint_eq(st.puts, (uint64_t)n * (round + 1));
+		ck_assert_uint_eq(st.in_use, 0);
+		ck_assert_uint_eq(st.gets, st.puts);
+	}
+	/* bulk and single calls mix */
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 10), 10);
+	for (i = 0; i < 10; i++)
+		put_one(pool, objs[i]);
+	for (i = 0; i < 10; i++)
+		objs[i] = get_one(pool);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 10), 10);
+	ck_assert_uint_eq(get_stats(pool).in_use, 0);
+	destroy_counted(pool, &c);
+	free(mixed);
+	free(objs);
+}
+END_TEST
+
+/* ---- statistics, flush, name, version ------------------------------ */
+
+START_TEST(test_stats_sequence)
+{
+	const size_t size = 40;
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	uint64_t hits;
+	void *objs[100];
+	void *o;
+	size_t i;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = size;
+	attr.mag_rounds = 16;
+	attr.name = "seq";
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+
+	st = get_stats(pool);
+	ck_assert_str_eq(st.name, "seq");
+	ck_assert_uint_eq(st.size, size);
+	ck_assert_uint_eq(st.mag_rounds, 16);
+	ck_assert_uint_ge(st.stride, size);
+	ck_assert_uint_eq(st.gets, 0);
+	ck_assert_uint_eq(st.puts, 0);
+	ck_assert_uint_eq(st.hits, 0);
+	ck_assert_uint_eq(st.objects, 0);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.cached, 0);
+	ck_assert_uint_eq(st.depot_cached, 0);
+	ck_assert_uint_eq(st.ctor_failures, 0);
+	ck_assert_uint_eq(st.chunks, 0);
+
+	for (i = 0; i < 100; i++)
+		objs[i] = get_one(pool);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.gets, 100);
+	ck_assert_uint_eq(st.puts, 0);
+	ck_assert_uint_eq(st.in_use, 100);
+	ck_assert_uint_ge(st.objects, 100);
+	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
+	ck_assert_uint_le(st.depot_cached, st.cached);
+	ck_assert_uint_le(st.hits, st.gets);
+	ck_assert_uint_ge(st.caches, 1);
+	ck_assert_uint_ge(st.chunks, 1);
+	ck_assert_uint_ge(st.bytes_reserved, 100 * size);
+
+	for (i = 0; i < 40; i++)
+		put_one(pool, objs[i]);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.gets, 100);
+	ck_assert_uint_eq(st.puts, 40);
+	ck_assert_uint_eq(st.in_use, 60);
+	ck_assert_uint_ge(st.cached, 40);
+	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
+
+	/* flush: this thread's cached objects all go to the depot */
+	lfp_thread_flush();
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.depot_cached, st.cached);
+	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
+	ck_assert_uint_eq(st.in_use, 60);
+
+	for (i = 40; i < 100; i++)
+		put_one(pool, objs[i]);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.gets, st.puts);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.cached, st.objects);
+	lfp_thread_flush();
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.depot_cached, st.objects);
+	ck_assert_uint_eq(st.cached, st.objects);
+
+	/* the thread keeps using its cache after a flush */
+	o = get_one(pool);
+	put_one(pool, o);
+	st = get_stats(pool);
+	ck_assert_uint_ge(st.depot_gets, 1);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.gets, 101);
+
+	/* a get that follows a put on the same thread hits its cache */
+	hits = st.hits;
+	for (i = 0; i < 1000; i++) {
+		o = get_one(pool);
+		put_one(pool, o);
+	}
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.hits - hits, 1000);
+	ck_assert_uint_eq(st.gets, 1101);
+	ck_assert_uint_eq(st.puts, 1101);
+	ck_assert_uint_le(st.hits, st.gets);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/* Flush hands objects to the depot for all pools at once. */
+START_TEST(test_flush_all_pools)
+{
+	enum { NPOOL = 5 };
+	struct lfp_objpool *pools[NPOOL];
+	struct lfp_objpool_stats st;
+	void *objs[64];
+	size_t i, k;
+
+	for (k = 0; k < NPOOL; k++) {
+		pools[k] = make_pool(16 + 16 * k, 8, NULL);
+		for (i = 0; i < 64; i++)
+			objs[i] = get_one(pools[k]);
+		for (i = 0; i < 64; i++)
+			put_one(pools[k], objs[i]);
+	}
+	lfp_thread_flush();
+	for (k = 0; k < NPOOL; k++) {
+		st = get_stats(pools[k]);
+		ck_assert_uint_eq(st.in_use, 0);
+		ck_assert_uint_eq(st.cached, st.objects);
+		ck_assert_uint_eq(st.depot_cached, st.cached);
+	}
+	/* a flush with nothing cached is harmless */
+	lfp_thread_flush();
+	for (k = 0; k < NPOOL; k++) {
+		ck_assert_uint_eq(get_stats(pools[k]).depot_cached,
+				  get_stats(pools[k]).objects);
+		ck_assert_int_eq(lfp_objpool_destroy(pools[k]), 0);
+	}
+	lfp_thread_flush();
+}
+END_TEST
+
+START_TEST(test_name)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	char buf[32];
+
+	strcpy(buf, "session-objects");
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 24;
+	attr.name = buf;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	/* the pool keeps a copy */
+	memset(buf, 'X', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	st = get_stats(pool);
+	ck_assert_ptr_nonnull(st.name);
+	ck_assert_str_eq(st.name, "session-objects");
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+
+	attr.name = NULL;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	st = get_stats(pool);
+	ck_assert_ptr_nonnull(st.name);
+	ck_assert_str_eq(st.name, "");
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+
+	attr.name = "";
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	st = get_stats(pool);
+	ck_assert_ptr_nonnull(st.name);
+	ck_assert_str_eq(st.name, "");
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+START_TEST(test_version)
+{
+	const char *v = lfp_version();
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(v, LFP_VERSION_STRING);
+}
+END_TEST
+
+/* ---- threads ------------------------------------------------------- */
+
+struct xfer {
+	struct lfp_objpool *pool;
+	void **objs;
+	size_t n;
+	int failed;
+};
+
+static void *
+put_all_main(void *arg)
+{
+	struct xfer *x = arg;
+	size_t i;
+
+	for (i = 0; i < x->n; i++)
+		if (lfp_objpool_put(x->pool, x->objs[i]))
+			x->failed = 1;
+	return NULL;
+}
+
+/* An object may be put by another thread than the one that got it. */
+START_TEST(test_put_from_other_thread)
+{
+	const size_t n = 600;
+	struct lfp_objpool_stats st;
+	struct counts c;
+	struct xfer x;
+	pthread_t tid;
+	size_t i;
+	int round;
+
+	counts_init(&c);
+	x.pool = make_pool(sizeof(struct tobj), 0, &c);
+	x.objs = calloc(n, sizeof(*x.objs));
+	ck_assert_ptr_nonnull(x.objs);
+	x.n = n;
+	x.failed = 0;
+	for (round = 0; round < 4; round++) {
+		for (i = 0; i < n; i++)
+			x.objs[i] = get_one(x.pool);
+		ck_assert_int_eq(pthread_create(&tid, NULL, put_all_main, &x),
+				 0);
+		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		ck_assert_int_eq(x.failed, 0);
+		st = get_stats(x.pool);
+		ck_assert_uint_eq(st.in_use, 0);
+		ck_assert_uint_eq(st.gets, st.puts);
+		ck_assert_uint_eq(st.objects, count_of(&c.ctors));
+	}
+	destroy_counted(x.pool, &c);
+	free(x.objs);
+}
+END_TEST
+
+static Suite *
+objpool_suite(void)
+{
+	Suite *s = suite_create("objpool");
+	TCase *tc;
+
+	tc = tcase_create("attr");
+	tcase_add_test(tc, test_attr_init_defaults);
+	tcase_add_test(tc, test_attr_init_null);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("create");
+	tcase_add_test(tc, test_create_null_attr);
+	tcase_add_test(tc, test_create_bad_size);
+	tcase_add_test(tc, test_create_bad_align);
+	tcase_add_test(tc, test_create_bad_rounds);
+	tcase_add_test(tc, test_create_bad_flags);
+	tcase_add_test(tc, test_create_limits);
+	tcase_add_test(tc, test_create_destroy_unused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_null_pool);
+	tcase_add_test(tc, test_put_null_obj);
+	tcase_add_test(tc, test_bulk_zero);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("align");
+	tcase_add_test(tc, test_default_align);
+	tcase_add_test(tc, test_pow2_align);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("objects");
+	tcase_add_test(tc, test_distinct_writable);
+	tcase_add_test(tc, test_big_objects);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ctor");
+	tcase_add_test(tc, test_ctor_once);
+	tcase_add_test(tc, test_state_survives);
+	tcase_add_loop_test(tc, test_destroy_reaches_live_cache, 0, 3);
+	tcase_add_loop_test(tc, test_destroy_after_thread_exit, 0, 3);
+	tcase_add_test(tc, test_ctor_failure);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bulk");
+	tcase_add_test(tc, test_bulk);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stats");
+	tcase_add_test(tc, test_stats_sequence);
+	tcase_add_test(tc, test_flush_all_pools);
+	tcase_add_test(tc, test_name);
+	tcase_add_test(tc, test_version);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("threads");
+	tcase_add_test(tc, test_put_from_other_thread);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int
+main(void)
+{
+	return lfp_test_run(objpool_suite());
+}

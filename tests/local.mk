@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: MIT
+# Tests in three tiers (unit: white box; api: black box; stress: threads),
+# all Check programs reported one line per test through the TAP driver.
+
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LFP_STRESS_SCALE ?= 1
+AM_TESTS_ENVIRONMENT = \
+	export CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
+	CK_DEFAULT_TIMEOUT=120 LFP_STRESS_SCALE=$(LFP_STRESS_SCALE) \
+	NM='$(NM)' top_builddir='$(top_builddir)' top_srcdir='$(top_srcdir)';
+
+test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common -I$(top_srcdir)/lib
+test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
+test_ldflags = -no-install
+unit_ldadd = lib/liblfpool-core.la $(CHECK_LIBS) $(PTHREAD_LIBS)
+api_ldadd = lib/liblfpool.la $(CHECK_LIBS) $(PTHREAD_LIBS)
+
+EXTRA_DIST += %reldir%/common/test-common.h
+
+unit_tests = \
+	%reldir%/unit/test_stack \
+	%reldir%/unit/test_magazine
+api_tests = \
+	%reldir%/api/test_objpool \
+	%reldir%/api/test_thread \
+	%reldir%/api/test_build
+stress_tests = \
+	%reldir%/stress/stress_objpool
+
+check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests)
+TESTS += $(unit_tests) $(api_tests) $(stress_tests) %reldir%/api/test-exports.sh
+dist_check_SCRIPTS += %reldir%/api/test-exports.sh
+
+%canon_reldir%_unit_test_stack_SOURCES = %reldir%/unit/test_stack.c
+%canon_reldir%_unit_test_stack_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_stack_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_stack_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_stack_LDADD = $(unit_ldadd)
+
+%canon_reldir%_unit_test_magazine_SOURCES = %reldir%/unit/test_magazine.c
+%canon_reldir%_unit_test_magazine_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_magazine_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_magazine_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_magazine_LDADD = $(unit_ldadd)
+
+%canon_reldir%_api_test_objpool_SOURCES = %reldir%/api/test_objpool.c
+%canon_reldir%_api_test_objpool_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_objpool_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_objpool_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_objpool_LDADD = $(api_ldadd)
+
+%canon_reldir%_api_test_thread_SOURCES = %reldir%/api/test_thread.c
+%canon_reldir%_api_test_thread_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_thread_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_thread_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_thread_LDADD = $(api_ldadd)
+
+# The public headers compile alone, as C11 and as C++.
+%canon_reldir%_api_test_build_SOURCES = %reldir%/api/test_build.c \
+	%reldir%/api/test_build_cxx.cc
+%canon_reldir%_api_test_build_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_build_CFLAGS = $(test_cflags) -std=c11 -pedantic-errors
+%canon_reldir%_api_test_build_CXXFLAGS = $(CHECK_CFLAGS) -Wall -Wextra -pedantic-errors
+%canon_reldir%_api_test_build_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_build_LDADD = $(api_ldadd)
+
+%canon_reldir%_stress_stress_objpool_SOURCES = %reldir%/stress/stress_objpool.c
+%canon_reldir%_stress_stress_objpool_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_stress_stress_objpool_CFLAGS = $(test_cflags)
+%canon_reldir%_stress_stress_objpool_LDFLAGS = $(test_ldflags)
+%canon_reldir%_stress_stress_objpool_LDADD = $(api_ldadd)
+
+# Longer stress runs: make regtest (LFP_STRESS_SCALE=20 by default).
+REGTEST_SCALE = 20
+regtest:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(stress_tests)" \
+		LFP_STRESS_SCALE=$(REGTEST_SCALE)
+.PHONY: regtest
