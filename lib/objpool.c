@@ -12,6 +12,7 @@
 
 struct lfp_objpool {
 	struct lfp_zone zone;
+	char name[];                    /* the whole name, copied */
 };
 
 int
@@ -27,6 +28,7 @@ struct lfp_objpool *
 lfp_objpool_create(const struct lfp_objpool_attr *attr)
 {
 	struct lfp_objpool *p;
+	const char *name;
 	size_t align;
 	int err;
 
@@ -36,11 +38,13 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	align = attr->align ? attr->align : alignof(max_align_t);
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
 		goto inval;
-	p = lfp_meta_alloc(sizeof(*p));
+	name = attr->name ? attr->name : "";
+	p = lfp_meta_alloc(sizeof(*p) + strlen(name) + 1);
 	if (!p)
 		return NULL;
+	strcpy(p->name, name);
 	lfp_zone_init(&p->zone, attr->size, align, attr->mag_rounds,
-		      attr->ctor, attr->dtor, attr->arg, attr->name);
+		      attr->ctor, attr->dtor, attr->arg);
 	err = lfp_registry_add(&p->zone);
 	if (err) {
 		lfp_zone_fini(&p->zone);
@@ -116,7 +120,7 @@ lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
 	z = &pool->zone;
 	lfp_zone_stats(z, &zs);
 	memset(st, 0, sizeof(*st));
-	st->name = z->name;
+	st->name = pool->name;
 	st->size = z->size;
 	st->align = z->align;
 	st->stride = z->slab.stride;

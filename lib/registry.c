@@ -47,20 +47,8 @@ slab_unlock(struct lfp_zone *z)
 static void
 zone_fork_child(struct lfp_zone *z)
 {
-	struct lfp_cache *c;
-
-	pthread_mutex_init(&z->slab.lock, NULL);
-	/*
-	 * Only the forking thread survives. Caches owned by other threads
-	 * keep their objects and become free for the child's threads.
-	 * Acquire: pairs with the release CAS publishing each cache.
-	 */
-	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next)
-		if (atomic_load_explicit(&c->owner, memory_order_relaxed) !=
-		    (void *)&lfp_tcache_self)
-			atomic_store_explicit(&c->owner, NULL,
-					      memory_order_relaxed);
+	/* Only the forking thread survives. */
+	lfp_zone_fork_child(z, &lfp_tcache_self);
 }
 
 static void

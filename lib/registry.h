@@ -15,7 +15,7 @@
  * never touch the registry. fork() is handled here: the mutex, liburcu's
  * state and every slab lock are taken before fork and released (parent)
  * or reset (child) after, and in the child the caches owned by threads
- * that did not survive are freed for new threads to claim.
+ * that did not survive are marked lost (lfp_zone_fork_child()).
  *
  * Synchronization table:
  *              add     remove  lookup (in read section)

@@ -10,8 +10,7 @@
 
 void
 lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
-	      unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg,
-	      const char *name)
+	      unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg)
 {
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
@@ -24,12 +23,28 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->cap = cap;
 	/* With a constructor, grow in smaller steps: each object costs. */
 	z->carve_batch = ctor ? LFP_MAX(1u, cap / 8) : cap;
-	if (name)
-		strncpy(z->name, name, sizeof(z->name) - 1);
 	atomic_init(&z->caches, NULL);
 	atomic_init(&z->ncaches, 0);
 	lfp_depot_init(&z->depot, cap);
 	lfp_slab_init(&z->slab, stride, align, ctor, dtor, arg);
+}
+
+/* The owner of a cache whose thread vanished in fork(). */
+static char cache_lost;
+#define CACHE_LOST ((void *)&cache_lost)
+
+void
+lfp_zone_fork_child(struct lfp_zone *z, void *self)
+{
+	struct lfp_cache *c;
+
+	pthread_mutex_init(&z->slab.lock, NULL);
+	/* Acquire: pairs with the release CAS publishing each cache. */
+	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
+	     c = c->next)
+		if (atomic_load_explicit(&c->owner, memory_order_relaxed) != self)
+			atomic_store_explicit(&c->owner, CACHE_LOST,
+					      memory_order_relaxed);
 }
 
 static void
@@ -69,10 +84,12 @@ lfp_zone_fini(struct lfp_zone *z)
 		 * Acquire: pairs with the release store of a thread that gave
 		 * the cache up at exit, ordering its last use before ours.
 		 */
-		(void)atomic_load_explicit(&c->owner, memory_order_acquire);
-		cache_park_local(c);
-		mag_dtor_all(z, c->loaded);
-		mag_dtor_all(z, c->prev);
+		if (atomic_load_explicit(&c->owner, memory_order_acquire) !=
+		    CACHE_LOST) {
+			cache_park_local(c);
+			mag_dtor_all(z, c->loaded);
+			mag_dtor_all(z, c->prev);
+		}
 		lfp_meta_free(c);
 	}
 	while ((m = lfp_depot_get_full(&z->depot)))
@@ -155,9 +172,15 @@ lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c, bool release)
 	/*
 	 * Release: pairs with the acquire CAS of the next owner in
 	 * lfp_zone_cache_claim() and the acquire load in lfp_zone_fini().
+	 * Without @release the owner stays, but the store still orders this
+	 * flush before a destroy that waited for it (through RCU, which
+	 * ThreadSanitizer cannot see).
 	 */
-	if (release)
-		atomic_store_explicit(&c->owner, NULL, memory_order_release);
+	atomic_store_explicit(&c->owner,
+			      release ? NULL :
+			      atomic_load_explicit(&c->owner,
+						   memory_order_relaxed),
+			      memory_order_release);
 }
 
 static void

@@ -58,7 +58,6 @@ struct lfp_zone {
 	uint32_t cap;                   /* rounds per magazine */
 	uint32_t carve_batch;           /* objects carved per slab visit */
 	size_t size, align;
-	char name[32];
 	_Atomic(struct lfp_cache *) caches;
 	lfp_counter_t ncaches;
 	struct lfp_depot depot;
@@ -76,7 +75,7 @@ struct lfp_zone {
  */
 void lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 		   unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor,
-		   void *arg, const char *name);
+		   void *arg);
 /* Destructors on every held object, then all memory back. */
 void lfp_zone_fini(struct lfp_zone *z);
 
@@ -116,6 +115,15 @@ struct lfp_cache *lfp_zone_cache_claim(struct lfp_zone *z, void *owner);
  * give up ownership. */
 void lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c,
 			  bool release);
+
+/*
+ * In a fork() child, for each zone: caches owned by threads other than
+ * @self (which did not survive) are marked lost. Those threads may have
+ * been anywhere in a get or put when fork() copied memory, so their
+ * caches cannot be trusted: nobody claims them, destroy skips their
+ * contents, and their objects count as in use. The slab lock is reset.
+ */
+void lfp_zone_fork_child(struct lfp_zone *z, void *self);
 
 /* Slow paths: make the loaded magazine non-empty / non-full. */
 int lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c);

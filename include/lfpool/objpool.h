@@ -16,7 +16,13 @@
  * (two magazines); a cache miss exchanges a whole magazine with the pool's
  * lock-free depot. An object may be put by a thread other than the one that
  * got it. lfp_objpool_destroy() must not run concurrently with any other
- * call on the same pool, and no call may use the pool after it.
+ * call on the same pool, and no call may use the pool after it; threads
+ * may exit or call lfp_thread_flush() while it runs.
+ *
+ * fork(): the child can use every pool. Objects cached by the parent's
+ * other threads (which the child does not have) are lost to the child;
+ * they count as in use. Call lfp_thread_flush() in those threads before
+ * fork() to avoid it.
  *
  * Errors follow <lfpool/common.h>: get and create return NULL and set
  * errno; int calls return 0 or a negative errno value.

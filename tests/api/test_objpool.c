@@ -2,11 +2,13 @@
 /*
  * test_objpool.c - black-box tests of the object pool API of
  * <lfpool/objpool.h>, through the umbrella header only: attribute defaults
- * and validation, the documented answer to every bad argument, alignment,
- * distinct and writable objects, the constructor/destructor contract (once
- * per object, state kept across put and get, destroy reaching objects in
- * every thread's cache and in the depot), constructor failure and recovery,
- * the bulk calls, the statistics, lfp_thread_flush() and lfp_version().
+ * and validation (up to the 65535-pool limit and its EAGAIN), the
+ * documented answer to every bad argument, alignment, distinct and
+ * writable objects, the constructor/destructor contract (once per object,
+ * state kept across put and get, destroy reaching objects in every
+ * thread's cache and in the depot), constructor failure and recovery, the
+ * bulk calls, the statistics and pool name, lfp_thread_flush() and
+ * lfp_version().
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -36,7 +38,7 @@
 struct counts {
 	atomic_ulong ctors;     /* successful constructor calls */
 	atomic_ulong dtors;     /* destructor calls */
-	atomic_ulong bad_dtors; /* destructor calls on a non-constructed object */
+	atomic_ulong bad_dtors; /* destructor calls on unconstructed objects */
 	atomic_ulong failures;  /* constructor calls told to fail */
 	atomic_int fail;        /* errno value the constructor returns, or 0 */
 };
@@ -171,7 +173,8 @@ check_disjoint(void **objs, size_t n, size_t size)
 
 	qsort(objs, n, sizeof(*objs), cmp_ptr);
 	for (i = 0; i + 1 < n; i++)
-		ck_assert_msg((uintptr_t)objs[i] + size <= (uintptr_t)objs[i + 1],
+		ck_assert_msg((uintptr_t)objs[i] + size <=
+			      (uintptr_t)objs[i + 1],
 			      "objects %p and %p (size %zu) overlap",
 			      objs[i], objs[i + 1], size);
 }
@@ -395,6 +398,46 @@ START_TEST(test_create_destroy_unused)
 	}
 	ck_assert_uint_eq(count_of(&c.ctors), 0);
 	ck_assert_uint_eq(count_of(&c.dtors), 0);
+}
+END_TEST
+
+/* The process holds at most 65535 pools; past that create fails with
+ * EAGAIN, and destroying pools makes room again. */
+START_TEST(test_create_eagain)
+{
+	const size_t max = 65535;
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool **pools;
+	struct lfp_objpool *pool;
+	size_t n, i;
+
+	pools = calloc(max + 1, sizeof(*pools));
+	ck_assert_ptr_nonnull(pools);
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 16;
+	for (n = 0; n <= max; n++) {
+		errno = 0;
+		pools[n] = lfp_objpool_create(&attr);
+		if (!pools[n])
+			break;
+	}
+	ck_assert_msg(n <= max, "created %zu pools", n);
+	ck_assert_int_eq(errno, EAGAIN);
+	/* no other test's pool is alive here */
+	ck_assert_uint_eq(n, max);
+	errno = 0;
+	ck_assert_ptr_null(lfp_objpool_create(&attr));
+	ck_assert_int_eq(errno, EAGAIN);
+
+	ck_assert_int_eq(lfp_objpool_destroy(pools[n / 2]), 0);
+	pools[n / 2] = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pools[n / 2]);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(lfp_objpool_destroy(pools[i]), 0);
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	free(pools);
 }
 END_TEST
 
@@ -1168,6 +1211,29 @@ START_TEST(test_name)
 }
 END_TEST
 
+/* "copied": a long name comes back whole, not cut. */
+START_TEST(test_name_long)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	char name[101];
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	memcpy(name + sizeof(name) - 5, "tail", 4);
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 24;
+	attr.name = name;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	st = get_stats(pool);
+	ck_assert_ptr_nonnull(st.name);
+	ck_assert_str_eq(st.name, name);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
 START_TEST(test_version)
 {
 	const char *v = lfp_version();
@@ -1251,6 +1317,7 @@ objpool_suite(void)
 	tcase_add_test(tc, test_create_bad_flags);
 	tcase_add_test(tc, test_create_limits);
 	tcase_add_test(tc, test_create_destroy_unused);
+	tcase_add_test(tc, test_create_eagain);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -1285,6 +1352,7 @@ objpool_suite(void)
 	tcase_add_test(tc, test_stats_sequence);
 	tcase_add_test(tc, test_flush_all_pools);
 	tcase_add_test(tc, test_name);
+	tcase_add_test(tc, test_name_long);
 	tcase_add_test(tc, test_version);
 	suite_add_tcase(s, tc);
 
