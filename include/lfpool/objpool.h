@@ -117,7 +117,7 @@ LFP_API void *lfp_objpool_get(struct lfp_objpool *pool) LFP_WARN_UNUSED;
  * been put since: anything else is undefined (checked mode, to come,
  * detects it). @p obj may be NULL: nothing happens.
  * @return 0, or
- *  - -EINVAL: @p pool is NULL;
+ *  - -EINVAL: @p pool is NULL (whatever @p obj is);
  *  - -ENOMEM: the cache needed a new magazine and none could be made.
  *    The object was not taken; the caller still owns it. This cannot
  *    happen while the pool holds only its own objects, each put once.
@@ -137,7 +137,8 @@ LFP_API size_t lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
  * Put the @p n objects of @p objs back; NULL entries are skipped.
  * @return how many entries were handled (n on success); fewer than @p n
  *         only on error, with errno set as lfp_objpool_put() would return
- *         it: objs[ret..n-1] were not taken.
+ *         it: objs[ret..n-1] were not taken. 0 with EINVAL if @p pool is
+ *         NULL, or @p objs is NULL while @p n is not 0.
  */
 LFP_API size_t lfp_objpool_put_bulk(struct lfp_objpool *pool,
 				    void *const *objs, size_t n);
@@ -161,7 +162,9 @@ struct lfp_objpool_stats {
 	uint64_t ctor_failures;   /**< constructor calls that failed */
 	uint64_t chunks;          /**< chunks taken from the operating system */
 	uint64_t bytes_reserved;  /**< bytes of those chunks and magazines */
-	uint64_t caches;          /**< thread caches created for this pool */
+	uint64_t caches;          /**< caches made for this pool; a thread's
+	                               cache is reused by a later thread once
+	                               the first has exited */
 	uint64_t magazines;       /**< magazines allocated */
 };
 

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file lfpool/bufpool.h
+ * Power-of-two buffer pools: lfp_bufpool_alloc(bp, n) hands out a buffer
+ * of capacity 2^ceil(lg n) from that size class; lfp_bufpool_free() needs
+ * no size: the class is found from the chunk the buffer lives in.
+ *
+ * Classes run from the pool's smallest size (default 16 bytes) to its
+ * largest (default 256 KiB, at most LFP_BUFPOOL_SIZE_MAX). Each class is
+ * an object pool of the same engine (per-thread caches of two magazines
+ * in front of a lock-free depot); magazines of large classes hold fewer
+ * buffers, so that a thread's cache holds a bounded number of bytes per
+ * class (about 32 KiB, or two buffers for classes of 16 KiB and more).
+ *
+ * A buffer's capacity is a power of two and the buffer is aligned to it,
+ * up to the page size (a 64-byte buffer starts on a 64-byte boundary, a
+ * 256 KiB one on a page), and never to less than 16 bytes. Buffer contents
+ * are not cleared between uses.
+ *
+ * Threading: alloc, free and capacity may be called from any number of
+ * threads at once, and a buffer may be freed by a thread other than the
+ * one that allocated it. lfp_bufpool_destroy() must not run concurrently
+ * with any other call on the same pool. fork() is handled as for object
+ * pools (<lfpool/objpool.h>).
+ *
+ * Errors follow <lfpool/common.h>.
+ */
+#ifndef LFPOOL_BUFPOOL_H
+#define LFPOOL_BUFPOOL_H
+
+#include <lfpool/common.h>
+
+LFP_BEGIN_DECLS
+
+/** A buffer pool; opaque. */
+struct lfp_bufpool;
+
+/** The smallest class a buffer pool accepts (16 bytes). */
+#define LFP_BUFPOOL_MIN_SIZE ((size_t)16)
+/** The largest class a buffer pool accepts (1 GiB). */
+#define LFP_BUFPOOL_SIZE_MAX ((size_t)1 << 30)
+/** The most classes a buffer pool can have (16 B .. 1 GiB). */
+#define LFP_BUFPOOL_CLASSES_MAX 27
+
+/** Attributes of a new buffer pool; fill with lfp_bufpool_attr_init(). */
+struct lfp_bufpool_attr {
+	size_t min_size;      /**< smallest class: a power of two,
+	                           LFP_BUFPOOL_MIN_SIZE..max_size (default 16) */
+	size_t max_size;      /**< largest class: a power of two up to
+	                           LFP_BUFPOOL_SIZE_MAX (default 256 KiB) */
+	const char *name;     /**< for stats and reports; copied; may be NULL */
+	unsigned int flags;   /**< none defined yet: must be 0 */
+	void *reserved[8];    /**< set to zero by lfp_bufpool_attr_init() */
+};
+
+/**
+ * Fill @p attr with the defaults: classes of 16 bytes to 256 KiB.
+ * @return 0, or -EINVAL if @p attr is NULL.
+ */
+LFP_API int lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr);
+
+/**
+ * Create a buffer pool. No memory for buffers is taken until the first
+ * alloc of each class.
+ * @return the pool, or NULL with errno:
+ *  - EINVAL: @p attr is NULL; min_size or max_size is not a power of two,
+ *    min_size is below LFP_BUFPOOL_MIN_SIZE or above max_size, max_size is
+ *    above LFP_BUFPOOL_SIZE_MAX; flags has unknown bits;
+ *  - EAGAIN: the process already has the maximum number of pools (each
+ *    class counts as one pool against the limit of 65535);
+ *  - ENOMEM: no memory for the pool's bookkeeping.
+ */
+LFP_API struct lfp_bufpool *
+lfp_bufpool_create(const struct lfp_bufpool_attr *attr) LFP_WARN_UNUSED;
+
+/**
+ * Destroy a buffer pool and give all its memory back to the operating
+ * system, including buffers still allocated (free them first).
+ * @return 0, or -EINVAL if @p bp is NULL.
+ */
+LFP_API int lfp_bufpool_destroy(struct lfp_bufpool *bp);
+
+/**
+ * Allocate a buffer of at least @p n bytes: its capacity is the smallest
+ * class not below @p n (2^ceil(lg n), or the pool's smallest class).
+ * @p n == 0 gives a buffer of the smallest class, like any small request.
+ * @return the buffer, or NULL with errno:
+ *  - EINVAL: @p bp is NULL;
+ *  - E2BIG: @p n is above the pool's largest class;
+ *  - ENOMEM: the operating system refused memory.
+ */
+LFP_API void *lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
+	LFP_WARN_UNUSED;
+
+/**
+ * Free a buffer; no size needed. @p buf NULL does nothing.
+ * A pointer that no chunk of this pool holds, or that points inside a
+ * buffer rather than at its start, is detected and refused: nothing is
+ * freed. Freeing a buffer twice is not detected (checked mode, to come,
+ * will) and corrupts the pool.
+ * @return 0, or
+ *  - -EINVAL: @p bp is NULL, or @p buf is not a buffer of @p bp;
+ *  - -ENOMEM: the cache needed a new magazine and none could be made
+ *    (the buffer was not taken; see lfp_objpool_put()).
+ */
+LFP_API int lfp_bufpool_free(struct lfp_bufpool *bp, void *buf);
+
+/**
+ * The capacity of a buffer of @p bp: the size of its class.
+ * @return the capacity, or 0 with errno EINVAL if @p bp is NULL or @p buf
+ *         is not a buffer of @p bp.
+ */
+LFP_API size_t lfp_bufpool_capacity(struct lfp_bufpool *bp, const void *buf);
+
+/** Counters of one size class; see lfp_bufpool_stats(). */
+struct lfp_bufpool_class_stats {
+	size_t size;              /**< the class's capacity */
+	unsigned int mag_rounds;  /**< buffers per magazine */
+	uint64_t allocs;          /**< buffers handed out */
+	uint64_t frees;           /**< buffers taken back */
+	uint64_t hits;            /**< allocs served from the thread's cache */
+	uint64_t buffers;         /**< buffers the class has carved */
+	uint64_t in_use;          /**< buffers out with users */
+	uint64_t cached;          /**< buffers in caches and depot */
+	uint64_t depot_cached;    /**< buffers in the depot alone */
+	uint64_t chunks;          /**< chunks taken from the operating system */
+	uint64_t bytes_reserved;  /**< bytes of those chunks and magazines */
+};
+
+/** A snapshot of a buffer pool's counters. */
+struct lfp_bufpool_stats {
+	const char *name;         /**< the pool's name, or "" */
+	unsigned int nclasses;    /**< classes in use in cls[] */
+	uint64_t allocs, frees, hits;     /**< sums over the classes */
+	uint64_t bytes_in_use;    /**< capacity of the buffers out */
+	uint64_t bytes_cached;    /**< capacity of the cached buffers */
+	uint64_t bytes_reserved;  /**< memory taken from the system */
+	struct lfp_bufpool_class_stats cls[LFP_BUFPOOL_CLASSES_MAX];
+};
+
+/**
+ * Take a snapshot of @p bp's counters without stopping other threads.
+ * @return 0, or -EINVAL if @p bp or @p st is NULL.
+ */
+LFP_API int lfp_bufpool_stats(struct lfp_bufpool *bp,
+			      struct lfp_bufpool_stats *st);
+
+LFP_END_DECLS
+
+#endif /* LFPOOL_BUFPOOL_H */
