@@ -28,6 +28,14 @@ noinst_PROGRAMS += %reldir%/bench_fastpath_static
 	$(PTHREAD_LIBS) %reldir%/libbenchfloor.la
 bench_programs += %reldir%/bench_fastpath_static$(EXEEXT)
 
+# Defines malloc and its family itself, to count every call into malloc.
+noinst_PROGRAMS += %reldir%/bench_allocloop
+%canon_reldir%_bench_allocloop_SOURCES = %reldir%/bench_allocloop.c
+%canon_reldir%_bench_allocloop_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_bench_allocloop_LDFLAGS = -no-install
+%canon_reldir%_bench_allocloop_LDADD = $(bench_ldadd)
+bench_programs += %reldir%/bench_allocloop$(EXEEXT)
+
 if HAVE_ZLIB
 noinst_PROGRAMS += %reldir%/bench_gunzip
 %canon_reldir%_bench_gunzip_SOURCES = %reldir%/bench_gunzip.c

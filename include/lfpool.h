@@ -10,5 +10,6 @@
 #include <lfpool/version.h>
 #include <lfpool/thread.h>
 #include <lfpool/objpool.h>
+#include <lfpool/bufpool.h>
 
 #endif /* LFPOOL_H */

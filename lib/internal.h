@@ -56,4 +56,15 @@ void *lfp_meta_alloc(size_t size);
 void *lfp_meta_realloc(void *p, size_t size);
 void lfp_meta_free(void *p);
 
+/*
+ * Fault injection, for tests only: after lfp_fault_fail_nth(n), the n-th
+ * memory request from now (map or bookkeeping) fails with ENOMEM, once;
+ * 0 turns it off. lfp_fault_requests() counts every request ever made.
+ */
+void lfp_fault_fail_nth(uint64_t n);
+uint64_t lfp_fault_requests(void);
+/* Live mappings and bookkeeping blocks: a leak check for the tests. */
+uint64_t lfp_os_live_maps(void);
+uint64_t lfp_meta_live(void);
+
 #endif /* LFP_INTERNAL_H */

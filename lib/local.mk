@@ -11,11 +11,13 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/stack.h %reldir%/stack.c \
 	%reldir%/magazine.h \
 	%reldir%/depot.h %reldir%/depot.c \
+	%reldir%/chunkmap.h %reldir%/chunkmap.c \
 	%reldir%/slab.h %reldir%/slab.c \
 	%reldir%/zone.h %reldir%/zone.c \
 	%reldir%/tcache.h %reldir%/tcache.c \
 	%reldir%/registry.h %reldir%/registry.c \
 	%reldir%/objpool.c \
+	%reldir%/bufpool.c \
 	%reldir%/version.c
 %canon_reldir%_liblfpool_core_la_CFLAGS = $(AM_CFLAGS) $(VISIBILITY_CFLAGS) \
 	$(URCU_CFLAGS) $(HWLOC_CFLAGS)

@@ -44,7 +44,7 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 		return NULL;
 	strcpy(p->name, name);
 	lfp_zone_init(&p->zone, attr->size, align, attr->mag_rounds,
-		      attr->ctor, attr->dtor, attr->arg);
+		      attr->ctor, attr->dtor, attr->arg, p);
 	err = lfp_registry_add(&p->zone);
 	if (err) {
 		lfp_zone_fini(&p->zone);
@@ -64,6 +64,8 @@ lfp_objpool_destroy(struct lfp_objpool *pool)
 	if (!pool)
 		return -EINVAL;
 	lfp_registry_remove(&pool->zone);
+	lfp_registry_sync();
+	lfp_registry_free_slot(&pool->zone);
 	lfp_zone_fini(&pool->zone);
 	lfp_meta_free(pool);
 	return 0;

@@ -3,7 +3,9 @@
  * os.c - every request the library makes for memory: chunks and magazine
  * segments mapped from the operating system (aligned to their size when
  * asked), and small bookkeeping structures from malloc. Keeping them in
- * one place gives one spot to account for, or fail, memory requests.
+ * one place gives one spot to account for, or fail, memory requests: the
+ * tests make the n-th request fail (lfp_fault_fail_nth) to walk every
+ * site that can run out of memory.
  */
 #include "internal.h"
 #include "atomic.h"
@@ -13,6 +15,46 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+static lfp_counter_t fault_requests;     /* every request made */
+static lfp_counter_t fault_at;           /* request number to fail; 0: none */
+static lfp_counter_t live_maps, live_meta;
+
+uint64_t
+lfp_os_live_maps(void)
+{
+	return lfp_counter_read(&live_maps);
+}
+
+uint64_t
+lfp_meta_live(void)
+{
+	return lfp_counter_read(&live_meta);
+}
+
+void
+lfp_fault_fail_nth(uint64_t n)
+{
+	atomic_store_explicit(&fault_at, n ? lfp_counter_read(&fault_requests) + n
+					   : 0,
+			      memory_order_relaxed);
+}
+
+uint64_t
+lfp_fault_requests(void)
+{
+	return lfp_counter_read(&fault_requests);
+}
+
+/* Count a request; true if it must fail. One relaxed RMW: rare paths only. */
+static bool
+fault_hit(void)
+{
+	uint64_t n = atomic_fetch_add_explicit(&fault_requests, 1,
+					       memory_order_relaxed) + 1;
+
+	return lfp_unlikely(n == lfp_counter_read(&fault_at));
+}
 
 size_t
 lfp_os_page_size(void)
@@ -40,6 +82,10 @@ lfp_os_map(size_t size, size_t align)
 	size_t span;
 	char *p, *a;
 
+	if (fault_hit()) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	if (align <= page) {
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -47,6 +93,7 @@ lfp_os_map(size_t size, size_t align)
 			errno = ENOMEM;
 			return NULL;
 		}
+		lfp_shared_add(&live_maps, 1);
 		return p;
 	}
 	if (size > SIZE_MAX - align) {
@@ -65,14 +112,17 @@ lfp_os_map(size_t size, size_t align)
 		munmap(p, (size_t)(a - p));
 	if (p + span > a + size)
 		munmap(a + size, (size_t)(p + span - (a + size)));
+	lfp_shared_add(&live_maps, 1);
 	return a;
 }
 
 void
 lfp_os_unmap(void *p, size_t size)
 {
-	if (p)
+	if (p) {
 		munmap(p, size);
+		lfp_shared_sub(&live_maps, 1);
+	}
 }
 
 /* Bookkeeping memory: zeroed, cache-line aligned. */
@@ -81,10 +131,12 @@ lfp_meta_alloc(size_t size)
 {
 	void *p = NULL;
 
-	if (posix_memalign(&p, LFP_CACHELINE, lfp_align_up(size, LFP_CACHELINE))) {
+	if (fault_hit() ||
+	    posix_memalign(&p, LFP_CACHELINE, lfp_align_up(size, LFP_CACHELINE))) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	lfp_shared_add(&live_meta, 1);
 	memset(p, 0, size);
 	return p;
 }
@@ -92,15 +144,19 @@ lfp_meta_alloc(size_t size)
 void *
 lfp_meta_realloc(void *p, size_t size)
 {
-	void *q = realloc(p, size);
+	void *q = fault_hit() ? NULL : realloc(p, size);
 
 	if (!q)
 		errno = ENOMEM;
+	else if (!p)
+		lfp_shared_add(&live_meta, 1);
 	return q;
 }
 
 void
 lfp_meta_free(void *p)
 {
+	if (p)
+		lfp_shared_sub(&live_meta, 1);
 	free(p);
 }

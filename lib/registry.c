@@ -67,12 +67,17 @@ atfork_parent(void)
 	pthread_mutex_unlock(&reg_lock);
 }
 
+/*
+ * The child's only thread is the one that took the locks in
+ * atfork_prepare(), so it releases them, as the parent does.
+ */
 static void
 atfork_child(void)
 {
 	each_zone_locked(zone_fork_child);
+	each_zone_locked(slab_unlock);
 	urcu_bp_after_fork_child();
-	pthread_mutex_init(&reg_lock, NULL);
+	pthread_mutex_unlock(&reg_lock);
 }
 
 static void
@@ -114,9 +119,21 @@ lfp_registry_remove(struct lfp_zone *z)
 	pthread_mutex_lock(&reg_lock);
 	atomic_store_explicit(&slots[z->slot].id, 0, memory_order_relaxed);
 	atomic_store_explicit(&slots[z->slot].zone, NULL, memory_order_relaxed);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+void
+lfp_registry_free_slot(struct lfp_zone *z)
+{
+	pthread_mutex_lock(&reg_lock);
 	free_slots[nfree++] = z->slot;
 	pthread_mutex_unlock(&reg_lock);
-	/* Readers that saw the old id finish before we go on. */
+}
+
+void
+lfp_registry_sync(void)
+{
+	/* Readers that saw a removed zone's id finish before we go on. */
 	urcu_bp_synchronize_rcu();
 }
 

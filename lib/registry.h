@@ -9,7 +9,8 @@
  * zone up by {slot, id} inside an RCU read-side section of liburcu's
  * bulletproof flavour (urcu-bp: no thread registration). Destroy clears
  * the slot, then waits for a grace period before it frees anything, so a
- * reader that found the zone can finish handing its cache back.
+ * reader that found the zone can finish handing its cache back; only then
+ * is the slot free for another zone.
  *
  * Create and destroy take the registry mutex (they are rare); get and put
  * never touch the registry. fork() is handled here: the mutex, liburcu's
@@ -33,8 +34,15 @@
 
 /* Register @z: sets z->slot and z->id. 0, or EAGAIN when full. */
 int lfp_registry_add(struct lfp_zone *z);
-/* Unregister @z and wait until no reader can still see it. */
+/*
+ * Destroying zones takes three steps: lfp_registry_remove() each (readers
+ * may still see them), one lfp_registry_sync() (now none can), then
+ * lfp_registry_free_slot() each, so that no slot is reused while a reader
+ * that found the old zone in it may still look at it.
+ */
 void lfp_registry_remove(struct lfp_zone *z);
+void lfp_registry_sync(void);
+void lfp_registry_free_slot(struct lfp_zone *z);
 
 void lfp_registry_read_lock(void);
 void lfp_registry_read_unlock(void);

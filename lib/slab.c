@@ -4,6 +4,7 @@
  * objects; see slab.h.
  */
 #include "slab.h"
+#include "chunkmap.h"
 
 #include <errno.h>
 #include <string.h>
@@ -11,17 +12,19 @@
 /* Chunks hold at least this many bytes and this many objects. */
 #define LFP_CHUNK_MIN   ((size_t)64 << 10)
 #define LFP_CHUNK_OBJS  4
+_Static_assert(LFP_CHUNK_MIN >= ((size_t)1 << LFP_CHUNKMAP_GRANULE_SHIFT),
+	       "every chunk must cover whole chunk-map granules");
 
 void
-lfp_slab_init(struct lfp_slab *s, size_t stride, size_t align,
+lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
 	      lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg)
 {
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	s->stride = stride;
-	s->first = lfp_align_up(sizeof(struct lfp_chunk), align);
+	s->owner = owner;
 	s->chunk_size = lfp_pow2_ceil(LFP_MAX(LFP_CHUNK_MIN,
-					      s->first + LFP_CHUNK_OBJS * stride));
+					      LFP_CHUNK_OBJS * stride));
 	s->ctor = ctor;
 	s->dtor = dtor;
 	s->arg = arg;
@@ -31,16 +34,24 @@ lfp_slab_init(struct lfp_slab *s, size_t stride, size_t align,
 static int
 slab_grow_locked(struct lfp_slab *s)
 {
-	struct lfp_chunk *c = lfp_os_map(s->chunk_size, s->chunk_size);
+	struct lfp_chunk *c = lfp_meta_alloc(sizeof(*c));
 
 	if (!c)
 		return ENOMEM;
+	c->base = lfp_os_map(s->chunk_size, s->chunk_size);
+	if (!c->base || lfp_chunkmap_set(c->base, s->chunk_size, c)) {
+		lfp_os_unmap(c->base, s->chunk_size);
+		lfp_meta_free(c);
+		return ENOMEM;
+	}
+	c->owner = s->owner;
+	c->stride = s->stride;
 	c->next = s->chunks;
 	c->slab = s;
 	c->size = s->chunk_size;
 	s->chunks = c;
-	s->cur = (char *)c + s->first;
-	s->end = (char *)c + s->chunk_size;
+	s->cur = c->base;
+	s->end = c->base + s->chunk_size;
 	lfp_shared_add(&s->nchunks, 1);
 	lfp_shared_add(&s->bytes, s->chunk_size);
 	return 0;
@@ -117,7 +128,9 @@ lfp_slab_fini(struct lfp_slab *s)
 	while (c) {
 		struct lfp_chunk *next = c->next;
 
-		lfp_os_unmap(c, c->size);
+		lfp_chunkmap_clear(c->base, c->size);
+		lfp_os_unmap(c->base, c->size);
+		lfp_meta_free(c);
 		c = next;
 	}
 	s->chunks = NULL;

@@ -2,7 +2,10 @@
 /*
  * slab.h - the slab layer of a pool: chunks mapped from the operating
  * system, aligned to their (power-of-two) size, carved into objects of one
- * stride. Each object is constructed exactly once, when it is carved, and
+ * stride from their first byte (so an object whose stride is a power of
+ * two is aligned to it). Chunk headers live apart from the chunks, and
+ * every chunk is entered in the chunk map (chunkmap.h), so the slab that
+ * owns any address is found from the address alone. Each object is constructed exactly once, when it is carved, and
  * destructed once, when its chunk goes back to the system.
  *
  * The slab is the pool's rare path: it runs only when the pool grows by a
@@ -27,11 +30,17 @@
 
 #include <lfpool/objpool.h>
 
-/* The header at the start of every chunk. */
+/*
+ * A chunk's header, kept in bookkeeping memory. An address lookup
+ * (chunkmap.h) reads only this line: owner and stride are copies.
+ */
 struct lfp_chunk {
-	struct lfp_chunk *next;
+	char *base;
+	const void *owner;
+	size_t stride;
 	struct lfp_slab *slab;
 	size_t size;
+	struct lfp_chunk *next;
 };
 
 struct lfp_slab {
@@ -40,8 +49,8 @@ struct lfp_slab {
 	char *cur, *end;                /* bump area; under lock */
 	void *raw;                      /* unconstructed objects; under lock */
 	size_t stride;
-	size_t first;                   /* offset of the first object */
 	size_t chunk_size;              /* power of two */
+	const void *owner;              /* the pool, for address checks */
 	lfp_ctor_fn ctor;
 	lfp_dtor_fn dtor;
 	void *arg;
@@ -51,8 +60,9 @@ struct lfp_slab {
 	lfp_counter_t bytes;
 };
 
-/* Layout for objects of @stride bytes aligned to @align. */
-void lfp_slab_init(struct lfp_slab *s, size_t stride, size_t align,
+/* Layout for objects of @stride bytes (a multiple of their alignment,
+ * which is at most the page size); @owner tags the chunks. */
+void lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
 		   lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg);
 
 /*

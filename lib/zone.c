@@ -10,7 +10,8 @@
 
 void
 lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
-	      unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg)
+	      unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg,
+	      const void *owner)
 {
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
@@ -26,7 +27,7 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	atomic_init(&z->caches, NULL);
 	atomic_init(&z->ncaches, 0);
 	lfp_depot_init(&z->depot, cap);
-	lfp_slab_init(&z->slab, stride, align, ctor, dtor, arg);
+	lfp_slab_init(&z->slab, stride, owner, ctor, dtor, arg);
 }
 
 /* The owner of a cache whose thread vanished in fork(). */
@@ -38,7 +39,6 @@ lfp_zone_fork_child(struct lfp_zone *z, void *self)
 {
 	struct lfp_cache *c;
 
-	pthread_mutex_init(&z->slab.lock, NULL);
 	/* Acquire: pairs with the release CAS publishing each cache. */
 	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
 	     c = c->next)

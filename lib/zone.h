@@ -70,12 +70,13 @@ struct lfp_zone {
 
 /*
  * Fill in @z for objects of @size bytes aligned to @align (already checked).
- * @cap 0 chooses the magazine size from the stride. The zone is not yet
- * registered (registry.h).
+ * @cap 0 chooses the magazine size from the stride; @owner is the pool the
+ * zone belongs to (its chunks carry it). The zone is not yet registered
+ * (registry.h).
  */
 void lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 		   unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor,
-		   void *arg);
+		   void *arg, const void *owner);
 /* Destructors on every held object, then all memory back. */
 void lfp_zone_fini(struct lfp_zone *z);
 
@@ -121,7 +122,7 @@ void lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c,
  * @self (which did not survive) are marked lost. Those threads may have
  * been anywhere in a get or put when fork() copied memory, so their
  * caches cannot be trusted: nobody claims them, destroy skips their
- * contents, and their objects count as in use. The slab lock is reset.
+ * contents, and their objects count as in use.
  */
 void lfp_zone_fork_child(struct lfp_zone *z, void *self);
 

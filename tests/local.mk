@@ -19,13 +19,16 @@ EXTRA_DIST += %reldir%/common/test-common.h
 
 unit_tests = \
 	%reldir%/unit/test_stack \
-	%reldir%/unit/test_magazine
+	%reldir%/unit/test_magazine \
+	%reldir%/unit/test_fault
 api_tests = \
 	%reldir%/api/test_objpool \
+	%reldir%/api/test_bufpool \
 	%reldir%/api/test_thread \
 	%reldir%/api/test_build
 stress_tests = \
-	%reldir%/stress/stress_objpool
+	%reldir%/stress/stress_objpool \
+	%reldir%/stress/stress_bufpool
 
 check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests)
 TESTS += $(unit_tests) $(api_tests) $(stress_tests) %reldir%/api/test-exports.sh
@@ -43,11 +46,29 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh
 %canon_reldir%_unit_test_magazine_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_magazine_LDADD = $(unit_ldadd)
 
+%canon_reldir%_unit_test_fault_SOURCES = %reldir%/unit/test_fault.c
+%canon_reldir%_unit_test_fault_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_fault_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_fault_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_fault_LDADD = $(unit_ldadd)
+
 %canon_reldir%_api_test_objpool_SOURCES = %reldir%/api/test_objpool.c
 %canon_reldir%_api_test_objpool_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_objpool_CFLAGS = $(test_cflags)
 %canon_reldir%_api_test_objpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_objpool_LDADD = $(api_ldadd)
+
+%canon_reldir%_api_test_bufpool_SOURCES = %reldir%/api/test_bufpool.c
+%canon_reldir%_api_test_bufpool_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_bufpool_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_bufpool_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_bufpool_LDADD = $(api_ldadd)
+
+%canon_reldir%_stress_stress_bufpool_SOURCES = %reldir%/stress/stress_bufpool.c
+%canon_reldir%_stress_stress_bufpool_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_stress_stress_bufpool_CFLAGS = $(test_cflags)
+%canon_reldir%_stress_stress_bufpool_LDFLAGS = $(test_ldflags)
+%canon_reldir%_stress_stress_bufpool_LDADD = $(api_ldadd)
 
 %canon_reldir%_api_test_thread_SOURCES = %reldir%/api/test_thread.c
 %canon_reldir%_api_test_thread_CPPFLAGS = $(test_cppflags)
@@ -57,6 +78,8 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh
 
 # The public headers compile alone, as C11 and as C++.
 %canon_reldir%_api_test_build_SOURCES = %reldir%/api/test_build.c \
+	%reldir%/api/test_build_common.c %reldir%/api/test_build_version.c \
+	%reldir%/api/test_build_thread.c %reldir%/api/test_build_bufpool.c \
 	%reldir%/api/test_build_cxx.cc
 %canon_reldir%_api_test_build_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_build_CFLAGS = $(test_cflags) -std=c11 -pedantic-errors

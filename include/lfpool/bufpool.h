@@ -10,12 +10,13 @@
  * an object pool of the same engine (per-thread caches of two magazines
  * in front of a lock-free depot); magazines of large classes hold fewer
  * buffers, so that a thread's cache holds a bounded number of bytes per
- * class (about 32 KiB, or two buffers for classes of 16 KiB and more).
+ * class (at most 32 KiB, or two buffers for classes of 16 KiB and more).
  *
  * A buffer's capacity is a power of two and the buffer is aligned to it,
  * up to the page size (a 64-byte buffer starts on a 64-byte boundary, a
  * 256 KiB one on a page), and never to less than 16 bytes. Buffer contents
- * are not cleared between uses.
+ * are unspecified when handed out: never cleared between uses, and a new
+ * buffer holds whatever its memory held.
  *
  * Threading: alloc, free and capacity may be called from any number of
  * threads at once, and a buffer may be freed by a thread other than the
@@ -23,7 +24,8 @@
  * with any other call on the same pool. fork() is handled as for object
  * pools (<lfpool/objpool.h>).
  *
- * Errors follow <lfpool/common.h>.
+ * Errors follow <lfpool/common.h>; a NULL pool is reported (EINVAL)
+ * before anything else is looked at.
  */
 #ifndef LFPOOL_BUFPOOL_H
 #define LFPOOL_BUFPOOL_H
@@ -130,11 +132,13 @@ struct lfp_bufpool_class_stats {
 /** A snapshot of a buffer pool's counters. */
 struct lfp_bufpool_stats {
 	const char *name;         /**< the pool's name, or "" */
-	unsigned int nclasses;    /**< classes in use in cls[] */
+	unsigned int nclasses;    /**< the pool's classes: cls[i] is the class
+	                               of min_size << i, for i < nclasses */
 	uint64_t allocs, frees, hits;     /**< sums over the classes */
 	uint64_t bytes_in_use;    /**< capacity of the buffers out */
 	uint64_t bytes_cached;    /**< capacity of the cached buffers */
-	uint64_t bytes_reserved;  /**< memory taken from the system */
+	uint64_t bytes_reserved;  /**< memory taken from the system: the sum of
+	                               the classes' bytes_reserved */
 	struct lfp_bufpool_class_stats cls[LFP_BUFPOOL_CLASSES_MAX];
 };
 

@@ -2,8 +2,9 @@
 /*
  * test_build.c - proves the public headers build on their own: this file
  * is compiled as strict C11 with -pedantic-errors and includes
- * <lfpool/objpool.h> first, alone, before the umbrella <lfpool.h>; its
- * partner test_build_cxx.cc includes <lfpool.h> from C++. The tests call
+ * <lfpool/objpool.h> first, alone, before the umbrella <lfpool.h>; the
+ * test_build_<header>.c files include each other header alone, and
+ * test_build_cxx.cc includes <lfpool.h> from C++. The tests call
  * every public function through the umbrella header, and the C++ side.
  */
 #include <lfpool/objpool.h>
@@ -21,6 +22,11 @@ static lfp_dtor_fn build_dtor_alone;
 
 /* Defined in test_build_cxx.cc, built as C++. */
 int lfp_test_cxx(void);
+/* Defined in test_build_<header>.c, each including one header alone. */
+int lfp_test_build_common(void);
+int lfp_test_build_version(void);
+int lfp_test_build_thread(void);
+int lfp_test_build_bufpool(void);
 
 static int
 build_ctor(void *obj, void *arg)
@@ -44,6 +50,15 @@ build_dtor(void *obj, void *arg)
 START_TEST(test_cxx)
 {
 	ck_assert_int_eq(lfp_test_cxx(), 0);
+}
+END_TEST
+
+START_TEST(test_headers_alone)
+{
+	ck_assert_int_eq(lfp_test_build_common(), 16);
+	ck_assert_int_ge(lfp_test_build_version(), 1);
+	ck_assert_int_eq(lfp_test_build_thread(), 1);
+	ck_assert_int_gt(lfp_test_build_bufpool(), 1);
 }
 END_TEST
 
@@ -99,6 +114,29 @@ START_TEST(test_every_function)
 }
 END_TEST
 
+START_TEST(test_every_bufpool_function)
+{
+	struct lfp_bufpool_attr attr;
+	struct lfp_bufpool_stats st;
+	struct lfp_bufpool *bp;
+	void *buf;
+
+	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
+	attr.name = "build";
+	bp = lfp_bufpool_create(&attr);
+	ck_assert_ptr_nonnull(bp);
+	buf = lfp_bufpool_alloc(bp, 100);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(lfp_bufpool_capacity(bp, buf), 128);
+	ck_assert_int_eq(lfp_bufpool_free(bp, buf), 0);
+	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
+	ck_assert_str_eq(st.name, "build");
+	ck_assert_uint_eq(st.allocs, 1);
+	ck_assert_uint_eq(st.frees, 1);
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+}
+END_TEST
+
 static Suite *
 build_suite(void)
 {
@@ -106,8 +144,10 @@ build_suite(void)
 	TCase *tc = tcase_create("headers");
 
 	tcase_add_test(tc, test_cxx);
+	tcase_add_test(tc, test_headers_alone);
 	tcase_add_test(tc, test_macros);
 	tcase_add_test(tc, test_every_function);
+	tcase_add_test(tc, test_every_bufpool_function);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -50,5 +50,18 @@ lfp_test_cxx(void)
 		rc = rc ? rc : 7;
 	if (std::strcmp(lfp_version(), LFP_VERSION_STRING) != 0)
 		rc = rc ? rc : 8;
+
+	struct lfp_bufpool_attr battr;
+	if (lfp_bufpool_attr_init(&battr) != 0)
+		return rc ? rc : 9;
+	struct lfp_bufpool *bp = lfp_bufpool_create(&battr);
+	if (!bp)
+		return rc ? rc : 10;
+	void *buf = lfp_bufpool_alloc(bp, 33);
+	if (!buf || lfp_bufpool_capacity(bp, buf) != 64 ||
+	    lfp_bufpool_free(bp, buf) != 0)
+		rc = rc ? rc : 11;
+	if (lfp_bufpool_destroy(bp) != 0)
+		rc = rc ? rc : 12;
 	return rc;
 }

@@ -74,7 +74,7 @@ zone_new(size_t size, unsigned int cap)
 	struct lfp_zone *z = lfp_meta_alloc(sizeof(*z));
 
 	ck_assert_ptr_nonnull(z);
-	lfp_zone_init(z, size, 16, cap, NULL, NULL, NULL);
+	lfp_zone_init(z, size, 16, cap, NULL, NULL, NULL, z);
 	ck_assert_int_eq(lfp_registry_add(z), 0);
 	return z;
 }
@@ -83,6 +83,8 @@ static void
 zone_free(struct lfp_zone *z)
 {
 	lfp_registry_remove(z);
+	lfp_registry_sync();
+	lfp_registry_free_slot(z);
 	lfp_zone_fini(z);
 	lfp_meta_free(z);
 }
