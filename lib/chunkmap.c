@@ -3,18 +3,17 @@
  * chunkmap.c - the address-to-chunk radix map; see chunkmap.h.
  */
 #include "chunkmap.h"
-#include "atomic.h"
 
 #include <errno.h>
 
-#define ADDR_BITS 48
-#define LEAF_BITS 16
-#define TOP_BITS (ADDR_BITS - LFP_CHUNKMAP_GRANULE_SHIFT - LEAF_BITS)
+#define ADDR_BITS LFP_CHUNKMAP_ADDR_BITS
+#define LEAF_BITS LFP_CHUNKMAP_LEAF_BITS
 #define LEAF_SIZE ((size_t)1 << LEAF_BITS)
+#define top lfp_chunkmap_top
 
-typedef _Atomic(struct lfp_chunk *) leaf_t;
+typedef struct lfp_chunkmap_leaf leaf_t;
 
-static _Atomic(leaf_t *) top[(size_t)1 << TOP_BITS];
+_Atomic(leaf_t *) lfp_chunkmap_top[(size_t)1 << LFP_CHUNKMAP_TOP_BITS];
 
 static leaf_t *
 leaf_of(uintptr_t a, bool create)
@@ -26,7 +25,7 @@ leaf_of(uintptr_t a, bool create)
 
 	if (leaf || !create)
 		return leaf;
-	leaf = lfp_os_map(LEAF_SIZE * sizeof(leaf_t), 0);
+	leaf = lfp_os_map(sizeof(leaf_t), 0);
 	if (!leaf)
 		return NULL;
 	/*
@@ -36,7 +35,7 @@ leaf_of(uintptr_t a, bool create)
 	if (!atomic_compare_exchange_strong_explicit(&top[t], &expected, leaf,
 						     memory_order_release,
 						     memory_order_acquire)) {
-		lfp_os_unmap(leaf, LEAF_SIZE * sizeof(leaf_t));
+		lfp_os_unmap(leaf, sizeof(leaf_t));
 		leaf = expected;
 	}
 	return leaf;
@@ -51,7 +50,7 @@ map_range(void *base, size_t size, struct lfp_chunk *c)
 		leaf_t *leaf = leaf_of(a, false);
 
 		/* Relaxed: see the ordering rule in chunkmap.h. */
-		atomic_store_explicit(&leaf[(a >> LFP_CHUNKMAP_GRANULE_SHIFT) &
+		atomic_store_explicit(&leaf->e[(a >> LFP_CHUNKMAP_GRANULE_SHIFT) &
 					    (LEAF_SIZE - 1)],
 				      c, memory_order_relaxed);
 	}
@@ -79,21 +78,4 @@ void
 lfp_chunkmap_clear(void *base, size_t size)
 {
 	map_range(base, size, NULL);
-}
-
-struct lfp_chunk *
-lfp_chunkmap_get(const void *p)
-{
-	uintptr_t a = (uintptr_t)p;
-	leaf_t *leaf;
-
-	if (a >> ADDR_BITS)
-		return NULL;
-	leaf = leaf_of(a, false);
-	if (!leaf)
-		return NULL;
-	/* Relaxed: see the ordering rule in chunkmap.h. */
-	return atomic_load_explicit(&leaf[(a >> LFP_CHUNKMAP_GRANULE_SHIFT) &
-					  (LEAF_SIZE - 1)],
-				    memory_order_relaxed);
 }

@@ -24,16 +24,46 @@
 #define LFP_CHUNKMAP_H
 
 #include "internal.h"
+#include "atomic.h"
 
 struct lfp_chunk;
 
 #define LFP_CHUNKMAP_GRANULE_SHIFT 16
+#define LFP_CHUNKMAP_ADDR_BITS 48
+#define LFP_CHUNKMAP_LEAF_BITS 16
+#define LFP_CHUNKMAP_TOP_BITS (LFP_CHUNKMAP_ADDR_BITS - \
+			       LFP_CHUNKMAP_GRANULE_SHIFT - LFP_CHUNKMAP_LEAF_BITS)
+
+struct lfp_chunkmap_leaf {
+	_Atomic(struct lfp_chunk *) e[(size_t)1 << LFP_CHUNKMAP_LEAF_BITS];
+};
+extern _Atomic(struct lfp_chunkmap_leaf *)
+	lfp_chunkmap_top[(size_t)1 << LFP_CHUNKMAP_TOP_BITS];
 
 /* Map every granule of [base, base + size) to @c. 0, or ENOMEM. */
 int lfp_chunkmap_set(void *base, size_t size, struct lfp_chunk *c);
 /* Forget [base, base + size). */
 void lfp_chunkmap_clear(void *base, size_t size);
-/* The chunk holding @p, or NULL. */
-struct lfp_chunk *lfp_chunkmap_get(const void *p);
+
+/* The chunk holding @p, or NULL. Inline: every buffer free asks. */
+static inline struct lfp_chunk *
+lfp_chunkmap_get(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	struct lfp_chunkmap_leaf *leaf;
+
+	if (lfp_unlikely(a >> LFP_CHUNKMAP_ADDR_BITS))
+		return NULL;
+	/* Acquire: pairs with the release CAS installing the leaf. */
+	leaf = atomic_load_explicit(&lfp_chunkmap_top[a >> (LFP_CHUNKMAP_GRANULE_SHIFT +
+							   LFP_CHUNKMAP_LEAF_BITS)],
+				    memory_order_acquire);
+	if (lfp_unlikely(!leaf))
+		return NULL;
+	/* Relaxed: see the ordering rule above. */
+	return atomic_load_explicit(&leaf->e[(a >> LFP_CHUNKMAP_GRANULE_SHIFT) &
+					  (((uintptr_t)1 << LFP_CHUNKMAP_LEAF_BITS) - 1)],
+				    memory_order_relaxed);
+}
 
 #endif /* LFP_CHUNKMAP_H */

@@ -10,8 +10,6 @@ lfp_depot_init(struct lfp_depot *d, unsigned int cap)
 	lfp_stack_init(&d->full);
 	lfp_stack_init(&d->empty);
 	atomic_init(&d->objs, 0);
-	atomic_init(&d->nfull, 0);
-	atomic_init(&d->exchanges, 0);
 	lfp_nodetab_init(&d->mags, lfp_mag_size(cap));
 	d->cap = cap;
 }
@@ -55,8 +53,6 @@ lfp_depot_get_full(struct lfp_depot *d)
 		return NULL;
 	m = lfp_mag_of(n);
 	lfp_shared_sub(&d->objs, m->n);
-	lfp_shared_sub(&d->nfull, 1);
-	lfp_shared_add(&d->exchanges, 1);
 	return m;
 }
 
@@ -64,6 +60,5 @@ void
 lfp_depot_put_full(struct lfp_depot *d, struct lfp_mag *m)
 {
 	lfp_shared_add(&d->objs, m->n);
-	lfp_shared_add(&d->nfull, 1);
 	lfp_stack_push(&d->full, &d->mags, &m->node);
 }

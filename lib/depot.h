@@ -24,8 +24,6 @@ struct lfp_depot {
 	struct lfp_stack full;
 	struct lfp_stack empty;
 	lfp_counter_t objs;             /* rounds in full magazines */
-	lfp_counter_t nfull;            /* magazines on the full stack */
-	lfp_counter_t exchanges;        /* full magazines taken */
 	struct lfp_nodetab mags;
 	unsigned int cap;               /* rounds per magazine */
 };

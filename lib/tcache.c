@@ -42,10 +42,13 @@ tcache_flush_local(struct lfp_tcache *t, bool release)
 		if (z)
 			lfp_zone_cache_flush(z, e->cache, release);
 		if (release || !z) {
-			if (t->last_id == e->id) {
-				t->last_id = 0;
-				t->last = NULL;
+			struct lfp_tentry *r = lfp_tcache_recent_local(i);
+
+			if (r->id == e->id) {
+				r->id = 0;
+				r->cache = NULL;
 			}
+
 			e->cache = NULL;
 			e->id = 0;
 		}
@@ -100,8 +103,7 @@ lfp_tcache_attach(struct lfp_zone *z)
 		return NULL;
 	t->map[z->slot].id = z->id;
 	t->map[z->slot].cache = c;
-	t->last_id = z->id;
-	t->last = c;
+	*lfp_tcache_recent_local(z->slot) = t->map[z->slot];
 	return c;
 }
 

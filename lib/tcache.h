@@ -6,6 +6,10 @@
  * new zone has a new id, so a stale entry never matches: a destroyed
  * pool's cache is never used for its successor.
  *
+ * In front of the map sits a small direct-mapped copy of it, indexed by
+ * the low bits of the slot, so that a buffer pool's classes (consecutive
+ * slots) do not evict each other: no bounds check, no pointer to follow.
+ *
  * The map is thread-local and only its thread reads or writes it
  * (_local); other threads reach caches through the zone's cache list.
  */
@@ -22,9 +26,10 @@ struct lfp_tentry {
 	struct lfp_cache *cache;
 };
 
+#define LFP_TCACHE_RECENT 8              /* a power of two */
+
 struct lfp_tcache {
-	uint64_t last_id;               /* the zone used last, and its cache */
-	struct lfp_cache *last;
+	struct lfp_tentry recent[LFP_TCACHE_RECENT];
 	uint32_t cap;                   /* entries in map */
 	bool keyed;                     /* exit destructor armed */
 	struct lfp_tentry *map;
@@ -32,6 +37,13 @@ struct lfp_tcache {
 
 extern __thread struct lfp_tcache lfp_tcache_self
 	__attribute__((tls_model("initial-exec")));
+
+static inline struct lfp_tentry *
+lfp_tcache_recent_local(uint32_t slot)
+{
+	return &lfp_tcache_self.recent[slot & (LFP_TCACHE_RECENT - 1)];
+}
+
 
 /* Slow path of lfp_zone_cache(): map the zone for this thread. */
 struct lfp_cache *lfp_tcache_attach(struct lfp_zone *z);

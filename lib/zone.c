@@ -16,9 +16,14 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
 
-	if (!cap)
+	if (!cap) {
+		size_t target = LFP_MAX(LFP_MAG_BYTES,
+					LFP_MIN(LFP_MAG_ROUNDS_LARGE * stride,
+						LFP_MAG_BYTES_MAX));
+
 		cap = (unsigned int)LFP_MAX(1, LFP_MIN(LFP_MAG_ROUNDS_AUTO_MAX,
-						       LFP_MAG_BYTES / stride));
+						       target / stride));
+	}
 	z->size = size;
 	z->align = align;
 	z->cap = cap;
@@ -207,6 +212,7 @@ lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c)
 	lfp_counter_add(&c->misses, 1);
 	m = lfp_depot_get_full(&z->depot);
 	if (m) {
+		lfp_counter_add(&c->depot_gets, 1);
 		cache_park_local(c);
 		lfp_depot_put_empty(&z->depot, c->prev);
 		c->prev = c->loaded;
@@ -353,11 +359,11 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 	     c = c->next) {
 		st->gets += lfp_counter_read(&c->gets);
 		st->puts += lfp_counter_read(&c->puts);
+		st->depot_gets += lfp_counter_read(&c->depot_gets);
 		st->depot_puts += lfp_counter_read(&c->depot_puts);
 		misses += lfp_counter_read(&c->misses);
 	}
 	st->hits = st->gets > misses ? st->gets - misses : 0;
-	st->depot_gets = lfp_counter_read(&z->depot.exchanges);
 	st->objects = lfp_counter_read(&z->slab.objects);
 	st->depot_objs = lfp_counter_read(&z->depot.objs);
 	st->ctor_failures = lfp_counter_read(&z->slab.ctor_failures);

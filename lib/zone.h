@@ -46,7 +46,8 @@ struct lfp_cache {
 	struct lfp_mag *loaded;
 	struct lfp_mag *prev;
 	lfp_counter_t misses;           /* gets that went to depot or slab */
-	lfp_counter_t depot_puts;
+	lfp_counter_t depot_gets;       /* full magazines taken */
+	lfp_counter_t depot_puts;       /* full magazines given */
 	_Atomic(void *) owner;          /* owning thread's tcache; NULL: free */
 	struct lfp_cache *next;         /* zone's list; set before publishing */
 } lfp_cacheline_aligned;
@@ -64,8 +65,14 @@ struct lfp_zone {
 	struct lfp_slab slab;
 };
 
-/* Bytes of cached objects a magazine aims at; bounds each cache. */
+/*
+ * Bytes of objects a magazine aims at, which bounds each cache to two
+ * magazines' worth: 16 KiB for small objects, four objects for larger
+ * ones, at most 1 MiB; between 1 and 64 rounds.
+ */
 #define LFP_MAG_BYTES ((size_t)16 << 10)
+#define LFP_MAG_BYTES_MAX ((size_t)1 << 20)
+#define LFP_MAG_ROUNDS_LARGE 4u
 #define LFP_MAG_ROUNDS_AUTO_MAX 64u
 
 /*
@@ -82,21 +89,20 @@ void lfp_zone_fini(struct lfp_zone *z);
 
 /*
  * The calling thread's cache for @z if it has one already, else NULL: the
- * last zone the thread used first (two independent TLS loads), then the
- * thread's map.
+ * recent entries first, then the thread's map (which refills them).
  */
 static inline struct lfp_cache *
 lfp_zone_cache_local(struct lfp_zone *z)
 {
 	struct lfp_tcache *t = &lfp_tcache_self;
+	struct lfp_tentry *r = lfp_tcache_recent_local(z->slot);
 
-	if (lfp_likely(t->last_id == z->id))
-		return t->last;
+	if (lfp_likely(r->id == z->id))
+		return r->cache;
 	if (lfp_likely(z->slot < t->cap) &&
 	    lfp_likely(t->map[z->slot].id == z->id)) {
-		t->last_id = z->id;
-		t->last = t->map[z->slot].cache;
-		return t->last;
+		*r = t->map[z->slot];
+		return r->cache;
 	}
 	return NULL;
 }
@@ -139,14 +145,25 @@ int lfp_zone_put_slow(struct lfp_zone *z, void *obj);
  * The counter is bumped after the magazine access so the compiler keeps
  * the magazine pointer in a register.
  */
+/*
+ * The thread's cache for @z on the fast path, or NULL: the recent entry
+ * of its slot. An entry's cache is never NULL while its id matches a
+ * zone (ids start at 1).
+ */
+static inline struct lfp_cache *
+lfp_zone_cache_fast(struct lfp_zone *z)
+{
+	const struct lfp_tentry *r = lfp_tcache_recent_local(z->slot);
+
+	return lfp_likely(r->id == z->id) ? r->cache : NULL;
+}
+
 static inline void *
 lfp_zone_get(struct lfp_zone *z)
 {
-	struct lfp_tcache *t = &lfp_tcache_self;
+	struct lfp_cache *c = lfp_zone_cache_fast(z);
 
-	/* last is never NULL while last_id matches a zone (ids start at 1) */
-	if (lfp_likely(t->last_id == z->id) && lfp_likely(t->last->n)) {
-		struct lfp_cache *c = t->last;
+	if (lfp_likely(c) && lfp_likely(c->n)) {
 		void *obj = c->rounds[--c->n];
 
 		lfp_counter_add(&c->gets, 1);
@@ -158,11 +175,9 @@ lfp_zone_get(struct lfp_zone *z)
 static inline int
 lfp_zone_put(struct lfp_zone *z, void *obj)
 {
-	struct lfp_tcache *t = &lfp_tcache_self;
+	struct lfp_cache *c = lfp_zone_cache_fast(z);
 
-	if (lfp_likely(t->last_id == z->id) &&
-	    lfp_likely(t->last->n < t->last->cap)) {
-		struct lfp_cache *c = t->last;
+	if (lfp_likely(c) && lfp_likely(c->n < c->cap)) {
 
 		c->rounds[c->n++] = obj;
 		lfp_counter_add(&c->puts, 1);

@@ -1459,8 +1459,9 @@ END_TEST
  * A thread's cache keeps a bounded number of buffers per class: after one
  * thread allocates and frees 100 (or more) buffers of a class and calls
  * nothing else, at most its two magazines' worth are outside the depot.
- * Magazines shrink as classes grow: about 32 KiB per class cache, two
- * buffers from 16 KiB up.
+ * Magazines shrink as classes grow: a magazine holds at most 16 KiB of
+ * small buffers, and at most four large ones (1 MiB at most), so a cache
+ * never keeps more than eight buffers of a class of 4 KiB or more.
  */
 START_TEST(test_bounded_cache)
 {
@@ -1485,15 +1486,15 @@ START_TEST(test_bounded_cache)
 			      "buffers at the %zu-byte class", prev, rounds,
 			      cls);
 		prev = rounds;
-		if (cls >= 16 * KIB)
-			ck_assert_msg(rounds == 1, "%zu-byte class: %u "
-				      "buffers per magazine, not 1", cls,
-				      rounds);
+		if (cls >= 4 * KIB)
+			ck_assert_msg(rounds <= 4 &&
+				      (size_t)rounds * cls <= 1024 * KIB,
+				      "%zu-byte class: %u buffers per "
+				      "magazine", cls, rounds);
 		else
-			ck_assert_msg(2 * (size_t)rounds * cls <= 64 * KIB,
-				      "%zu-byte class: a cache of two %u-"
-				      "buffer magazines holds more than "
-				      "64 KiB", cls, rounds);
+			ck_assert_msg((size_t)rounds * cls <= 16 * KIB,
+				      "%zu-byte class: a %u-buffer magazine "
+				      "holds more than 16 KiB", cls, rounds);
 	}
 
 	/* the 256 KiB class first, as the contract puts it */
