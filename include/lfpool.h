@@ -11,5 +11,6 @@
 #include <lfpool/thread.h>
 #include <lfpool/objpool.h>
 #include <lfpool/bufpool.h>
+#include <lfpool/check.h>
 
 #endif /* LFPOOL_H */

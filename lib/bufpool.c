@@ -6,6 +6,7 @@
  * zone). Nothing here is a second allocator: each class is exactly an
  * object pool without constructor.
  */
+#include "debug.h"
 #include "chunkmap.h"
 #include "registry.h"
 
@@ -16,6 +17,7 @@
 struct lfp_bufpool {
 	unsigned int kmin;              /* lg of the smallest class */
 	unsigned int nclasses;
+	bool checked;
 	size_t max_size;
 	char *name;
 	struct lfp_zone zones[];        /* class kmin + i in zones[i] */
@@ -66,7 +68,8 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	    !lfp_is_pow2(attr->max_size) ||
 	    attr->min_size < LFP_BUFPOOL_MIN_SIZE ||
 	    attr->min_size > attr->max_size ||
-	    attr->max_size > LFP_BUFPOOL_SIZE_MAX || attr->flags) {
+	    attr->max_size > LFP_BUFPOOL_SIZE_MAX ||
+	    (attr->flags & ~LFP_BUFPOOL_F_CHECKED)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -84,13 +87,14 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	bp->kmin = lg2(attr->min_size);
 	bp->nclasses = n;
 	bp->max_size = attr->max_size;
+	bp->checked = (attr->flags & LFP_BUFPOOL_F_CHECKED) || lfp_check_env();
 	for (i = 0; i < n; i++) {
 		size_t size = (size_t)1 << (bp->kmin + i);
 
 		/* Aligned to the capacity up to a page: see bufpool.h. */
 		lfp_zone_init(&bp->zones[i], size,
 			      LFP_MIN(size, lfp_os_page_size()), 0, NULL, NULL,
-			      NULL, bp);
+			      NULL, bp, bp->name, bp->checked);
 	}
 	for (i = 0; i < n; i++) {
 		err = lfp_registry_add(&bp->zones[i]);
@@ -130,17 +134,26 @@ lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 	return lfp_zone_get(&bp->zones[i]);
 }
 
-/* The class zone of @bp holding buffer @buf, or NULL if it is not one. */
+/*
+ * The class zone of @bp holding buffer @buf, or NULL if it is not one
+ * (reported as misuse when @report and the pool is checked).
+ */
 static struct lfp_zone *
-bufpool_zone_of(struct lfp_bufpool *bp, const void *buf)
+bufpool_zone_of(struct lfp_bufpool *bp, const void *buf, bool report)
 {
 	struct lfp_chunk *c = lfp_chunkmap_get(buf);
 
-	if (lfp_unlikely(!c) || lfp_unlikely(c->owner != bp))
+	if (lfp_unlikely(!c) || lfp_unlikely(c->owner != bp)) {
+		if (report && bp->checked)
+			lfp_misuse(bp->name, LFP_MISUSE_FOREIGN, buf);
 		return NULL;
+	}
 	/* Strides are powers of two; a buffer starts on a multiple. */
-	if (lfp_unlikely(((const char *)buf - c->base) & (c->stride - 1)))
+	if (lfp_unlikely(((const char *)buf - c->base) & (c->stride - 1))) {
+		if (report && bp->checked)
+			lfp_misuse(bp->name, LFP_MISUSE_INTERIOR, buf);
 		return NULL;
+	}
 	return (struct lfp_zone *)((char *)c->slab -
 				   offsetof(struct lfp_zone, slab));
 }
@@ -154,7 +167,7 @@ lfp_bufpool_free(struct lfp_bufpool *bp, void *buf)
 		return -EINVAL;
 	if (lfp_unlikely(!buf))
 		return 0;
-	z = bufpool_zone_of(bp, buf);
+	z = bufpool_zone_of(bp, buf, true);
 	if (lfp_unlikely(!z))
 		return -EINVAL;
 	return lfp_zone_put(z, buf);
@@ -163,7 +176,7 @@ lfp_bufpool_free(struct lfp_bufpool *bp, void *buf)
 size_t
 lfp_bufpool_capacity(struct lfp_bufpool *bp, const void *buf)
 {
-	struct lfp_zone *z = bp ? bufpool_zone_of(bp, buf) : NULL;
+	struct lfp_zone *z = bp ? bufpool_zone_of(bp, buf, false) : NULL;
 
 	if (!z) {
 		errno = EINVAL;

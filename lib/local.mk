@@ -12,6 +12,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/magazine.h \
 	%reldir%/depot.h %reldir%/depot.c \
 	%reldir%/chunkmap.h %reldir%/chunkmap.c \
+	%reldir%/debug.h %reldir%/debug.c \
 	%reldir%/slab.h %reldir%/slab.c \
 	%reldir%/zone.h %reldir%/zone.c \
 	%reldir%/tcache.h %reldir%/tcache.c \

@@ -33,7 +33,8 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	int err;
 
 	if (!attr || !attr->size || attr->size > LFP_OBJPOOL_SIZE_MAX ||
-	    attr->mag_rounds > LFP_MAG_ROUNDS_MAX || attr->flags)
+	    attr->mag_rounds > LFP_MAG_ROUNDS_MAX ||
+	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED))
 		goto inval;
 	align = attr->align ? attr->align : alignof(max_align_t);
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
@@ -44,7 +45,8 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 		return NULL;
 	strcpy(p->name, name);
 	lfp_zone_init(&p->zone, attr->size, align, attr->mag_rounds,
-		      attr->ctor, attr->dtor, attr->arg, p);
+		      attr->ctor, attr->dtor, attr->arg, p, p->name,
+		      attr->flags & LFP_OBJPOOL_F_CHECKED);
 	err = lfp_registry_add(&p->zone);
 	if (err) {
 		lfp_zone_fini(&p->zone);

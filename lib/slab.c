@@ -4,6 +4,7 @@
  * objects; see slab.h.
  */
 #include "slab.h"
+#include "debug.h"
 #include "chunkmap.h"
 
 #include <errno.h>
@@ -38,9 +39,19 @@ slab_grow_locked(struct lfp_slab *s)
 
 	if (!c)
 		return ENOMEM;
+	if (s->checked) {
+		size_t words = (s->chunk_size / s->stride + 63) / 64;
+
+		c->inuse = lfp_meta_alloc(words * sizeof(*c->inuse));
+		if (!c->inuse) {
+			lfp_meta_free(c);
+			return ENOMEM;
+		}
+	}
 	c->base = lfp_os_map(s->chunk_size, s->chunk_size);
 	if (!c->base || lfp_chunkmap_set(c->base, s->chunk_size, c)) {
 		lfp_os_unmap(c->base, s->chunk_size);
+		lfp_meta_free((void *)c->inuse);
 		lfp_meta_free(c);
 		return ENOMEM;
 	}
@@ -129,7 +140,9 @@ lfp_slab_fini(struct lfp_slab *s)
 		struct lfp_chunk *next = c->next;
 
 		lfp_chunkmap_clear(c->base, c->size);
+		lfp_check_expose(c->base, c->size);
 		lfp_os_unmap(c->base, c->size);
+		lfp_meta_free((void *)c->inuse);
 		lfp_meta_free(c);
 		c = next;
 	}

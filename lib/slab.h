@@ -41,6 +41,7 @@ struct lfp_chunk {
 	struct lfp_slab *slab;
 	size_t size;
 	struct lfp_chunk *next;
+	_Atomic uint64_t *inuse;        /* checked mode: a bit per object */
 };
 
 struct lfp_slab {
@@ -51,6 +52,7 @@ struct lfp_slab {
 	size_t stride;
 	size_t chunk_size;              /* power of two */
 	const void *owner;              /* the pool, for address checks */
+	bool checked;                   /* chunks get an inuse bitmap */
 	lfp_ctor_fn ctor;
 	lfp_dtor_fn dtor;
 	void *arg;

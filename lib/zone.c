@@ -5,13 +5,14 @@
  * The fast paths are the inline lfp_zone_get/put in zone.h.
  */
 #include "zone.h"
+#include "debug.h"
 
 #include <string.h>
 
 void
 lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	      unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg,
-	      const void *owner)
+	      const void *owner, const char *name, bool checked)
 {
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
@@ -32,7 +33,9 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	atomic_init(&z->caches, NULL);
 	atomic_init(&z->ncaches, 0);
 	lfp_depot_init(&z->depot, cap);
+	z->name = name;
 	lfp_slab_init(&z->slab, stride, owner, ctor, dtor, arg);
+	lfp_check_zone_init(z, checked, ctor != NULL);
 }
 
 /* The owner of a cache whose thread vanished in fork(). */
@@ -55,8 +58,13 @@ lfp_zone_fork_child(struct lfp_zone *z, void *self)
 static void
 mag_dtor_all(struct lfp_zone *z, struct lfp_mag *m)
 {
-	while (!lfp_mag_empty_local(m))
-		lfp_slab_dtor(&z->slab, lfp_mag_pop_local(m));
+	while (!lfp_mag_empty_local(m)) {
+		void *obj = lfp_mag_pop_local(m);
+
+		if (z->debug)
+			lfp_check_expose(obj, z->size);
+		lfp_slab_dtor(&z->slab, obj);
+	}
 }
 
 /* Write the loaded count back into its magazine before it moves. */
@@ -221,6 +229,8 @@ lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c)
 	}
 	k = lfp_slab_carve(&z->slab, c->rounds, z->carve_batch, &err);
 	c->n = (uint32_t)k;
+	if (z->debug)
+		lfp_check_carved(z, c->rounds, k);
 	return k ? 0 : err;
 }
 
@@ -248,6 +258,7 @@ void *
 lfp_zone_get_slow(struct lfp_zone *z)
 {
 	struct lfp_cache *c = lfp_zone_cache(z);
+	void *obj;
 	int err;
 
 	if (!c)
@@ -260,7 +271,10 @@ lfp_zone_get_slow(struct lfp_zone *z)
 		}
 	}
 	lfp_counter_add(&c->gets, 1);
-	return c->rounds[--c->n];
+	obj = c->rounds[--c->n];
+	if (z->debug)
+		lfp_check_get(z, obj);
+	return obj;
 }
 
 int
@@ -271,11 +285,14 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 
 	if (!c)
 		return -ENOMEM;
+	/* Room first: a put that fails leaves the object as it was. */
 	if (c->n == c->cap) {
 		err = lfp_zone_drain(z, c);
 		if (err)
 			return -err;
 	}
+	if (z->debug && lfp_check_put(z, obj))
+		return -EINVAL;
 	lfp_counter_add(&c->puts, 1);
 	c->rounds[c->n++] = obj;
 	return 0;
@@ -306,15 +323,30 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 		got += k;
 	}
 	lfp_counter_add(&c->gets, got);
+	for (size_t i = 0; z->debug && i < got; i++)
+		lfp_check_get(z, objs[i]);
 	return got;
 }
 
 size_t
 lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 {
-	struct lfp_cache *c = lfp_zone_cache(z);
+	struct lfp_cache *c;
 	size_t i = 0, put = 0;
 
+	if (lfp_unlikely(z->debug)) {
+		/* One by one, each object checked. */
+		for (; i < n; i++) {
+			int rc = objs[i] ? lfp_zone_put_slow(z, objs[i]) : 0;
+
+			if (rc) {
+				errno = -rc;
+				break;
+			}
+		}
+		return i;
+	}
+	c = lfp_zone_cache(z);
 	if (lfp_unlikely(!c))
 		return 0;
 	while (i < n) {

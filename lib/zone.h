@@ -58,7 +58,11 @@ struct lfp_zone {
 	uint32_t slot;                  /* index in the registry */
 	uint32_t cap;                   /* rounds per magazine */
 	uint32_t carve_batch;           /* objects carved per slab visit */
+	bool debug;                     /* slow path always: debug.h hooks */
+	bool checked;                   /* checked mode (<lfpool/check.h>) */
+	bool poison;                    /* fill cached objects (no ctor) */
 	size_t size, align;
+	const char *name;               /* the pool's, for reports */
 	_Atomic(struct lfp_cache *) caches;
 	lfp_counter_t ncaches;
 	struct lfp_depot depot;
@@ -78,12 +82,14 @@ struct lfp_zone {
 /*
  * Fill in @z for objects of @size bytes aligned to @align (already checked).
  * @cap 0 chooses the magazine size from the stride; @owner is the pool the
- * zone belongs to (its chunks carry it). The zone is not yet registered
+ * zone belongs to (its chunks carry it), @name its name (kept, not
+ * copied), @checked asks for checked mode. The zone is not yet registered
  * (registry.h).
  */
 void lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 		   unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor,
-		   void *arg, const void *owner);
+		   void *arg, const void *owner, const char *name,
+		   bool checked);
 /* Destructors on every held object, then all memory back. */
 void lfp_zone_fini(struct lfp_zone *z);
 
@@ -101,8 +107,9 @@ lfp_zone_cache_local(struct lfp_zone *z)
 		return r->cache;
 	if (lfp_likely(z->slot < t->cap) &&
 	    lfp_likely(t->map[z->slot].id == z->id)) {
-		*r = t->map[z->slot];
-		return r->cache;
+		if (!z->debug)  /* debug zones stay off the fast path */
+			*r = t->map[z->slot];
+		return t->map[z->slot].cache;
 	}
 	return NULL;
 }

@@ -4,9 +4,10 @@
 
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 LFP_STRESS_SCALE ?= 1
+TEST_TIMEOUT ?= 120
 AM_TESTS_ENVIRONMENT = \
 	export CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
-	CK_DEFAULT_TIMEOUT=120 LFP_STRESS_SCALE=$(LFP_STRESS_SCALE) \
+	CK_DEFAULT_TIMEOUT=$(TEST_TIMEOUT) LFP_STRESS_SCALE=$(LFP_STRESS_SCALE) \
 	NM='$(NM)' top_builddir='$(top_builddir)' top_srcdir='$(top_srcdir)';
 
 test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common -I$(top_srcdir)/lib
@@ -24,15 +25,23 @@ unit_tests = \
 api_tests = \
 	%reldir%/api/test_objpool \
 	%reldir%/api/test_bufpool \
+	%reldir%/api/test_check \
 	%reldir%/api/test_thread \
 	%reldir%/api/test_build
 stress_tests = \
 	%reldir%/stress/stress_objpool \
 	%reldir%/stress/stress_bufpool
 
-check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests)
-TESTS += $(unit_tests) $(api_tests) $(stress_tests) %reldir%/api/test-exports.sh
-dist_check_SCRIPTS += %reldir%/api/test-exports.sh
+check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests) \
+	%reldir%/api/uaf_put
+TESTS += $(unit_tests) $(api_tests) $(stress_tests) \
+	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
+dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
+
+# Not a test itself: the program test-sanitize.sh runs (a bug on purpose).
+%canon_reldir%_api_uaf_put_SOURCES = %reldir%/api/uaf_put.c
+%canon_reldir%_api_uaf_put_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_uaf_put_LDADD = lib/liblfpool.la
 
 %canon_reldir%_unit_test_stack_SOURCES = %reldir%/unit/test_stack.c
 %canon_reldir%_unit_test_stack_CPPFLAGS = $(test_cppflags)
@@ -70,6 +79,12 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh
 %canon_reldir%_stress_stress_bufpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_stress_stress_bufpool_LDADD = $(api_ldadd)
 
+%canon_reldir%_api_test_check_SOURCES = %reldir%/api/test_check.c
+%canon_reldir%_api_test_check_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_check_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_check_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_check_LDADD = $(api_ldadd)
+
 %canon_reldir%_api_test_thread_SOURCES = %reldir%/api/test_thread.c
 %canon_reldir%_api_test_thread_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_thread_CFLAGS = $(test_cflags)
@@ -92,6 +107,38 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh
 %canon_reldir%_stress_stress_objpool_CFLAGS = $(test_cflags)
 %canon_reldir%_stress_stress_objpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_stress_stress_objpool_LDADD = $(api_ldadd)
+
+# The API tests under valgrind memcheck: any error fails the test.
+VALGRIND_FLAGS = --error-exitcode=1 --errors-for-leak-kinds=definite \
+	--child-silent-after-fork=yes \
+	--leak-check=full --suppressions=$(abs_top_srcdir)/tests/valgrind.supp
+check-valgrind:
+	CK_FORK=no $(MAKE) $(AM_MAKEFLAGS) check TESTS="$(api_tests)" \
+		LOG_COMPILER="valgrind $(VALGRIND_FLAGS)" TEST_TIMEOUT=900
+.PHONY: check-valgrind
+EXTRA_DIST += %reldir%/valgrind.supp
+
+# libFuzzer over random programs of pool operations (needs clang and its
+# runtime: apt-get install clang libclang-rt-14-dev). make fuzz FUZZ_SECONDS=N
+FUZZ_CC = clang
+FUZZ_SECONDS = 60
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
+fuzz:
+	@mkdir -p tests/fuzz/corpus-run
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_builddir) -I$(top_builddir)/include \
+		-I$(top_srcdir)/include -I$(top_srcdir)/lib $(URCU_CFLAGS) \
+		$(top_srcdir)/lib/*.c $(top_srcdir)/tests/fuzz/fuzz_pools.c \
+		$(URCU_LIBS) $(PTHREAD_LIBS) -o tests/fuzz/fuzz_pools
+	cp $(top_srcdir)/tests/fuzz/corpus/* tests/fuzz/corpus-run/
+	tests/fuzz/fuzz_pools -max_total_time=$(FUZZ_SECONDS) \
+		-print_final_stats=1 tests/fuzz/corpus-run
+.PHONY: fuzz
+EXTRA_DIST += %reldir%/fuzz/fuzz_pools.c %reldir%/fuzz/corpus
+CLEANFILES += tests/fuzz/fuzz_pools
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/corpus-run
+.PHONY: clean-fuzz
 
 # Longer stress runs: make regtest (LFP_STRESS_SCALE=20 by default).
 REGTEST_SCALE = 20

@@ -38,6 +38,9 @@ LFP_BEGIN_DECLS
 /** A buffer pool; opaque. */
 struct lfp_bufpool;
 
+/** Flag: checked mode for this pool (<lfpool/check.h>). */
+#define LFP_BUFPOOL_F_CHECKED (1u << 0)
+
 /** The smallest class a buffer pool accepts (16 bytes). */
 #define LFP_BUFPOOL_MIN_SIZE ((size_t)16)
 /** The largest class a buffer pool accepts (1 GiB). */
@@ -52,7 +55,7 @@ struct lfp_bufpool_attr {
 	size_t max_size;      /**< largest class: a power of two up to
 	                           LFP_BUFPOOL_SIZE_MAX (default 256 KiB) */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
-	unsigned int flags;   /**< none defined yet: must be 0 */
+	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, or 0 */
 	void *reserved[8];    /**< set to zero by lfp_bufpool_attr_init() */
 };
 
@@ -99,10 +102,12 @@ LFP_API void *lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
  * Free a buffer; no size needed. @p buf NULL does nothing.
  * A pointer that no chunk of this pool holds, or that points inside a
  * buffer rather than at its start, is detected and refused: nothing is
- * freed. Freeing a buffer twice is not detected (checked mode, to come,
- * will) and corrupts the pool.
+ * freed (a checked pool also reports it). Freeing a buffer twice is
+ * detected and reported only by a checked pool (<lfpool/check.h>);
+ * otherwise it corrupts the pool.
  * @return 0, or
- *  - -EINVAL: @p bp is NULL, or @p buf is not a buffer of @p bp;
+ *  - -EINVAL: @p bp is NULL, or @p buf is not a buffer of @p bp, or (in
+ *    a checked pool) it was freed already;
  *  - -ENOMEM: the cache needed a new magazine and none could be made
  *    (the buffer was not taken; see lfp_objpool_put()).
  */

@@ -9,7 +9,9 @@
  * once, when the pool gives that memory back (lfp_objpool_destroy()).
  * Between the two, an object cycles through get and put any number of
  * times and keeps whatever state the constructor and its users left in it:
- * put does not clear it, get does not clear it.
+ * put does not clear it, get does not clear it (except in checked mode,
+ * which fills the cached objects of pools without constructor with a
+ * poison pattern: <lfpool/check.h>).
  *
  * Threading: get, put and their bulk forms may be called from any number
  * of threads at once. Each thread has its own cache of objects per pool
@@ -50,6 +52,9 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
 /** The largest object size an object pool accepts (64 MiB). */
 #define LFP_OBJPOOL_SIZE_MAX ((size_t)64 << 20)
 
+/** Flag: checked mode for this pool (<lfpool/check.h>). */
+#define LFP_OBJPOOL_F_CHECKED (1u << 0)
+
 /** The largest magazine round count lfp_objpool_attr.mag_rounds accepts. */
 #define LFP_MAG_ROUNDS_MAX 1024u
 
@@ -66,7 +71,7 @@ struct lfp_objpool_attr {
 	void *arg;            /**< passed to ctor and dtor */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
 	unsigned int mag_rounds; /**< objects per magazine; 0 chooses by size */
-	unsigned int flags;   /**< none defined yet: must be 0 */
+	unsigned int flags;   /**< LFP_OBJPOOL_F_CHECKED, or 0 */
 	void *reserved[8];    /**< set to zero by lfp_objpool_attr_init() */
 };
 
@@ -114,10 +119,12 @@ LFP_API void *lfp_objpool_get(struct lfp_objpool *pool) LFP_WARN_UNUSED;
 /**
  * Put an object back. It keeps its state; the destructor does not run.
  * @p obj must have come from lfp_objpool_get() on this pool and not have
- * been put since: anything else is undefined (checked mode, to come,
- * detects it). @p obj may be NULL: nothing happens.
+ * been put since: anything else is undefined, unless the pool is checked
+ * (<lfpool/check.h>), which reports it. @p obj may be NULL: nothing
+ * happens.
  * @return 0, or
- *  - -EINVAL: @p pool is NULL (whatever @p obj is);
+ *  - -EINVAL: @p pool is NULL (whatever @p obj is); or, in a checked
+ *    pool, @p obj is not an object of the pool held by a user (reported);
  *  - -ENOMEM: the cache needed a new magazine and none could be made.
  *    The object was not taken; the caller still owns it. This cannot
  *    happen while the pool holds only its own objects, each put once.

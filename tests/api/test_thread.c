@@ -597,6 +597,10 @@ START_TEST(test_fork)
 	do
 		w = waitpid(pid, &status, 0);
 	while (w == -1 && errno == EINTR);
+	/* Stop the sibling before any assertion can leave this frame. */
+	atomic_store(&sb.stop, 1);
+	gate_open(&sb.release);
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
 	ck_assert_int_eq(w, pid);
 	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
 		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
@@ -604,10 +608,6 @@ START_TEST(test_fork)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		      "child failed with exit status %d (see child_main)",
 		      WEXITSTATUS(status));
-
-	atomic_store(&sb.stop, 1);
-	gate_open(&sb.release);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
 	fail_assert_none();
 	for (i = 0; i < NHELD; i++)
 		ck_assert_int_eq(lfp_objpool_put(tp.pool, held[i]), 0);

@@ -72,7 +72,7 @@ zone_new(size_t size, unsigned int cap)
 	struct lfp_zone *z = lfp_meta_alloc(sizeof(*z));
 
 	ck_assert_ptr_nonnull(z);
-	lfp_zone_init(z, size, 16, cap, NULL, NULL, NULL, z);
+	lfp_zone_init(z, size, 16, cap, NULL, NULL, NULL, z, "unit", false);
 	ck_assert_int_eq(lfp_registry_add(z), 0);
 	return z;
 }

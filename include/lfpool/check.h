@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file lfpool/check.h
+ * Checked mode: misuse of a pool is caught at the call that does it.
+ *
+ * A pool runs checked when it is created with LFP_OBJPOOL_F_CHECKED or
+ * LFP_BUFPOOL_F_CHECKED, or when the environment variable LFP_CHECKED is
+ * exactly "1" at its creation (no rebuild needed; other values are
+ * ignored). A checked pool detects:
+ *  - a double put or double free, at the second call;
+ *  - a pointer that is not an object of this pool: another pool's,
+ *    malloc's, a stack address (LFP_MISUSE_FOREIGN), or one that points
+ *    inside an object (LFP_MISUSE_INTERIOR);
+ *  - a write into an object after it was put back: the objects of pools
+ *    without constructor (all buffers) are filled with a poison pattern
+ *    while cached, checked when handed out again. Objects of pools with a
+ *    constructor keep their state while cached, so they are not poisoned;
+ *    build with AddressSanitizer or run under valgrind to catch a use
+ *    after put there (both are supported in every mode).
+ * Each report names the pool, the pointer and the kind of misuse, then
+ * aborts, unless a handler installed with lfp_set_misuse_handler()
+ * returns: the call then fails (put/free return -EINVAL and take nothing;
+ * a get still hands out the object it reported).
+ *
+ * Checked pools go through the library's slow path on every call; pools
+ * that are not checked pay nothing for the mode.
+ */
+#ifndef LFPOOL_CHECK_H
+#define LFPOOL_CHECK_H
+
+#include <lfpool/common.h>
+
+LFP_BEGIN_DECLS
+
+/** Kinds of misuse a checked pool reports. */
+enum lfp_misuse_kind {
+	LFP_MISUSE_DOUBLE_FREE = 1,     /**< put/free of an object already in the pool */
+	LFP_MISUSE_FOREIGN,             /**< not an object of this pool */
+	LFP_MISUSE_INTERIOR,            /**< points inside an object of this pool */
+	LFP_MISUSE_WRITE_AFTER_FREE     /**< a cached object's poison was changed */
+};
+
+/** One report. */
+struct lfp_misuse {
+	enum lfp_misuse_kind kind;
+	const char *pool;               /**< the pool's name ("" if none) */
+	const void *ptr;                /**< the pointer the call was given */
+};
+
+/** A misuse handler; it may return (the call then fails) or abort. */
+typedef void (*lfp_misuse_fn)(const struct lfp_misuse *m, void *arg);
+
+/**
+ * Install @p fn as the process's misuse handler, with @p arg; NULL
+ * restores the default, which prints the report on stderr and aborts.
+ */
+LFP_API void lfp_set_misuse_handler(lfp_misuse_fn fn, void *arg);
+
+/** @return a short name of @p kind ("double free", ...), or "unknown". */
+LFP_API const char *lfp_misuse_name(enum lfp_misuse_kind kind);
+
+LFP_END_DECLS
+
+#endif /* LFPOOL_CHECK_H */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * debug.h - debugging support on the engine's slow path: checked mode
+ * (<lfpool/check.h>), and AddressSanitizer / valgrind annotations of
+ * cached objects. A zone with z->debug set never enters a thread's recent
+ * entries, so its every get and put runs the slow path, which calls the
+ * hooks below; zones without it pay nothing.
+ *
+ * Checked state: one bit per object in its chunk (struct lfp_chunk.inuse),
+ * set while a user holds the object, changed with atomic RMWs since any
+ * thread may put any object. Only checked zones' chunks have the bitmap.
+ */
+#ifndef LFP_DEBUG_H
+#define LFP_DEBUG_H
+
+#include "internal.h"
+
+#include <lfpool/check.h>
+
+struct lfp_zone;
+
+/* The byte that fills cached objects of poisoned zones. */
+#define LFP_POISON_BYTE 0xdb
+
+/* Decide z->debug, z->checked, z->poison; @checked asked by the pool. */
+void lfp_check_zone_init(struct lfp_zone *z, bool checked, bool has_ctor);
+/* Does the environment ask for checked pools (LFP_CHECKED=1)? */
+bool lfp_check_env(void);
+
+/* Objects just carved into a cache: poison / hide them. */
+void lfp_check_carved(struct lfp_zone *z, void *const *objs, size_t n);
+/* An object leaves the pool: verify its poison, mark it held, expose it. */
+void lfp_check_get(struct lfp_zone *z, void *obj);
+/* An object comes back: 0, or EINVAL after a report (not taken). */
+int lfp_check_put(struct lfp_zone *z, void *obj);
+/* An object about to be destroyed, or a chunk about to be unmapped. */
+void lfp_check_expose(void *p, size_t size);
+
+/* Report misuse of pool @name (handler or abort). */
+void lfp_misuse(const char *name, enum lfp_misuse_kind kind, const void *ptr);
+
+#endif /* LFP_DEBUG_H */
