@@ -25,7 +25,7 @@ for what in obj buf; do
 done
 # valgrind cannot run programs built with a sanitizer.
 sanitized=no
-if "${NM:-nm}" "$prog" 2>/dev/null | grep -q -E '__(asan|tsan|msan)_'; then
+if ${NM:-nm} "$prog" 2>/dev/null | grep -q -E '__(asan|tsan|msan)_'; then
 	sanitized=yes
 fi
 for what in obj buf; do
