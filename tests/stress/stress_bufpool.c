@@ -645,6 +645,9 @@ stress(size_t min, size_t max, const char *name)
 	}
 	ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
 	ck_assert_uint_gt(ops, nthreads);
+	/* A TAP diagnostic: how much this run did (regtest figures). */
+	printf("# stress bufpool: %u threads, %lu operations\n", nthreads, ops);
+	fflush(stdout);
 
 	/* What is left in the ring is freed by this thread. */
 	memset(&mainw, 0, sizeof(mainw));

@@ -429,6 +429,9 @@ stress(size_t size, unsigned int rounds, const char *name)
 	}
 	ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
 	ck_assert_uint_gt(ops, nthreads);
+	/* A TAP diagnostic: how much this run did (regtest figures). */
+	printf("# stress objpool: %u threads, %lu operations\n", nthreads, ops);
+	fflush(stdout);
 
 	/* What is left in the exchange goes back from this thread. */
 	while (r->xcount) {
