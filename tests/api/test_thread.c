@@ -267,46 +267,6 @@ cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A gate: a thread blocks in gate_wait() until another opens it. */
-struct gate {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int open;
-};
-
-static void
-gate_init(struct gate *g)
-{
-	pthread_mutex_init(&g->lock, NULL);
-	pthread_cond_init(&g->cond, NULL);
-	g->open = 0;
-}
-
-static void
-gate_destroy(struct gate *g)
-{
-	pthread_cond_destroy(&g->cond);
-	pthread_mutex_destroy(&g->lock);
-}
-
-static void
-gate_open(struct gate *g)
-{
-	pthread_mutex_lock(&g->lock);
-	g->open = 1;
-	pthread_cond_broadcast(&g->cond);
-	pthread_mutex_unlock(&g->lock);
-}
-
-static void
-gate_wait(struct gate *g)
-{
-	pthread_mutex_lock(&g->lock);
-	while (!g->open)
-		pthread_cond_wait(&g->cond, &g->lock);
-	pthread_mutex_unlock(&g->lock);
-}
-
 /* ---- thread exit ---------------------------------------------------- */
 
 struct user {

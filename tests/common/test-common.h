@@ -2,7 +2,8 @@
 /*
  * test-common.h - helpers shared by every test program: the Check runner
  * (TAP output through the automake driver), the stress scale factor, a
- * start barrier, and a small deterministic PRNG.
+ * gate (one thread waits until another opens it), and a small
+ * deterministic PRNG.
  */
 #ifndef LFP_TEST_COMMON_H
 #define LFP_TEST_COMMON_H
@@ -55,6 +56,46 @@ lfp_test_rand(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* A gate: a thread blocks in gate_wait() until another opens it. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int open;
+};
+
+static inline void
+gate_init(struct gate *g)
+{
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	g->open = 0;
+}
+
+static inline void
+gate_destroy(struct gate *g)
+{
+	pthread_cond_destroy(&g->cond);
+	pthread_mutex_destroy(&g->lock);
+}
+
+static inline void
+gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->open = 1;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static inline void
+gate_wait(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
 }
 
 #endif /* LFP_TEST_COMMON_H */
