@@ -95,6 +95,7 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_api_test_build_SOURCES = %reldir%/api/test_build.c \
 	%reldir%/api/test_build_common.c %reldir%/api/test_build_version.c \
 	%reldir%/api/test_build_thread.c %reldir%/api/test_build_bufpool.c \
+	%reldir%/api/test_build_check.c \
 	%reldir%/api/test_build_cxx.cc
 %canon_reldir%_api_test_build_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_build_CFLAGS = $(test_cflags) -std=c11 -pedantic-errors
