@@ -37,6 +37,16 @@
 
 #include <lfpool.h>
 
+/* Under valgrind, cached objects are inaccessible to the program too. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "test-common.h"
 
 /* An errno value no call of the library has a reason to store. */
@@ -620,6 +630,9 @@ START_TEST(test_obj_write_after_put)
 	 */
 	return;
 #else
+	/* Likewise valgrind reports the write as an error of its own. */
+	if (RUNNING_ON_VALGRIND)
+		return;
 	const size_t off = waf_offsets[_i];
 	struct lfp_objpool *pool;
 	unsigned char *obj;
@@ -1009,6 +1022,9 @@ START_TEST(test_buf_write_after_free)
 	const size_t size = wafb_cases[_i].size, off = wafb_cases[_i].off;
 	struct lfp_bufpool *bp;
 	unsigned char *buf;
+
+	if (RUNNING_ON_VALGRIND)        /* as in test_obj_write_after_put */
+		return;
 
 	rec_start();
 	bp = make_bufpool("freed", LFP_BUFPOOL_F_CHECKED);
