@@ -80,9 +80,7 @@ bench_escape(const void *p)
 
 /*
  * A function the compiler may neither inline nor reason about (noipa), so
- * that each call is a real call, as through a library's API. The
- * definition is token for token the one bench_fastpath.c had first, so
- * that file's own copy is a harmless identical redefinition.
+ * that each call is a real call, as through a library's API.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #define BENCH_OPAQUE __attribute__((noinline, noipa))
@@ -177,6 +175,18 @@ bench_ncpus(void)
 	}
 	n = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (unsigned int)n : 1;
+}
+
+/* Say how the threads ran: pinned, floating after an error, or unpinned. */
+static inline void
+bench_print_pinning(bool pin, int err, const char *who)
+{
+	if (!pin)
+		printf("threads not pinned (-P)\n");
+	else if (err)
+		printf("pinning failed (%s): threads float\n", strerror(err));
+	else
+		printf("%s i pinned to CPU i modulo %u\n", who, bench_ncpus());
 }
 
 /*

@@ -840,13 +840,7 @@ main(int argc, char **argv)
 				bench_median(cases[ci].t[ti].ns, opts.runs);
 	}
 
-	if (!opts.pin)
-		printf("threads not pinned (-P)\n");
-	else if (pin_err)
-		printf("pinning failed (%s): threads float\n",
-		       strerror(pin_err));
-	else
-		printf("worker i pinned to CPU i modulo %u\n", bench_ncpus());
+	bench_print_pinning(opts.pin, pin_err, "worker");
 	print_table(&opts);
 	putchar('\n');
 	print_bars(&opts);

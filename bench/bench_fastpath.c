@@ -39,12 +39,6 @@ static struct lfp_objpool *pool;
 static __thread void *floor_stack[FLOOR_DEPTH];
 static __thread unsigned int floor_top;
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define BENCH_OPAQUE __attribute__((noinline, noipa))
-#else
-#define BENCH_OPAQUE __attribute__((noinline))
-#endif
-
 BENCH_OPAQUE static void *
 floor_pop(void)
 {
@@ -502,13 +496,7 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (!opts.pin)
-		printf("threads not pinned (-P)\n");
-	else if (pin_err)
-		printf("pinning failed (%s): threads float\n",
-		       strerror(pin_err));
-	else
-		printf("thread i pinned to CPU i modulo %u\n", bench_ncpus());
+	bench_print_pinning(opts.pin, pin_err, "thread");
 	print_table(&opts);
 	putchar('\n');
 	print_bars(&opts);
