@@ -272,6 +272,19 @@ struct bench_opts {
 	bool pin;		/* pin thread i to CPU i (-P: do not) */
 };
 
+/* The index of @nthreads in the -t list, or -1. */
+static inline int
+tcount_index(const struct bench_opts *o, unsigned int nthreads)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->ntcounts; i++) {
+		if (o->tcounts[i] == nthreads)
+			return (int)i;
+	}
+	return -1;
+}
+
 static inline void
 bench_usage(FILE *f, const struct bench_opts *o, const char *what)
 {

@@ -634,18 +634,6 @@ make_pool_check_malloc(void)
 			  "would be wrong", !a_libc ? "libc" : "lfpool");
 }
 
-static int
-tcount_index(const struct bench_opts *o, unsigned int nthreads)
-{
-	unsigned int i;
-
-	for (i = 0; i < o->ntcounts; i++) {
-		if (o->tcounts[i] == nthreads)
-			return (int)i;
-	}
-	return -1;
-}
-
 /* Case @p c's median ns over that of kind @p base, same copy and threads. */
 static double
 ratio(const struct al_case *c, enum kind base, unsigned int ti)

@@ -313,18 +313,6 @@ malloc_origin(void)
 	return origin((void *)malloc);
 }
 
-static int
-tcount_index(const struct bench_opts *o, unsigned int nthreads)
-{
-	unsigned int i;
-
-	for (i = 0; i < o->ntcounts; i++) {
-		if (o->tcounts[i] == nthreads)
-			return (int)i;
-	}
-	return -1;
-}
-
 /* Case @p ci's ns per pair over the floor's, at thread count index @p ti. */
 static double
 ratio_floor(unsigned int ci, unsigned int ti)
