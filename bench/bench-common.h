@@ -2,10 +2,13 @@
 /*
  * bench-common.h - helpers shared by the benchmark programs, so that none
  * of them is written twice: the clock, the median of runs, calibration of
- * the iteration count, a start barrier for threads, CPU pinning, a malloc
- * call counter (for allocation hooks such as zlib's zalloc/zfree), command
- * line options (-r RUNS, -n ITERS, -d MS, -t THREADS, -P) and the
- * tab-separated RESULT lines every benchmark prints besides its table.
+ * the iteration count, a start barrier for threads, CPU pinning, the
+ * library a function was loaded from, a malloc that stops the program
+ * when memory runs out, a malloc call counter (for allocation hooks such
+ * as zlib's zalloc/zfree), command
+ * line options (-r RUNS, -n ITERS, -d MS, -t THREADS, -P, and a program's
+ * own), the tab-separated RESULT lines every benchmark prints besides its
+ * table, and the peak resident memory of the process.
  *
  * Each benchmark is a single translation unit, so everything here is
  * static inline. Include this header first: it needs _GNU_SOURCE for
@@ -22,6 +25,7 @@
 #define _GNU_SOURCE 1
 #endif
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -33,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +60,17 @@ bench_die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+/* malloc, or stop: a benchmark cannot go on without its memory. */
+static inline void *
+bench_xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p)
+		bench_die("malloc of %zu bytes: %s", size, strerror(errno));
+	return p;
 }
 
 /* Monotonic time in nanoseconds. */
@@ -159,6 +175,17 @@ static inline void
 bench_barrier_destroy(struct bench_barrier *bar)
 {
 	pthread_barrier_destroy(&bar->b);
+}
+
+/* The file a function was loaded from: a library, or this program. */
+static inline const char *
+bench_origin(void *fn)
+{
+	Dl_info info;
+
+	if (dladdr(fn, &info) && info.dli_fname)
+		return info.dli_fname;
+	return "unknown";
 }
 
 /* How many CPUs the calling thread may run on (at least 1). */
@@ -270,6 +297,10 @@ struct bench_opts {
 	unsigned int ntcounts;
 	bool threaded;		/* the program uses -t and pinning */
 	bool pin;		/* pin thread i to CPU i (-P: do not) */
+	bool timed;		/* each run lasts -d ms: there is no -n */
+	const char *extra_opts;	/* getopt letters the program adds, or NULL */
+	const char *extra_usage; /* their lines in the usage text */
+	void (*extra)(int opt, const char *arg); /* handles one of them */
 };
 
 /* The index of @nthreads in the -t list, or -1. */
@@ -288,20 +319,28 @@ tcount_index(const struct bench_opts *o, unsigned int nthreads)
 static inline void
 bench_usage(FILE *f, const struct bench_opts *o, const char *what)
 {
-	fprintf(f, "usage: %s [-r RUNS] [-n ITERS] [-d MS]%s\n%s\n"
+	fprintf(f, "usage: %s [-r RUNS]%s [-d MS]%s%s\n%s\n"
 		"  -r RUNS     runs per case, the median is shown "
-		"(default %u, max %u)\n"
-		"  -n ITERS    iterations per run "
-		"(default: calibrated to last about -d)\n"
-		"  -d MS       target duration of one run (default %u)\n",
-		program_invocation_short_name,
-		o->threaded ? " [-t LIST] [-P]" : "", what, o->runs,
-		BENCH_MAX_RUNS, o->run_ms);
+		"(default %u, max %u)\n",
+		program_invocation_short_name, o->timed ? "" : " [-n ITERS]",
+		o->threaded ? " [-t LIST] [-P]" : "",
+		o->extra_opts ? " [options below]" : "", what, o->runs,
+		BENCH_MAX_RUNS);
+	if (o->timed)
+		fprintf(f, "  -d MS       duration of one run (default %u)\n",
+			o->run_ms);
+	else
+		fprintf(f, "  -n ITERS    iterations per run "
+			"(default: calibrated to last about -d)\n"
+			"  -d MS       target duration of one run "
+			"(default %u)\n", o->run_ms);
 	if (o->threaded)
 		fprintf(f, "  -t LIST     thread counts, comma-separated "
 			"(default 1,2; max %u threads)\n"
 			"  -P          do not pin threads to CPUs\n",
 			BENCH_MAX_THREADS);
+	if (o->extra_usage)
+		fputs(o->extra_usage, f);
 }
 
 static inline unsigned long long
@@ -322,34 +361,47 @@ bench_parse_num(const char *s, char opt, unsigned long long min,
 	return v;
 }
 
-static inline void
-bench_parse_tcounts(struct bench_opts *o, const char *list)
+/*
+ * Parse @p list, comma-separated numbers in @p min..@p max given to option
+ * -@p opt, into @p v (at most @p maxn of them). Exits with status 2 on a
+ * bad list. @return how many numbers it held (at least one).
+ */
+static inline unsigned int
+bench_parse_list(const char *list, char opt, unsigned int *v,
+		 unsigned int maxn, unsigned int min, unsigned int max)
 {
 	char buf[256], *tok, *save = NULL;
+	unsigned int n = 0;
 
 	if (strlen(list) >= sizeof(buf)) {
-		fprintf(stderr, "%s: -t: list too long\n",
-			program_invocation_short_name);
+		fprintf(stderr, "%s: -%c: list too long\n",
+			program_invocation_short_name, opt);
 		exit(2);
 	}
 	strcpy(buf, list);
-	o->ntcounts = 0;
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (o->ntcounts == BENCH_MAX_TCOUNTS) {
-			fprintf(stderr, "%s: -t: at most %u thread counts\n",
-				program_invocation_short_name,
-				BENCH_MAX_TCOUNTS);
+		if (n == maxn) {
+			fprintf(stderr, "%s: -%c: at most %u numbers\n",
+				program_invocation_short_name, opt, maxn);
 			exit(2);
 		}
-		o->tcounts[o->ntcounts++] = (unsigned int)
-			bench_parse_num(tok, 't', 1, BENCH_MAX_THREADS);
+		v[n++] = (unsigned int)bench_parse_num(tok, opt, min, max);
 	}
-	if (!o->ntcounts) {
-		fprintf(stderr, "%s: -t: empty list\n",
-			program_invocation_short_name);
+	if (!n) {
+		fprintf(stderr, "%s: -%c: empty list\n",
+			program_invocation_short_name, opt);
 		exit(2);
 	}
+	return n;
+}
+
+static inline void
+bench_parse_tcounts(struct bench_opts *o, const char *list)
+{
+	o->ntcounts = bench_parse_list(list, 't', o->tcounts,
+				       BENCH_MAX_TCOUNTS, 1,
+				       BENCH_MAX_THREADS);
 }
 
 /*
@@ -361,10 +413,13 @@ static inline void
 bench_parse_args(int argc, char **argv, struct bench_opts *o,
 		 const char *what)
 {
+	char optstring[64];
 	int c;
 
-	while ((c = getopt(argc, argv, o->threaded ? "r:n:d:t:Ph" :
-			   "r:n:d:h")) != -1) {
+	snprintf(optstring, sizeof(optstring), "r:d:h%s%s%s",
+		 o->timed ? "" : "n:", o->threaded ? "t:P" : "",
+		 o->extra_opts ? o->extra_opts : "");
+	while ((c = getopt(argc, argv, optstring)) != -1) {
 		switch (c) {
 		case 'r':
 			o->runs = (unsigned int)bench_parse_num(optarg, 'r', 1,
@@ -387,7 +442,14 @@ bench_parse_args(int argc, char **argv, struct bench_opts *o,
 		case 'h':
 			bench_usage(stdout, o, what);
 			exit(0);
+		case '?':
+			bench_usage(stderr, o, what);
+			exit(2);
 		default:
+			if (o->extra) {
+				o->extra(c, optarg);
+				break;
+			}
 			bench_usage(stderr, o, what);
 			exit(2);
 		}
@@ -405,7 +467,9 @@ bench_print_header(const char *what, const struct bench_opts *o)
 	printf("%s\n", what);
 	printf("lfpool %s, %u CPUs available, median of %u runs, ",
 	       LFP_VERSION_STRING, bench_ncpus(), o->runs);
-	if (o->iters)
+	if (o->timed)
+		printf("each run lasts %u ms\n", o->run_ms);
+	else if (o->iters)
 		printf("%llu iterations per run (-n)\n",
 		       (unsigned long long)o->iters);
 	else
@@ -428,6 +492,24 @@ bench_result(const char *prog, const char *name, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+}
+
+/* The peak resident memory of this process so far, in KiB. */
+static inline long
+bench_maxrss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		bench_die("getrusage: %s", strerror(errno));
+	return ru.ru_maxrss;
+}
+
+/* The RESULT line with the peak resident memory of program @p prog. */
+static inline void
+bench_result_maxrss(const char *prog)
+{
+	bench_result(prog, "process", "maxrss_kb=%ld", bench_maxrss_kb());
 }
 
 #endif /* LFP_BENCH_COMMON_H */

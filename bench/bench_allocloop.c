@@ -835,6 +835,7 @@ main(int argc, char **argv)
 	print_pool_stats();
 	putchar('\n');
 	print_results(&opts);
+	bench_result_maxrss("allocloop");
 	stop_workers();
 	if (lfp_bufpool_destroy(bufpool))
 		bench_die("lfp_bufpool_destroy failed");

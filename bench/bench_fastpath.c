@@ -19,8 +19,6 @@
  */
 #include "bench-common.h"
 
-#include <dlfcn.h>
-
 #define OBJ_SIZE 64u
 #define BULK 64u		/* objects per bulk call */
 #define FLOOR_DEPTH 64u		/* slots of the floor's stack */
@@ -29,7 +27,8 @@
 static const char what[] =
 	"bench_fastpath: ns per get+put pair of a 64-byte object";
 
-static struct lfp_objpool *pool;
+static struct lfp_objpool *pool;       /* cache mode LFP_CACHE_AUTO */
+static struct lfp_objpool *pool_pt;    /* LFP_CACHE_PER_THREAD */
 
 /*
  * The floor: a per-thread array stack whose push and pop the compiler can
@@ -96,10 +95,9 @@ loop_floor_so(uint64_t n)
 	}
 }
 
-static void
-loop_lfpool(uint64_t n)
+static inline void
+pairs(struct lfp_objpool *pl, uint64_t n)
 {
-	struct lfp_objpool *pl = pool;
 	uint64_t i;
 	int rc;
 
@@ -114,6 +112,18 @@ loop_lfpool(uint64_t n)
 		if (rc)
 			bench_die("lfp_objpool_put: %s", strerror(-rc));
 	}
+}
+
+static void
+loop_lfpool(uint64_t n)
+{
+	pairs(pool, n);
+}
+
+static void
+loop_lfpool_pt(uint64_t n)
+{
+	pairs(pool_pt, n);
 }
 
 static void
@@ -155,7 +165,10 @@ loop_malloc(uint64_t n)
 	}
 }
 
-enum { CASE_FLOOR, CASE_FLOOR_SO, CASE_LFPOOL, CASE_BULK, CASE_MALLOC, NCASES };
+enum {
+	CASE_FLOOR, CASE_FLOOR_SO, CASE_LFPOOL, CASE_LFPOOL_PT, CASE_BULK,
+	CASE_MALLOC, NCASES
+};
 
 struct fp_case {
 	const char *name;	/* in the table */
@@ -173,6 +186,8 @@ static struct fp_case cases[NCASES] = {
 	[CASE_FLOOR] = { "floor (TLS stack)", "floor", loop_floor },
 	[CASE_FLOOR_SO] = { "floor (.so)", "floor_so", loop_floor_so },
 	[CASE_LFPOOL] = { "lfpool get+put", "lfpool", loop_lfpool },
+	[CASE_LFPOOL_PT] = { "lfpool per-thread", "lfpool_perthread",
+			     loop_lfpool_pt },
 	[CASE_BULK] = { "lfpool bulk64 (per obj)", "lfpool_bulk64",
 			loop_bulk },
 	[CASE_MALLOC] = { "malloc/free", "malloc", loop_malloc },
@@ -292,25 +307,16 @@ make_pool(void)
 	attr.size = OBJ_SIZE;
 	attr.name = "bench64";
 	pool = lfp_objpool_create(&attr);
-	if (!pool)
+	attr.cache_mode = LFP_CACHE_PER_THREAD;
+	pool_pt = lfp_objpool_create(&attr);
+	if (!pool || !pool_pt)
 		bench_die("lfp_objpool_create: %s", strerror(errno));
-}
-
-/* The file a function was loaded from: a library, or this program. */
-static const char *
-origin(void *fn)
-{
-	Dl_info info;
-
-	if (dladdr(fn, &info) && info.dli_fname)
-		return info.dli_fname;
-	return "unknown";
 }
 
 static const char *
 malloc_origin(void)
 {
-	return origin((void *)malloc);
+	return bench_origin((void *)malloc);
 }
 
 /* Case @p ci's ns per pair over the floor's, at thread count index @p ti. */
@@ -392,6 +398,11 @@ print_bars(const struct bench_opts *o)
 		       "shared lfpool is)\n",
 		       cases[CASE_LFPOOL].t[one].med_ns /
 		       cases[CASE_FLOOR_SO].t[one].med_ns);
+		printf("lfpool get+put (%s) / per-thread = %.2f, 1 thread\n",
+		       lfp_objpool_cache_mode(pool) == LFP_CACHE_PER_CPU ?
+		       "per-CPU" : "per-thread",
+		       cases[CASE_LFPOOL].t[one].med_ns /
+		       cases[CASE_LFPOOL_PT].t[one].med_ns);
 		printf("malloc/free / lfpool get+put = %.2f, 1 thread "
 		       "(bar: >= 1.5 against the best malloc; this run "
 		       "measured only %s)\n",
@@ -422,7 +433,7 @@ print_pool_stats(void)
 	}
 	printf("pool stats: %llu gets, %.2f%% cache hits, %llu depot gets, "
 	       "%llu depot puts, %llu objects, %llu magazines of %u, "
-	       "%llu thread caches\n",
+	       "%llu caches (threads or CPUs)\n",
 	       (unsigned long long)st.gets,
 	       st.gets ? 100.0 * (double)st.hits / (double)st.gets : 0.0,
 	       (unsigned long long)st.depot_gets,
@@ -449,8 +460,12 @@ main(int argc, char **argv)
 	bench_parse_args(argc, argv, &opts, what);
 	bench_print_header(what, &opts);
 	printf("malloc: %s\n", malloc_origin());
-	printf("lfpool: %s\n", origin((void *)lfp_objpool_get));
+	printf("lfpool: %s\n", bench_origin((void *)lfp_objpool_get));
 	make_pool();
+	printf("lfpool cache mode: %s (\"lfpool per-thread\" forces "
+	       "per-thread caches)\n",
+	       lfp_objpool_cache_mode(pool) == LFP_CACHE_PER_CPU ?
+	       "per-CPU" : "per-thread");
 
 	for (ci = 0; ci < NCASES; ci++) {
 		struct fp_case *c = &cases[ci];
@@ -491,7 +506,8 @@ main(int argc, char **argv)
 	print_pool_stats();
 	putchar('\n');
 	print_results(&opts);
-	if (lfp_objpool_destroy(pool))
+	bench_result_maxrss("fastpath");
+	if (lfp_objpool_destroy(pool) || lfp_objpool_destroy(pool_pt))
 		bench_die("lfp_objpool_destroy failed");
 	return 0;
 }

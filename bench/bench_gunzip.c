@@ -326,6 +326,7 @@ main(int argc, char **argv)
 			     (unsigned long long)v->iters, opts.runs);
 	}
 	bench_result("gunzip", "ratio", "nopool_over_pooled=%.3f", ratio);
+	bench_result_maxrss("gunzip");
 	free(gz_data);
 	return 0;
 }

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: MIT
 # bench/local.mk - the benchmarks: built by `make` so they never rot, run by
-# `make bench` (short) or `make bench BENCH_ARGS='-r 15 -d 200'`, never by
-# `make check`. Each prints a table and one tab-separated RESULT line per
-# case; see bench/README.md.
+# `make bench` (the whole suite, under 15 minutes on 2 CPUs) or
+# `make bench BENCH_QUICK=1` (under 2), never by `make check`: the peer
+# suite (bench_peers.c, built once per peer allocator configure found)
+# and the article's programs (BENCH_ARGS goes to those). Each prints a
+# table and one tab-separated RESULT line per case; run-suite.sh gathers
+# them into CSV files, tables and plots. See bench/README.md.
 
 bench_ldadd = lib/liblfpool.la $(PTHREAD_LIBS)
 
@@ -29,6 +32,14 @@ noinst_PROGRAMS += %reldir%/bench_fastpath_static
 bench_programs += %reldir%/bench_fastpath_static$(EXEEXT)
 
 # Defines malloc and its family itself, to count every call into malloc.
+# Memory in caches of 1,000 idle threads, per cache mode.
+noinst_PROGRAMS += %reldir%/bench_idle_threads
+%canon_reldir%_bench_idle_threads_SOURCES = %reldir%/bench_idle_threads.c
+%canon_reldir%_bench_idle_threads_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_bench_idle_threads_LDFLAGS = -no-install
+%canon_reldir%_bench_idle_threads_LDADD = $(bench_ldadd)
+bench_programs += %reldir%/bench_idle_threads$(EXEEXT)
+
 noinst_PROGRAMS += %reldir%/bench_allocloop
 %canon_reldir%_bench_allocloop_SOURCES = %reldir%/bench_allocloop.c
 %canon_reldir%_bench_allocloop_CFLAGS = $(AM_CFLAGS)
@@ -45,13 +56,92 @@ noinst_PROGRAMS += %reldir%/bench_gunzip
 bench_programs += %reldir%/bench_gunzip$(EXEEXT)
 endif
 
-EXTRA_DIST += %reldir%/bench-common.h %reldir%/README.md
+# The peer suite: bench_peers.c built once per peer, with -DPEER_<NAME>
+# choosing the peer's adapter (peer.h). Peers configure did not find are
+# not built, and the suite says so when it runs.
+bench_peer_sources = %reldir%/bench_peers.c %reldir%/bench-common.h \
+	%reldir%/peer.h %reldir%/peer-malloc.h %reldir%/peer-lfpool.h \
+	%reldir%/peer-dpdk.h
+
+noinst_PROGRAMS += %reldir%/bench_peer_glibc
+%canon_reldir%_bench_peer_glibc_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_glibc_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_GLIBC
+%canon_reldir%_bench_peer_glibc_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_glibc_LDADD = $(PTHREAD_LIBS)
+bench_peer_programs = %reldir%/bench_peer_glibc$(EXEEXT)
+
+noinst_PROGRAMS += %reldir%/bench_peer_lfpool
+%canon_reldir%_bench_peer_lfpool_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_lfpool_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_LFPOOL
+%canon_reldir%_bench_peer_lfpool_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_lfpool_LDADD = $(bench_ldadd)
+bench_peer_programs += %reldir%/bench_peer_lfpool$(EXEEXT)
+
+if HAVE_JEMALLOC
+noinst_PROGRAMS += %reldir%/bench_peer_jemalloc
+%canon_reldir%_bench_peer_jemalloc_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_jemalloc_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPEER_JEMALLOC $(JEMALLOC_CFLAGS)
+%canon_reldir%_bench_peer_jemalloc_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_jemalloc_LDADD = $(JEMALLOC_LIBS) $(PTHREAD_LIBS)
+bench_peer_programs += %reldir%/bench_peer_jemalloc$(EXEEXT)
+endif
+
+if HAVE_TCMALLOC
+noinst_PROGRAMS += %reldir%/bench_peer_tcmalloc
+%canon_reldir%_bench_peer_tcmalloc_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_tcmalloc_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPEER_TCMALLOC $(TCMALLOC_CFLAGS)
+%canon_reldir%_bench_peer_tcmalloc_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_tcmalloc_LDADD = $(TCMALLOC_LIBS) $(PTHREAD_LIBS)
+bench_peer_programs += %reldir%/bench_peer_tcmalloc$(EXEEXT)
+endif
+
+if HAVE_MIMALLOC
+noinst_PROGRAMS += %reldir%/bench_peer_mimalloc
+%canon_reldir%_bench_peer_mimalloc_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_mimalloc_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_MIMALLOC
+%canon_reldir%_bench_peer_mimalloc_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_mimalloc_LDADD = $(MIMALLOC_LIBS) $(PTHREAD_LIBS)
+bench_peer_programs += %reldir%/bench_peer_mimalloc$(EXEEXT)
+endif
+
+if HAVE_TBB
+noinst_PROGRAMS += %reldir%/bench_peer_tbb
+%canon_reldir%_bench_peer_tbb_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_tbb_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_TBB
+%canon_reldir%_bench_peer_tbb_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_tbb_LDADD = $(TBBMALLOC_LIBS) $(PTHREAD_LIBS)
+bench_peer_programs += %reldir%/bench_peer_tbb$(EXEEXT)
+endif
+
+if HAVE_GSLICE
+noinst_PROGRAMS += %reldir%/bench_peer_gslice
+%canon_reldir%_bench_peer_gslice_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_gslice_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_GSLICE \
+	$(GLIB_CFLAGS)
+%canon_reldir%_bench_peer_gslice_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_gslice_LDADD = $(GLIB_LIBS) $(PTHREAD_LIBS)
+bench_peer_programs += %reldir%/bench_peer_gslice$(EXEEXT)
+endif
+
+if HAVE_DPDK
+noinst_PROGRAMS += %reldir%/bench_peer_dpdk
+%canon_reldir%_bench_peer_dpdk_SOURCES = $(bench_peer_sources)
+%canon_reldir%_bench_peer_dpdk_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_DPDK
+%canon_reldir%_bench_peer_dpdk_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
+%canon_reldir%_bench_peer_dpdk_LDFLAGS = -no-install
+%canon_reldir%_bench_peer_dpdk_LDADD = $(DPDK_LIBS) $(PTHREAD_LIBS)
+bench_peer_programs += %reldir%/bench_peer_dpdk$(EXEEXT)
+endif
+
+EXTRA_DIST += %reldir%/README.md %reldir%/run-suite.sh
 
 # A `bench` target would collide with the bench/ folder without .PHONY.
+# The suite script runs every program above, each peer in a process per
+# workload, and writes bench/results/<time>/ (see bench/README.md).
 .PHONY: bench
-bench: $(bench_programs)
-	@for p in $(bench_programs); do \
-		echo "==== $$p $(BENCH_ARGS)"; \
-		./$$p $(BENCH_ARGS) || exit 1; \
-		echo; \
-	done
+bench: $(bench_programs) $(bench_peer_programs)
+	@BENCH_QUICK='$(BENCH_QUICK)' BENCH_ARGS='$(BENCH_ARGS)' \
+	BENCH_PROGRAMS='$(bench_programs)' GNUPLOT='$(GNUPLOT)' CC='$(CC)' \
+	$(SHELL) $(srcdir)/%reldir%/run-suite.sh

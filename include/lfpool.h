@@ -12,5 +12,6 @@
 #include <lfpool/objpool.h>
 #include <lfpool/bufpool.h>
 #include <lfpool/check.h>
+#include <lfpool/stats.h>
 
 #endif /* LFPOOL_H */

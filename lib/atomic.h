@@ -18,6 +18,29 @@
 
 typedef _Atomic uint64_t lfp_counter_t;
 
+/*
+ * Where ordering comes from code ThreadSanitizer cannot see (inline
+ * assembly: restartable sequences, liburcu's call_rcu queue), these tell
+ * it about the release/acquire pair that the hidden code provides.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define LFP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LFP_TSAN 1
+#endif
+#endif
+
+#ifdef LFP_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define lfp_tsan_acquire(a) __tsan_acquire((void *)(a))
+#define lfp_tsan_release(a) __tsan_release((void *)(a))
+#else
+#define lfp_tsan_acquire(a) ((void)(a))
+#define lfp_tsan_release(a) ((void)(a))
+#endif
+
 static inline void
 lfp_counter_add(lfp_counter_t *c, uint64_t v)
 {

@@ -18,8 +18,10 @@ struct lfp_bufpool {
 	unsigned int kmin;              /* lg of the smallest class */
 	unsigned int nclasses;
 	bool checked;
+	int cache_mode;                 /* resolved: per-CPU or per-thread */
 	size_t max_size;
 	char *name;
+	struct lfp_budget budget;       /* shared by every class */
 	struct lfp_zone zones[];        /* class kmin + i in zones[i] */
 };
 
@@ -27,6 +29,21 @@ static unsigned int
 lg2(size_t x)
 {
 	return 63 - (unsigned int)__builtin_clzll(x);
+}
+
+/*
+ * At the budget, for class @z: other caches of the class come back to its
+ * depot, and the other classes give their cached chunks to the system.
+ */
+static void
+bufpool_reclaim(void *arg, struct lfp_zone *z)
+{
+	struct lfp_bufpool *bp = arg;
+
+	lfp_zone_unload_caches(z, false);
+	for (unsigned int i = 0; i < bp->nclasses; i++)
+		if (&bp->zones[i] != z)
+			lfp_zone_trim(&bp->zones[i], LFP_TRIM_CACHES);
 }
 
 int
@@ -69,7 +86,11 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	    attr->min_size < LFP_BUFPOOL_MIN_SIZE ||
 	    attr->min_size > attr->max_size ||
 	    attr->max_size > LFP_BUFPOOL_SIZE_MAX ||
-	    (attr->flags & ~LFP_BUFPOOL_F_CHECKED)) {
+	    (attr->flags & ~LFP_BUFPOOL_F_CHECKED) ||
+	    attr->cache_mode < LFP_CACHE_AUTO ||
+	    attr->cache_mode > LFP_CACHE_PER_THREAD ||
+	    attr->placement < LFP_PLACE_LOCAL ||
+	    attr->placement > LFP_PLACE_INTERLEAVE) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -88,6 +109,7 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	bp->nclasses = n;
 	bp->max_size = attr->max_size;
 	bp->checked = (attr->flags & LFP_BUFPOOL_F_CHECKED) || lfp_check_env();
+	bp->cache_mode = lfp_cache_mode_resolve(attr->cache_mode);
 	for (i = 0; i < n; i++) {
 		size_t size = (size_t)1 << (bp->kmin + i);
 
@@ -95,6 +117,30 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 		lfp_zone_init(&bp->zones[i], size,
 			      LFP_MIN(size, lfp_os_page_size()), 0, NULL, NULL,
 			      NULL, bp, bp->name, bp->checked);
+		if (attr->call_rcu_fn)
+			bp->zones[i].rcu_call = attr->call_rcu_fn;
+		bp->zones[i].slab.budget = &bp->budget;
+	}
+	bp->budget.limit = attr->max_bytes;
+	bp->budget.reclaim = bufpool_reclaim;
+	bp->budget.arg = bp;
+	if (attr->max_bytes &&
+	    attr->max_bytes < bp->zones[n - 1].slab.chunk_size) {
+		bufpool_free_all(bp, 0);
+		errno = EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		err = lfp_zone_numa_init(&bp->zones[i], attr->placement,
+					 attr->node);
+		if (!err)
+			err = lfp_zone_set_cache_mode(&bp->zones[i],
+						      bp->cache_mode);
+		if (err) {
+			bufpool_free_all(bp, 0);
+			errno = err;
+			return NULL;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		err = lfp_registry_add(&bp->zones[i]);
@@ -154,8 +200,7 @@ bufpool_zone_of(struct lfp_bufpool *bp, const void *buf, bool report)
 			lfp_misuse(bp->name, LFP_MISUSE_INTERIOR, buf);
 		return NULL;
 	}
-	return (struct lfp_zone *)((char *)c->slab -
-				   offsetof(struct lfp_zone, slab));
+	return c->slab->zone;
 }
 
 int
@@ -173,6 +218,19 @@ lfp_bufpool_free(struct lfp_bufpool *bp, void *buf)
 	return lfp_zone_put(z, buf);
 }
 
+int
+lfp_bufpool_free_rcu(struct lfp_bufpool *bp, void *buf)
+{
+	struct lfp_zone *z;
+
+	if (!bp)
+		return -EINVAL;
+	if (!buf)
+		return 0;
+	z = bufpool_zone_of(bp, buf, true);
+	return z ? lfp_zone_put_rcu(z, buf) : -EINVAL;
+}
+
 size_t
 lfp_bufpool_capacity(struct lfp_bufpool *bp, const void *buf)
 {
@@ -186,6 +244,32 @@ lfp_bufpool_capacity(struct lfp_bufpool *bp, const void *buf)
 }
 
 int
+lfp_bufpool_flush(struct lfp_bufpool *bp)
+{
+	if (!bp)
+		return -EINVAL;
+	for (unsigned int i = 0; i < bp->nclasses; i++)
+		lfp_zone_unload_caches(&bp->zones[i], false);
+	return 0;
+}
+
+int
+lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags)
+{
+	if (!bp || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
+		return -EINVAL;
+	for (unsigned int i = 0; i < bp->nclasses; i++)
+		lfp_zone_trim(&bp->zones[i], flags);
+	return 0;
+}
+
+int
+lfp_bufpool_cache_mode(const struct lfp_bufpool *bp)
+{
+	return bp ? bp->cache_mode : -EINVAL;
+}
+
+int
 lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
 {
 	if (!bp || !st)
@@ -193,6 +277,9 @@ lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->name = bp->name;
 	st->nclasses = bp->nclasses;
+	st->cache_mode = bp->cache_mode;
+	st->bytes_limit = bp->budget.limit;
+	st->placement = bp->zones[0].placement;
 	for (unsigned int i = 0; i < bp->nclasses; i++) {
 		struct lfp_bufpool_class_stats *cs = &st->cls[i];
 		struct lfp_zone *z = &bp->zones[i];
@@ -216,6 +303,14 @@ lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
 		st->bytes_in_use += cs->in_use * cs->size;
 		st->bytes_cached += cs->cached * cs->size;
 		st->bytes_reserved += cs->bytes_reserved;
+		st->nnodes = zs.nnodes;
+		for (unsigned int k = 0; k < LFP_NODES_MAX; k++) {
+			st->node[k].bytes += zs.node[k].bytes;
+			st->node[k].local_gets += zs.node[k].local_gets;
+			st->node[k].remote_gets += zs.node[k].remote_gets;
+			st->node[k].remote_frees += zs.node[k].remote_frees;
+			st->node[k].bind_failures += zs.node[k].bind_failures;
+		}
 	}
 	return 0;
 }

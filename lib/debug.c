@@ -123,7 +123,7 @@ locate(struct lfp_zone *z, const void *obj, struct lfp_chunk **cp,
 	struct lfp_chunk *c = lfp_chunkmap_get(obj);
 	size_t off;
 
-	if (!c || c->slab != &z->slab)
+	if (!c || c->slab->zone != z)
 		return LFP_MISUSE_FOREIGN;
 	off = (size_t)((const char *)obj - c->base);
 	if (off % c->stride)

@@ -24,11 +24,19 @@ struct lfp_depot {
 	struct lfp_stack full;
 	struct lfp_stack empty;
 	lfp_counter_t objs;             /* rounds in full magazines */
-	struct lfp_nodetab mags;
+	lfp_counter_t low;              /* least objs since the last trim */
+	struct lfp_nodetab mags;        /* the magazines, unless shared */
+	struct lfp_nodetab *tab;        /* &mags, or another depot's */
 	unsigned int cap;               /* rounds per magazine */
 };
 
 void lfp_depot_init(struct lfp_depot *d, unsigned int cap);
+/*
+ * A depot whose magazines live in @owner's table (the depots of one zone's
+ * NUMA nodes share it, so a magazine may move from one to another).
+ * @owner outlives it; fini leaves the table alone.
+ */
+void lfp_depot_init_shared(struct lfp_depot *d, struct lfp_depot *owner);
 void lfp_depot_fini(struct lfp_depot *d);
 
 /* A new or recycled empty magazine; NULL with errno ENOMEM. */
@@ -41,7 +49,7 @@ void lfp_depot_put_full(struct lfp_depot *d, struct lfp_mag *m);
 static inline uint64_t
 lfp_depot_magazines(struct lfp_depot *d)
 {
-	return atomic_load_explicit(&d->mags.count, memory_order_relaxed);
+	return atomic_load_explicit(&d->tab->count, memory_order_relaxed);
 }
 
 #endif /* LFP_DEPOT_H */

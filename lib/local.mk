@@ -16,6 +16,12 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/slab.h %reldir%/slab.c \
 	%reldir%/zone.h %reldir%/zone.c \
 	%reldir%/tcache.h %reldir%/tcache.c \
+	%reldir%/pcpu.h %reldir%/pcpu.c \
+	%reldir%/topo.h %reldir%/topo.c \
+	%reldir%/trim.c \
+	%reldir%/rcu.c \
+	%reldir%/numa.c \
+	%reldir%/stats.c \
 	%reldir%/registry.h %reldir%/registry.c \
 	%reldir%/objpool.c \
 	%reldir%/bufpool.c \
@@ -27,4 +33,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 lib_LTLIBRARIES += %reldir%/liblfpool.la
 %canon_reldir%_liblfpool_la_SOURCES =
 %canon_reldir%_liblfpool_la_LIBADD = %reldir%/liblfpool-core.la
-%canon_reldir%_liblfpool_la_LDFLAGS = -version-info $(LFP_LT_VERSION) -no-undefined
+%canon_reldir%_liblfpool_la_LDFLAGS = -version-info $(LFP_LT_VERSION) -no-undefined \
+	-Wl,--version-script=$(srcdir)/%reldir%/liblfpool.sym
+EXTRA_%canon_reldir%_liblfpool_la_DEPENDENCIES = %reldir%/liblfpool.sym
+EXTRA_DIST += %reldir%/liblfpool.sym

@@ -12,8 +12,16 @@
 
 struct lfp_objpool {
 	struct lfp_zone zone;
+	struct lfp_budget budget;
 	char name[];                    /* the whole name, copied */
 };
+
+/* At the budget: what other CPUs or exited threads cache comes back. */
+static void
+objpool_reclaim(void *arg, struct lfp_zone *z)
+{
+	lfp_zone_unload_caches(z, false);
+}
 
 int
 lfp_objpool_attr_init(struct lfp_objpool_attr *attr)
@@ -34,7 +42,11 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 
 	if (!attr || !attr->size || attr->size > LFP_OBJPOOL_SIZE_MAX ||
 	    attr->mag_rounds > LFP_MAG_ROUNDS_MAX ||
-	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED))
+	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED) ||
+	    attr->cache_mode < LFP_CACHE_AUTO ||
+	    attr->cache_mode > LFP_CACHE_PER_THREAD ||
+	    attr->placement < LFP_PLACE_LOCAL ||
+	    attr->placement > LFP_PLACE_INTERLEAVE)
 		goto inval;
 	align = attr->align ? attr->align : alignof(max_align_t);
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
@@ -47,7 +59,22 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	lfp_zone_init(&p->zone, attr->size, align, attr->mag_rounds,
 		      attr->ctor, attr->dtor, attr->arg, p, p->name,
 		      attr->flags & LFP_OBJPOOL_F_CHECKED);
-	err = lfp_registry_add(&p->zone);
+	if (attr->call_rcu_fn)
+		p->zone.rcu_call = attr->call_rcu_fn;
+	p->budget.limit = attr->max_bytes;
+	p->budget.reclaim = objpool_reclaim;
+	p->zone.slab.budget = &p->budget;
+	if (attr->max_bytes && attr->max_bytes < p->zone.slab.chunk_size) {
+		lfp_zone_fini(&p->zone);
+		lfp_meta_free(p);
+		goto inval;
+	}
+	err = lfp_zone_numa_init(&p->zone, attr->placement, attr->node);
+	if (!err)
+		err = lfp_zone_set_cache_mode(&p->zone,
+				lfp_cache_mode_resolve(attr->cache_mode));
+	if (!err)
+		err = lfp_registry_add(&p->zone);
 	if (err) {
 		lfp_zone_fini(&p->zone);
 		lfp_meta_free(p);
@@ -93,6 +120,14 @@ lfp_objpool_put(struct lfp_objpool *pool, void *obj)
 	return lfp_zone_put(&pool->zone, obj);
 }
 
+int
+lfp_objpool_put_rcu(struct lfp_objpool *pool, void *obj)
+{
+	if (!pool)
+		return -EINVAL;
+	return obj ? lfp_zone_put_rcu(&pool->zone, obj) : 0;
+}
+
 size_t
 lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs, size_t n)
 {
@@ -111,6 +146,31 @@ lfp_objpool_put_bulk(struct lfp_objpool *pool, void *const *objs, size_t n)
 		return 0;
 	}
 	return lfp_zone_put_bulk(&pool->zone, objs, n);
+}
+
+int
+lfp_objpool_flush(struct lfp_objpool *pool)
+{
+	if (!pool)
+		return -EINVAL;
+	lfp_zone_unload_caches(&pool->zone, false);
+	return 0;
+}
+
+int
+lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags)
+{
+	if (!pool || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
+		return -EINVAL;
+	lfp_zone_trim(&pool->zone, flags);
+	return 0;
+}
+
+int
+lfp_objpool_cache_mode(const struct lfp_objpool *pool)
+{
+	return pool ? (pool->zone.pcpu ? LFP_CACHE_PER_CPU :
+		       LFP_CACHE_PER_THREAD) : -EINVAL;
 }
 
 int
@@ -143,5 +203,12 @@ lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
 	st->bytes_reserved = zs.bytes;
 	st->caches = zs.caches;
 	st->magazines = zs.magazines;
+	st->direct = zs.direct;
+	st->deferred = zs.deferred;
+	st->bytes_limit = pool->budget.limit;
+	st->placement = z->placement;
+	st->nnodes = zs.nnodes;
+	memcpy(st->node, zs.node, sizeof(st->node));
+	st->cache_mode = zs.cache_mode;
 	return 0;
 }

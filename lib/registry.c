@@ -35,13 +35,17 @@ each_zone_locked(void (*fn)(struct lfp_zone *))
 static void
 slab_lock(struct lfp_zone *z)
 {
-	pthread_mutex_lock(&z->slab.lock);
+	pthread_mutex_lock(&z->rcu_lock);
+	for (uint32_t k = 0; k < z->ndepots; k++)
+		pthread_mutex_lock(&lfp_zone_slab(z, k)->lock);
 }
 
 static void
 slab_unlock(struct lfp_zone *z)
 {
-	pthread_mutex_unlock(&z->slab.lock);
+	for (uint32_t k = 0; k < z->ndepots; k++)
+		pthread_mutex_unlock(&lfp_zone_slab(z, k)->lock);
+	pthread_mutex_unlock(&z->rcu_lock);
 }
 
 static void
@@ -74,6 +78,7 @@ atfork_parent(void)
 static void
 atfork_child(void)
 {
+	lfp_pcpu_fork_child();
 	each_zone_locked(zone_fork_child);
 	each_zone_locked(slab_unlock);
 	urcu_bp_after_fork_child();

@@ -3,7 +3,7 @@
  * slab.c - chunks from the operating system carved into constructed
  * objects; see slab.h.
  */
-#include "slab.h"
+#include "zone.h"
 #include "debug.h"
 #include "chunkmap.h"
 
@@ -31,14 +31,46 @@ lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
 	s->arg = arg;
 }
 
-/* Map a new chunk and make it the bump area. Under lock. */
-static int
-slab_grow_locked(struct lfp_slab *s)
+/* Reserve a chunk's bytes in the budget; false when it is spent. */
+static bool
+budget_take(struct lfp_budget *b, size_t size)
 {
-	struct lfp_chunk *c = lfp_meta_alloc(sizeof(*c));
+	size_t used;
 
-	if (!c)
+	if (!b || !b->limit)
+		return true;
+	used = atomic_load_explicit(&b->used, memory_order_relaxed);
+	do {
+		if (used > b->limit || size > b->limit - used)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&b->used, &used,
+							used + size,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	return true;
+}
+
+static void
+budget_give(struct lfp_budget *b, size_t size)
+{
+	if (b && b->limit)
+		atomic_fetch_sub_explicit(&b->used, size,
+					  memory_order_relaxed);
+}
+
+/* Map a new chunk (its budget taken) and make it the bump area. */
+static int
+slab_map_locked(struct lfp_slab *s)
+{
+	struct lfp_chunk *c = s->spare;
+
+	if (c) {
+		s->spare = c->next;
+		lfp_meta_free((void *)c->inuse);
+		memset(c, 0, sizeof(*c));
+	} else if (!(c = lfp_meta_alloc(sizeof(*c)))) {
 		return ENOMEM;
+	}
 	if (s->checked) {
 		size_t words = (s->chunk_size / s->stride + 63) / 64;
 
@@ -55,6 +87,7 @@ slab_grow_locked(struct lfp_slab *s)
 		lfp_meta_free(c);
 		return ENOMEM;
 	}
+	c->node = lfp_zone_place_chunk(s, c->base, s->chunk_size);
 	c->owner = s->owner;
 	c->stride = s->stride;
 	c->next = s->chunks;
@@ -68,6 +101,20 @@ slab_grow_locked(struct lfp_slab *s)
 	return 0;
 }
 
+/* Map a new chunk if the budget allows. Under lock. */
+static int
+slab_grow_locked(struct lfp_slab *s)
+{
+	int err;
+
+	if (!budget_take(s->budget, s->chunk_size))
+		return EDQUOT;
+	err = slab_map_locked(s);
+	if (err)
+		budget_give(s->budget, s->chunk_size);
+	return err;
+}
+
 /* Take up to @n raw objects: first those whose ctor failed before. */
 static size_t
 slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
@@ -79,6 +126,7 @@ slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
 		void *o = s->raw;
 
 		memcpy(&s->raw, o, sizeof(void *));
+		lfp_chunkmap_get(o)->nout++;
 		objs[k++] = o;
 	}
 	while (k < n) {
@@ -91,6 +139,7 @@ slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
 		}
 		objs[k++] = s->cur;
 		s->cur += s->stride;
+		s->chunks->nout++;      /* the bump area is the first chunk's */
 	}
 	pthread_mutex_unlock(&s->lock);
 	return k;
@@ -103,6 +152,7 @@ slab_return_raw(struct lfp_slab *s, void **objs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		memcpy(objs[i], &s->raw, sizeof(void *));
 		s->raw = objs[i];
+		lfp_chunkmap_get(objs[i])->nout--;
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -131,6 +181,84 @@ lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err)
 	return k;
 }
 
+/* Marks a chunk as leaving, inside lfp_slab_reclaim(). */
+#define CHUNK_DEAD SIZE_MAX
+
+size_t
+lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
+		 struct lfp_chunk **dead)
+{
+	struct lfp_chunk **pp, *c;
+	size_t keep = 0, i, freed = 0;
+	void **rawp;
+
+	*dead = NULL;
+	pthread_mutex_lock(&s->lock);
+	/* Objects of another slab (none, by numa.c's invariant) stay. */
+	for (i = 0; i < n; i++) {
+		c = lfp_chunkmap_get(objs[i]);
+		if (c->slab == s)
+			c->ntrim++;
+	}
+	/* Chunks whose every object out is here leave the list. */
+	for (pp = &s->chunks; (c = *pp);) {
+		if (c->ntrim && c->ntrim == c->nout) {
+			if (c == s->chunks)     /* the bump area goes too */
+				s->cur = s->end = NULL;
+			*pp = c->next;
+			c->next = *dead;
+			*dead = c;
+			freed += c->nout;
+			c->nout = 0;
+			c->ntrim = CHUNK_DEAD;
+		} else {
+			c->ntrim = 0;
+			pp = &c->next;
+		}
+	}
+	/* Their raw objects (constructor failed) leave the raw list. */
+	for (rawp = &s->raw; *rawp;) {
+		if (lfp_chunkmap_get(*rawp)->ntrim == CHUNK_DEAD)
+			memcpy(rawp, *rawp, sizeof(void *));
+		else
+			rawp = (void **)*rawp;
+	}
+	/* Partition: objects of the chunks that stay first. */
+	for (i = 0; i < n; i++) {
+		c = lfp_chunkmap_get(objs[i]);
+		if (c->slab != s || c->ntrim != CHUNK_DEAD) {
+			void *t = objs[keep];
+
+			objs[keep++] = objs[i];
+			objs[i] = t;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	lfp_shared_sub(&s->objects, freed);
+	return keep;
+}
+
+void
+lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
+{
+	while (dead) {
+		struct lfp_chunk *next = dead->next;
+
+		lfp_chunkmap_clear(dead->base, dead->size);
+		lfp_check_expose(dead->base, dead->size);
+		lfp_os_unmap(dead->base, dead->size);
+		lfp_shared_sub(&s->nchunks, 1);
+		lfp_shared_sub(&s->bytes, dead->size);
+		budget_give(s->budget, dead->size);
+		lfp_zone_chunk_gone(s, dead->node, dead->size);
+		pthread_mutex_lock(&s->lock);
+		dead->next = s->spare;
+		s->spare = dead;
+		pthread_mutex_unlock(&s->lock);
+		dead = next;
+	}
+}
+
 void
 lfp_slab_fini(struct lfp_slab *s)
 {
@@ -147,5 +275,10 @@ lfp_slab_fini(struct lfp_slab *s)
 		c = next;
 	}
 	s->chunks = NULL;
+	while ((c = s->spare)) {
+		s->spare = c->next;
+		lfp_meta_free((void *)c->inuse);
+		lfp_meta_free(c);
+	}
 	pthread_mutex_destroy(&s->lock);
 }

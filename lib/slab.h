@@ -42,15 +42,38 @@ struct lfp_chunk {
 	size_t size;
 	struct lfp_chunk *next;
 	_Atomic uint64_t *inuse;        /* checked mode: a bit per object */
+	uint32_t node;                  /* home: the node it was placed on */
+	size_t nout;                    /* objects out of the slab; under lock */
+	size_t ntrim;                   /* of those, in a trim's hands */
+};
+
+struct lfp_zone;
+
+/*
+ * A byte budget: the most chunk memory a pool (all classes of a buffer
+ * pool together) may hold from the system. A chunk reserves its size
+ * before it is mapped and gives it back when unmapped. When the budget
+ * refuses a chunk, the slab says EDQUOT (never seen by users: the zone
+ * reclaims through @reclaim, then reports ENOMEM).
+ */
+struct lfp_budget {
+	size_t limit;                   /* 0: none */
+	_Atomic size_t used;
+	void (*reclaim)(void *arg, struct lfp_zone *z);
+	void *arg;
 };
 
 struct lfp_slab {
 	pthread_mutex_t lock;
-	struct lfp_chunk *chunks;       /* under lock */
+	struct lfp_chunk *chunks;       /* under lock; the first is bumped */
+	struct lfp_chunk *spare;        /* headers of released chunks */
 	char *cur, *end;                /* bump area; under lock */
 	void *raw;                      /* unconstructed objects; under lock */
 	size_t stride;
 	size_t chunk_size;              /* power of two */
+	struct lfp_budget *budget;      /* NULL: none */
+	struct lfp_zone *zone;          /* placement and statistics (numa.c) */
+	int node;                       /* chunks' node; -1: interleave */
 	const void *owner;              /* the pool, for address checks */
 	bool checked;                   /* chunks get an inuse bitmap */
 	lfp_ctor_fn ctor;
@@ -69,7 +92,8 @@ void lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
 
 /*
  * Carve up to @n constructed objects into @objs. Returns how many; when
- * that is 0, *err is ENOMEM or the constructor's error.
+ * that is 0, *err is ENOMEM, EDQUOT (the budget refused a chunk) or the
+ * constructor's error.
  */
 size_t lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err);
 
@@ -80,6 +104,19 @@ lfp_slab_dtor(struct lfp_slab *s, void *obj)
 	if (s->dtor)
 		s->dtor(obj, s->arg);
 }
+
+/*
+ * Trim: of the @n constructed objects in @objs, all in the caller's hands,
+ * find those whose chunk has no other object out of the slab. Those chunks
+ * leave the slab (nothing more is carved from them); their objects are
+ * moved to objs[ret..n), the others to objs[0..ret), and the chunks are
+ * chained on *dead, for lfp_slab_free_chunks() once the caller ran the
+ * destructors.
+ */
+size_t lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
+			struct lfp_chunk **dead);
+/* Give the chunks of lfp_slab_reclaim() back to the system. */
+void lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead);
 
 /* Give every chunk back. The caller ran the destructors already. */
 void lfp_slab_fini(struct lfp_slab *s);

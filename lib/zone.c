@@ -32,9 +32,21 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->carve_batch = ctor ? LFP_MAX(1u, cap / 8) : cap;
 	atomic_init(&z->caches, NULL);
 	atomic_init(&z->ncaches, 0);
+	z->pcpu = NULL;
+	z->pcpu_caches = NULL;
+	z->ncpu = z->ncpu_fast = 0;
+	atomic_init(&z->direct_gets, 0);
+	atomic_init(&z->direct_puts, 0);
+	lfp_zone_rcu_init(z, NULL);
 	lfp_depot_init(&z->depot, cap);
 	z->name = name;
 	lfp_slab_init(&z->slab, stride, owner, ctor, dtor, arg);
+	/* One node until lfp_zone_numa_init() says otherwise. */
+	z->slab.zone = z;
+	z->ndepots = z->nnodes = 1;
+	z->placement = LFP_PLACE_LOCAL;
+	z->extra = NULL;
+	z->nc = NULL;
 	lfp_check_zone_init(z, checked, ctor != NULL);
 }
 
@@ -53,10 +65,11 @@ lfp_zone_fork_child(struct lfp_zone *z, void *self)
 		if (atomic_load_explicit(&c->owner, memory_order_relaxed) != self)
 			atomic_store_explicit(&c->owner, CACHE_LOST,
 					      memory_order_relaxed);
+	lfp_zone_pcpu_fork_child(z);
 }
 
-static void
-mag_dtor_all(struct lfp_zone *z, struct lfp_mag *m)
+void
+lfp_zone_mag_dtor(struct lfp_zone *z, struct lfp_mag *m)
 {
 	while (!lfp_mag_empty_local(m)) {
 		void *obj = lfp_mag_pop_local(m);
@@ -67,28 +80,13 @@ mag_dtor_all(struct lfp_zone *z, struct lfp_mag *m)
 	}
 }
 
-/* Write the loaded count back into its magazine before it moves. */
-static inline void
-cache_park_local(struct lfp_cache *c)
-{
-	c->loaded->n = c->n;
-}
-
-/* Make @m the loaded magazine. */
-static inline void
-cache_load_local(struct lfp_cache *c, struct lfp_mag *m)
-{
-	c->loaded = m;
-	c->n = m->n;
-	c->rounds = m->rounds;
-}
-
 void
 lfp_zone_fini(struct lfp_zone *z)
 {
 	struct lfp_cache *c, *next;
 	struct lfp_mag *m;
 
+	lfp_zone_rcu_fini(z);
 	/* Acquire: pairs with the release CAS that published each cache. */
 	c = atomic_load_explicit(&z->caches, memory_order_acquire);
 	for (; c; c = next) {
@@ -99,14 +97,16 @@ lfp_zone_fini(struct lfp_zone *z)
 		 */
 		if (atomic_load_explicit(&c->owner, memory_order_acquire) !=
 		    CACHE_LOST) {
-			cache_park_local(c);
-			mag_dtor_all(z, c->loaded);
-			mag_dtor_all(z, c->prev);
+			lfp_cache_park_local(c);
+			lfp_zone_mag_dtor(z, c->loaded);
+			lfp_zone_mag_dtor(z, c->prev);
 		}
 		lfp_meta_free(c);
 	}
+	lfp_zone_pcpu_fini(z);
 	while ((m = lfp_depot_get_full(&z->depot)))
-		mag_dtor_all(z, m);
+		lfp_zone_mag_dtor(z, m);
+	lfp_zone_numa_fini(z);
 	lfp_slab_fini(&z->slab);
 	lfp_depot_fini(&z->depot);
 }
@@ -146,7 +146,7 @@ lfp_zone_cache_claim(struct lfp_zone *z, void *owner)
 		return NULL;
 	}
 	c->cap = z->cap;
-	cache_load_local(c, a);
+	lfp_cache_load_local(c, a);
 	c->prev = b;
 	atomic_init(&c->owner, owner);
 	head = atomic_load_explicit(&z->caches, memory_order_relaxed);
@@ -164,11 +164,11 @@ lfp_zone_cache_claim(struct lfp_zone *z, void *owner)
 }
 
 void
-lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c, bool release)
+lfp_zone_cache_unload(struct lfp_zone *z, struct lfp_cache *c)
 {
 	struct lfp_mag **slots[2] = { &c->loaded, &c->prev };
 
-	cache_park_local(c);
+	lfp_cache_park_local(c);
 	for (int i = 0; i < 2; i++) {
 		struct lfp_mag *e;
 
@@ -177,11 +177,17 @@ lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c, bool release)
 		e = lfp_depot_get_empty(&z->depot);
 		if (!e)
 			continue;       /* stays cached; still counted */
-		lfp_depot_put_full(&z->depot, *slots[i]);
+		lfp_zone_put_full(z, c->node, *slots[i]);
 		lfp_counter_add(&c->depot_puts, 1);
 		*slots[i] = e;
 	}
-	cache_load_local(c, c->loaded);
+	lfp_cache_load_local(c, c->loaded);
+}
+
+void
+lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c, bool release)
+{
+	lfp_zone_cache_unload(z, c);
 	/*
 	 * Release: pairs with the acquire CAS of the next owner in
 	 * lfp_zone_cache_claim() and the acquire load in lfp_zone_fini().
@@ -201,8 +207,8 @@ cache_swap_local(struct lfp_cache *c)
 {
 	struct lfp_mag *t = c->loaded;
 
-	cache_park_local(c);
-	cache_load_local(c, c->prev);
+	lfp_cache_park_local(c);
+	lfp_cache_load_local(c, c->prev);
 	c->prev = t;
 }
 
@@ -218,20 +224,26 @@ lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c)
 		return 0;
 	}
 	lfp_counter_add(&c->misses, 1);
-	m = lfp_depot_get_full(&z->depot);
-	if (m) {
-		lfp_counter_add(&c->depot_gets, 1);
-		cache_park_local(c);
-		lfp_depot_put_empty(&z->depot, c->prev);
-		c->prev = c->loaded;
-		cache_load_local(c, m);
-		return 0;
+	m = lfp_zone_get_full(z, c->node, false);
+	if (!m) {
+		k = lfp_zone_carve(z, c->node, c->rounds, z->carve_batch,
+				   &err);
+		c->n = (uint32_t)k;
+		if (z->debug)
+			lfp_check_carved(z, c->rounds, k);
+		if (k)
+			return 0;
+		/* The node's slab cannot grow: other nodes' depots. */
+		m = lfp_zone_get_full(z, c->node, true);
+		if (!m)
+			return err;
 	}
-	k = lfp_slab_carve(&z->slab, c->rounds, z->carve_batch, &err);
-	c->n = (uint32_t)k;
-	if (z->debug)
-		lfp_check_carved(z, c->rounds, k);
-	return k ? 0 : err;
+	lfp_counter_add(&c->depot_gets, 1);
+	lfp_cache_park_local(c);
+	lfp_depot_put_empty(&z->depot, c->prev);
+	c->prev = c->loaded;
+	lfp_cache_load_local(c, m);
+	return 0;
 }
 
 int
@@ -246,72 +258,116 @@ lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c)
 	e = lfp_depot_get_empty(&z->depot);
 	if (!e)
 		return ENOMEM;
-	lfp_depot_put_full(&z->depot, c->prev);
+	lfp_zone_put_full(z, c->node, c->prev);
 	lfp_counter_add(&c->depot_puts, 1);
-	cache_park_local(c);
+	lfp_cache_park_local(c);
 	c->prev = c->loaded;
-	cache_load_local(c, e);
+	lfp_cache_load_local(c, e);
 	return 0;
 }
 
+/* One try of a slow-path get; errno EDQUOT when the budget is spent. */
+static void *
+zone_get_once(struct lfp_zone *z)
+{
+	struct lfp_cache *c;
+	struct lfp_pcpu *p;
+	void *obj = NULL;
+	int err;
+
+	err = lfp_zone_cache_enter(z, &c, &p);
+	if (err == EAGAIN)
+		return lfp_zone_get_direct(z);
+	if (err) {
+		errno = err;
+		return NULL;
+	}
+	if (!c->n)
+		err = lfp_zone_refill(z, c);
+	if (!err) {
+		lfp_counter_add(&c->gets, 1);
+		obj = c->rounds[--c->n];
+		if (z->debug)
+			lfp_check_get(z, obj);
+	}
+	lfp_zone_cache_leave(z, c, p);
+	if (err)
+		errno = err;
+	return obj;
+}
+
+void
+lfp_zone_budget_reclaim(struct lfp_zone *z)
+{
+	struct lfp_budget *b = z->slab.budget;
+
+	if (b && b->reclaim)
+		b->reclaim(b->arg, z);
+}
+
+/*
+ * At the budget, reclaim (other caches to the depot, other classes' depot
+ * memory to the system), then try once more; past it, ENOMEM.
+ */
 void *
 lfp_zone_get_slow(struct lfp_zone *z)
 {
-	struct lfp_cache *c = lfp_zone_cache(z);
-	void *obj;
-	int err;
+	void *obj = zone_get_once(z);
 
-	if (!c)
-		return NULL;
-	if (!c->n) {
-		err = lfp_zone_refill(z, c);
-		if (err) {
-			errno = err;
-			return NULL;
-		}
+	if (lfp_unlikely(!obj) && errno == EDQUOT) {
+		lfp_zone_budget_reclaim(z);
+		obj = zone_get_once(z);
+		if (!obj && errno == EDQUOT)
+			errno = ENOMEM;
 	}
-	lfp_counter_add(&c->gets, 1);
-	obj = c->rounds[--c->n];
-	if (z->debug)
-		lfp_check_get(z, obj);
 	return obj;
 }
 
 int
 lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 {
-	struct lfp_cache *c = lfp_zone_cache(z);
+	struct lfp_cache *c;
+	struct lfp_pcpu *p;
 	int err;
 
-	if (!c)
-		return -ENOMEM;
+	err = lfp_zone_cache_enter(z, &c, &p);
+	if (err == EAGAIN)
+		return lfp_zone_put_direct(z, obj);
+	if (err)
+		return -err;
 	/* Room first: a put that fails leaves the object as it was. */
-	if (c->n == c->cap) {
+	if (c->n == c->cap)
 		err = lfp_zone_drain(z, c);
-		if (err)
-			return -err;
+	if (!err && z->debug && lfp_check_put(z, obj))
+		err = EINVAL;
+	if (!err) {
+		lfp_counter_add(&c->puts, 1);
+		c->rounds[c->n++] = obj;
 	}
-	if (z->debug && lfp_check_put(z, obj))
-		return -EINVAL;
-	lfp_counter_add(&c->puts, 1);
-	c->rounds[c->n++] = obj;
-	return 0;
+	lfp_zone_cache_leave(z, c, p);
+	return -err;
 }
 
-size_t
-lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
+static size_t
+zone_get_bulk_once(struct lfp_zone *z, void **objs, size_t n)
 {
-	struct lfp_cache *c = lfp_zone_cache(z);
+	struct lfp_cache *c;
+	struct lfp_pcpu *p;
 	size_t got = 0;
+	int err;
 
-	if (lfp_unlikely(!c))
+	err = lfp_zone_cache_enter(z, &c, &p);
+	if (err == EAGAIN)
+		return lfp_zone_get_bulk_direct(z, objs, n);
+	if (lfp_unlikely(err)) {
+		errno = err;
 		return 0;
+	}
 	while (got < n) {
 		size_t k;
 
 		if (!c->n) {
-			int err = lfp_zone_refill(z, c);
-
+			err = lfp_zone_refill(z, c);
 			if (err) {
 				errno = err;
 				break;
@@ -325,6 +381,21 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 	lfp_counter_add(&c->gets, got);
 	for (size_t i = 0; z->debug && i < got; i++)
 		lfp_check_get(z, objs[i]);
+	lfp_zone_cache_leave(z, c, p);
+	return got;
+}
+
+size_t
+lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
+{
+	size_t got = zone_get_bulk_once(z, objs, n);
+
+	if (got < n && errno == EDQUOT) {
+		lfp_zone_budget_reclaim(z);
+		got += zone_get_bulk_once(z, objs + got, n - got);
+		if (got < n && errno == EDQUOT)
+			errno = ENOMEM;
+	}
 	return got;
 }
 
@@ -332,7 +403,9 @@ size_t
 lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 {
 	struct lfp_cache *c;
+	struct lfp_pcpu *p;
 	size_t i = 0, put = 0;
+	int err;
 
 	if (lfp_unlikely(z->debug)) {
 		/* One by one, each object checked. */
@@ -346,16 +419,19 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		}
 		return i;
 	}
-	c = lfp_zone_cache(z);
-	if (lfp_unlikely(!c))
+	err = lfp_zone_cache_enter(z, &c, &p);
+	if (err == EAGAIN)
+		return lfp_zone_put_bulk_direct(z, objs, n);
+	if (lfp_unlikely(err)) {
+		errno = err;
 		return 0;
+	}
 	while (i < n) {
 		uint32_t k, room, cnt;
 		void **r;
 
 		if (c->n == c->cap) {
-			int err = lfp_zone_drain(z, c);
-
+			err = lfp_zone_drain(z, c);
 			if (err) {
 				errno = err;
 				break;
@@ -376,6 +452,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		put += k;
 	}
 	lfp_counter_add(&c->puts, put);
+	lfp_zone_cache_leave(z, c, p);
 	return i;
 }
 
@@ -388,20 +465,42 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 	memset(st, 0, sizeof(*st));
 	/* Acquire: pairs with the release CAS publishing each cache. */
 	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next) {
-		st->gets += lfp_counter_read(&c->gets);
-		st->puts += lfp_counter_read(&c->puts);
-		st->depot_gets += lfp_counter_read(&c->depot_gets);
-		st->depot_puts += lfp_counter_read(&c->depot_puts);
-		misses += lfp_counter_read(&c->misses);
-	}
+	     c = c->next)
+		lfp_zone_cache_count(z, c, st, &misses);
+	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++)
+		lfp_zone_cache_count(z, &z->pcpu_caches[i], st, &misses);
+	st->direct = lfp_counter_read(&z->direct_gets) +
+		     lfp_counter_read(&z->direct_puts);
+	st->gets += lfp_counter_read(&z->direct_gets);
+	st->puts += lfp_counter_read(&z->direct_puts) +
+		    lfp_counter_read(&z->rcu_puts);
+	st->deferred = lfp_counter_read(&z->rcu_pending);
+	misses += lfp_counter_read(&z->direct_gets);
 	st->hits = st->gets > misses ? st->gets - misses : 0;
-	st->objects = lfp_counter_read(&z->slab.objects);
-	st->depot_objs = lfp_counter_read(&z->depot.objs);
-	st->ctor_failures = lfp_counter_read(&z->slab.ctor_failures);
-	st->chunks = lfp_counter_read(&z->slab.nchunks);
+	for (uint32_t k = 0; k < z->ndepots; k++) {
+		struct lfp_slab *s = lfp_zone_slab(z, k);
+
+		st->objects += lfp_counter_read(&s->objects);
+		st->depot_objs += lfp_counter_read(&lfp_zone_depot(z, k)->objs);
+		st->ctor_failures += lfp_counter_read(&s->ctor_failures);
+		st->chunks += lfp_counter_read(&s->nchunks);
+		st->bytes += lfp_counter_read(&s->bytes);
+	}
 	st->magazines = lfp_depot_magazines(&z->depot);
-	st->bytes = lfp_counter_read(&z->slab.bytes) +
-		    lfp_nodetab_bytes(&z->depot.mags);
-	st->caches = lfp_counter_read(&z->ncaches);
+	st->bytes += lfp_nodetab_bytes(z->depot.tab);
+	st->nnodes = LFP_MIN(z->nnodes, LFP_NODES_MAX);
+	for (uint32_t k = 0; z->nc && k < z->nnodes; k++) {
+		struct lfp_node_stats *ns = &st->node[LFP_MIN(k, LFP_NODES_MAX - 1)];
+		struct lfp_node_counters *nc = &z->nc[k];
+
+		ns->bytes += lfp_counter_read(&nc->bytes);
+		ns->local_gets += lfp_counter_read(&nc->local_gets);
+		ns->remote_gets += lfp_counter_read(&nc->remote_gets);
+		ns->remote_frees += lfp_counter_read(&nc->remote_frees);
+		ns->bind_failures += lfp_counter_read(&nc->bind_failures);
+	}
+	if (!z->nc)
+		st->node[0].bytes = lfp_counter_read(&z->slab.bytes);
+	st->caches = z->pcpu ? z->ncpu : lfp_counter_read(&z->ncaches);
+	st->cache_mode = z->pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
 }

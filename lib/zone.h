@@ -14,10 +14,16 @@
  * Two magazines per cache (Bonwick's rule) guarantee at least `cap`
  * operations between two depot visits, whatever the get/put pattern.
  *
- * Caches: each zone keeps a push-only list of the caches ever made for it.
- * A thread claims a free cache (owner NULL) or makes one, uses it with no
- * atomics, and releases it at exit. Caches are freed only by destroy, so
- * the list can be walked (stats, destroy, fork) with no lock.
+ * Caches come in two modes, chosen per zone at creation:
+ *  - per-thread: each zone keeps a push-only list of the caches ever made
+ *    for it. A thread claims a free cache (owner NULL) or makes one, uses
+ *    it with no atomics, and releases it at exit. Caches are freed only by
+ *    destroy, so the list can be walked (stats, destroy, fork) with no
+ *    lock.
+ *  - per-CPU (pcpu.h): one cache per CPU, its hit path a restartable
+ *    sequence, its slow path under the CPU's lock word; a thread that
+ *    finds the lock held exchanges single objects with the depot.
+ * Both use the same struct lfp_cache and the same refill and drain.
  *
  * Synchronization table:
  *                 get/put    cache_claim  stats   destroy
@@ -30,6 +36,7 @@
 #define LFP_ZONE_H
 
 #include "depot.h"
+#include "pcpu.h"
 #include "slab.h"
 #include "tcache.h"
 
@@ -48,6 +55,8 @@ struct lfp_cache {
 	lfp_counter_t misses;           /* gets that went to depot or slab */
 	lfp_counter_t depot_gets;       /* full magazines taken */
 	lfp_counter_t depot_puts;       /* full magazines given */
+	uint64_t trim_ops;              /* gets + puts at the last trim */
+	uint32_t node;                  /* NUMA node the cache serves */
 	_Atomic(void *) owner;          /* owning thread's tcache; NULL: free */
 	struct lfp_cache *next;         /* zone's list; set before publishing */
 } lfp_cacheline_aligned;
@@ -65,9 +74,89 @@ struct lfp_zone {
 	const char *name;               /* the pool's, for reports */
 	_Atomic(struct lfp_cache *) caches;
 	lfp_counter_t ncaches;
+	/* Per-CPU mode (pcpu == NULL in per-thread mode). */
+	struct lfp_pcpu *pcpu;          /* hot parts, one per CPU */
+	struct lfp_cache *pcpu_caches;  /* their cold parts */
+	uint32_t ncpu;                  /* entries of both */
+	uint32_t ncpu_fast;             /* ncpu, or 0: hit path off (debug) */
+	lfp_counter_t direct_gets;      /* objects exchanged with the depot */
+	lfp_counter_t direct_puts;      /* while a CPU's lock was held */
+	/* Deferred puts (rcu.c). */
+	pthread_mutex_t rcu_lock;
+	struct lfp_rcu_batch *rcu_stage; /* under rcu_lock */
+	lfp_call_rcu_fn rcu_call;
+	lfp_counter_t rcu_pending;      /* objects waiting for a grace period */
+	lfp_counter_t rcu_batches;      /* batches handed to call_rcu */
+	lfp_counter_t rcu_puts;         /* objects back after one */
+	struct lfp_depot depot;         /* node 0's, or the only one */
+	struct lfp_slab slab;
+	/* NUMA placement (numa.c). */
+	uint32_t ndepots;               /* nodes with a depot: 1 or nnodes */
+	uint32_t nnodes;                /* the topology's nodes */
+	int placement;                  /* LFP_PLACE_* */
+	_Atomic uint32_t rr;            /* interleave: the next chunk's node */
+	struct lfp_node_extra *extra;   /* depot and slab of nodes 1.. */
+	struct lfp_node_counters *nc;   /* [nnodes] */
+};
+
+struct lfp_node_extra {
 	struct lfp_depot depot;
 	struct lfp_slab slab;
 };
+
+/* Per-node counters, shared (magazine granularity). */
+struct lfp_node_counters {
+	lfp_counter_t bytes;            /* chunks placed on the node */
+	lfp_counter_t local_gets;       /* objects into the node's caches, */
+	lfp_counter_t remote_gets;      /* ... homed on it, or elsewhere */
+	lfp_counter_t remote_frees;     /* freed there, sent to their home */
+	lfp_counter_t bind_failures;    /* chunks left unbound */
+} lfp_cacheline_aligned;
+
+/* Depot and slab of node index @k (< z->ndepots). */
+static inline struct lfp_depot *
+lfp_zone_depot(struct lfp_zone *z, uint32_t k)
+{
+	return k ? &z->extra[k - 1].depot : &z->depot;
+}
+
+static inline struct lfp_slab *
+lfp_zone_slab(struct lfp_zone *z, uint32_t k)
+{
+	return k ? &z->extra[k - 1].slab : &z->slab;
+}
+
+/* The depot index serving topology node @node. */
+static inline uint32_t
+lfp_zone_didx(struct lfp_zone *z, uint32_t node)
+{
+	return z->ndepots > 1 ? node : 0;
+}
+
+/*
+ * NUMA (numa.c). lfp_zone_numa_init() after the zone's budget and checked
+ * flag are set: @placement is LFP_PLACE_*, @node the fixed node. 0, or
+ * EINVAL (node out of range), ENOMEM.
+ */
+int lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node);
+void lfp_zone_numa_fini(struct lfp_zone *z);
+/* The node whose caches the calling thread uses now. */
+uint32_t lfp_zone_local_node(struct lfp_zone *z);
+/* A loaded magazine for a cache of @node; NULL when the depots are dry. */
+struct lfp_mag *lfp_zone_get_full(struct lfp_zone *z, uint32_t node,
+				  bool steal);
+/*
+ * Hand loaded magazine @m, from a cache of @node, to the depots: objects
+ * homed elsewhere go to their home node's depot, a magazine per node.
+ */
+void lfp_zone_put_full(struct lfp_zone *z, uint32_t node,
+		       struct lfp_mag *m);
+/* Carve for a cache of @node (lfp_slab_carve() of the right slab). */
+size_t lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs,
+		      size_t n, int *err);
+/* Slab hooks: the node of a new chunk (bound to it when possible). */
+uint32_t lfp_zone_place_chunk(struct lfp_slab *s, void *base, size_t size);
+void lfp_zone_chunk_gone(struct lfp_slab *s, uint32_t node, size_t size);
 
 /*
  * Bytes of objects a magazine aims at, which bounds each cache to two
@@ -90,6 +179,14 @@ void lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 		   unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor,
 		   void *arg, const void *owner, const char *name,
 		   bool checked);
+/*
+ * Choose the zone's cache mode (LFP_CACHE_* of <lfpool/common.h>, already
+ * resolved by lfp_cache_mode_resolve()) after lfp_zone_init() and before
+ * the zone is used. 0, or ENOMEM.
+ */
+int lfp_zone_set_cache_mode(struct lfp_zone *z, int mode);
+/* LFP_CACHE_AUTO of an attribute resolved: the environment, then rseq. */
+int lfp_cache_mode_resolve(int attr_mode);
 /* Destructors on every held object, then all memory back. */
 void lfp_zone_fini(struct lfp_zone *z);
 
@@ -142,7 +239,68 @@ void lfp_zone_fork_child(struct lfp_zone *z, void *self);
 /* Slow paths: make the loaded magazine non-empty / non-full. */
 int lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c);
 int lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c);
+/* Move the cache's non-empty magazines to the depot (best effort). */
+void lfp_zone_cache_unload(struct lfp_zone *z, struct lfp_cache *c);
+/* Destructors on the objects of a magazine that leaves for good. */
+void lfp_zone_mag_dtor(struct lfp_zone *z, struct lfp_mag *m);
+/* Write the loaded count back into its magazine before it moves. */
+static inline void
+lfp_cache_park_local(struct lfp_cache *c)
+{
+	c->loaded->n = c->n;
+}
 
+/* Make @m the loaded magazine. */
+static inline void
+lfp_cache_load_local(struct lfp_cache *c, struct lfp_mag *m)
+{
+	c->loaded = m;
+	c->n = m->n;
+	c->rounds = m->rounds;
+}
+
+/*
+ * The cache for a slow-path operation (pcpu.c): the thread's, or the
+ * current CPU's with its lock taken (*pp set). Returns 0, ENOMEM, or
+ * EAGAIN when the CPU's lock is held (then use the _direct calls).
+ * lfp_zone_cache_leave() ends it.
+ */
+int lfp_zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
+			 struct lfp_pcpu **pp);
+void lfp_zone_cache_leave(struct lfp_zone *z, struct lfp_cache *c,
+			  struct lfp_pcpu *p);
+/* One object from / to the depot with no cache (pcpu.c). */
+void *lfp_zone_get_direct(struct lfp_zone *z);
+int lfp_zone_put_direct(struct lfp_zone *z, void *obj);
+/* The bulk calls with no cache: whole magazines from / to the depot. */
+size_t lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n);
+size_t lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs,
+				size_t n);
+/*
+ * Hand every CPU's cached objects to the depot (per-CPU mode); with
+ * @idle, only those of CPUs that made no get or put since the last call.
+ */
+void lfp_zone_pcpu_unload_all(struct lfp_zone *z, bool idle);
+/*
+ * Hand cached objects to the depot (trim.c): every CPU's cache, or the
+ * caller's and free per-thread caches; with @idle, only idle CPUs'.
+ */
+void lfp_zone_unload_caches(struct lfp_zone *z, bool idle);
+/* Deferred puts (rcu.c); @fn NULL chooses liburcu-bp's. */
+void lfp_zone_rcu_init(struct lfp_zone *z, lfp_call_rcu_fn fn);
+int lfp_zone_put_rcu(struct lfp_zone *z, void *obj);
+/* Send the partial batch on its way now. */
+void lfp_zone_rcu_flush(struct lfp_zone *z);
+/* Wait for the batches in flight; destructors on the staged objects. */
+void lfp_zone_rcu_fini(struct lfp_zone *z);
+/* Give cached memory back to the system (trim.c); LFP_TRIM_* flags. */
+void lfp_zone_trim(struct lfp_zone *z, unsigned int flags);
+/* Per-CPU parts of lfp_zone_stats, fini and fork (pcpu.c). */
+void lfp_zone_pcpu_fini(struct lfp_zone *z);
+void lfp_zone_pcpu_fork_child(struct lfp_zone *z);
+
+/* At the byte budget: make room through the budget's reclaim hook. */
+void lfp_zone_budget_reclaim(struct lfp_zone *z);
 /* Cache misses and first use of a zone by a thread; errno / -errno set. */
 void *lfp_zone_get_slow(struct lfp_zone *z);
 int lfp_zone_put_slow(struct lfp_zone *z, void *obj);
@@ -168,7 +326,14 @@ lfp_zone_cache_fast(struct lfp_zone *z)
 static inline void *
 lfp_zone_get(struct lfp_zone *z)
 {
-	struct lfp_cache *c = lfp_zone_cache_fast(z);
+	struct lfp_cache *c;
+
+	if (z->pcpu) {
+		void *obj = lfp_pcpu_get_fast(z->pcpu, z->ncpu_fast);
+
+		return lfp_likely(obj) ? obj : lfp_zone_get_slow(z);
+	}
+	c = lfp_zone_cache_fast(z);
 
 	if (lfp_likely(c) && lfp_likely(c->n)) {
 		void *obj = c->rounds[--c->n];
@@ -182,7 +347,14 @@ lfp_zone_get(struct lfp_zone *z)
 static inline int
 lfp_zone_put(struct lfp_zone *z, void *obj)
 {
-	struct lfp_cache *c = lfp_zone_cache_fast(z);
+	struct lfp_cache *c;
+
+	if (z->pcpu) {
+		if (lfp_likely(lfp_pcpu_put_fast(z->pcpu, z->ncpu_fast, obj)))
+			return 0;
+		return lfp_zone_put_slow(z, obj);
+	}
+	c = lfp_zone_cache_fast(z);
 
 	if (lfp_likely(c) && lfp_likely(c->n < c->cap)) {
 
@@ -200,7 +372,15 @@ struct lfp_zone_stats {
 	uint64_t gets, puts, hits, depot_gets, depot_puts;
 	uint64_t objects, depot_objs, ctor_failures;
 	uint64_t chunks, bytes, caches, magazines;
+	uint64_t direct;                /* of gets and puts: with no cache */
+	uint64_t deferred;              /* put_rcu objects not back yet */
+	int cache_mode;
+	unsigned int nnodes;            /* entries of node[] in use */
+	struct lfp_node_stats node[LFP_NODES_MAX];
 };
+/* Counters of one cache; a per-CPU cache's fast-path part is folded in. */
+void lfp_zone_cache_count(struct lfp_zone *z, struct lfp_cache *c,
+			  struct lfp_zone_stats *st, uint64_t *misses);
 void lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st);
 
 #endif /* LFP_ZONE_H */

@@ -8,7 +8,8 @@ TEST_TIMEOUT ?= 120
 AM_TESTS_ENVIRONMENT = \
 	export CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent \
 	CK_DEFAULT_TIMEOUT=$(TEST_TIMEOUT) LFP_STRESS_SCALE=$(LFP_STRESS_SCALE) \
-	NM='$(NM)' top_builddir='$(top_builddir)' top_srcdir='$(top_srcdir)';
+	NM='$(NM)' top_builddir='$(top_builddir)' top_srcdir='$(top_srcdir)' \
+	TSAN_OPTIONS="$${TSAN_OPTIONS:+$$TSAN_OPTIONS:}suppressions=$(abs_top_srcdir)/tests/tsan.supp";
 
 test_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common -I$(top_srcdir)/lib
 test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -21,22 +22,33 @@ EXTRA_DIST += %reldir%/common/test-common.h
 unit_tests = \
 	%reldir%/unit/test_stack \
 	%reldir%/unit/test_magazine \
-	%reldir%/unit/test_fault
+	%reldir%/unit/test_fault \
+	%reldir%/unit/test_topo \
+	%reldir%/unit/test_topo_real
 api_tests = \
 	%reldir%/api/test_objpool \
 	%reldir%/api/test_bufpool \
 	%reldir%/api/test_check \
 	%reldir%/api/test_thread \
+	%reldir%/api/test_pcpu \
+	%reldir%/api/test_stats \
+	%reldir%/api/test_budget \
 	%reldir%/api/test_build
 stress_tests = \
 	%reldir%/stress/stress_objpool \
-	%reldir%/stress/stress_bufpool
+	%reldir%/stress/stress_bufpool \
+	%reldir%/stress/stress_pcpu \
+	%reldir%/stress/stress_rcu
 
 check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests) \
 	%reldir%/api/uaf_put
+# The migration stress test again, with rseq disabled (per-thread fallback).
+stress_scripts = %reldir%/stress/stress-pcpu-norseq.sh
 TESTS += $(unit_tests) $(api_tests) $(stress_tests) \
-	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
-dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
+	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
+	$(stress_scripts)
+dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
+	$(stress_scripts)
 
 # Not a test itself: the program test-sanitize.sh runs (a bug on purpose).
 %canon_reldir%_api_uaf_put_SOURCES = %reldir%/api/uaf_put.c
@@ -61,6 +73,21 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_unit_test_fault_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_fault_LDADD = $(unit_ldadd)
 
+# The topology module: synthetic, XML and real topologies. test_topo
+# includes <hwloc.h> only to write an XML file; test_topo_real needs two
+# real NUMA nodes and skips elsewhere.
+%canon_reldir%_unit_test_topo_SOURCES = %reldir%/unit/test_topo.c
+%canon_reldir%_unit_test_topo_CPPFLAGS = $(test_cppflags) $(HWLOC_CFLAGS)
+%canon_reldir%_unit_test_topo_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_topo_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_topo_LDADD = $(unit_ldadd) $(HWLOC_LIBS)
+
+%canon_reldir%_unit_test_topo_real_SOURCES = %reldir%/unit/test_topo_real.c
+%canon_reldir%_unit_test_topo_real_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_topo_real_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_topo_real_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_topo_real_LDADD = $(unit_ldadd)
+
 %canon_reldir%_api_test_objpool_SOURCES = %reldir%/api/test_objpool.c
 %canon_reldir%_api_test_objpool_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_objpool_CFLAGS = $(test_cflags)
@@ -79,6 +106,18 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_stress_stress_bufpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_stress_stress_bufpool_LDADD = $(api_ldadd)
 
+%canon_reldir%_api_test_budget_SOURCES = %reldir%/api/test_budget.c
+%canon_reldir%_api_test_budget_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_budget_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_budget_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_budget_LDADD = $(api_ldadd)
+
+%canon_reldir%_api_test_stats_SOURCES = %reldir%/api/test_stats.c
+%canon_reldir%_api_test_stats_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_stats_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_stats_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_stats_LDADD = $(api_ldadd)
+
 %canon_reldir%_api_test_check_SOURCES = %reldir%/api/test_check.c
 %canon_reldir%_api_test_check_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_check_CFLAGS = $(test_cflags)
@@ -91,17 +130,35 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_api_test_thread_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_thread_LDADD = $(api_ldadd)
 
+%canon_reldir%_api_test_pcpu_SOURCES = %reldir%/api/test_pcpu.c
+%canon_reldir%_api_test_pcpu_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_pcpu_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_pcpu_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_pcpu_LDADD = $(api_ldadd)
+
 # The public headers compile alone, as C11 and as C++.
 %canon_reldir%_api_test_build_SOURCES = %reldir%/api/test_build.c \
 	%reldir%/api/test_build_common.c %reldir%/api/test_build_version.c \
 	%reldir%/api/test_build_thread.c %reldir%/api/test_build_bufpool.c \
-	%reldir%/api/test_build_check.c \
+	%reldir%/api/test_build_check.c %reldir%/api/test_build_stats.c \
 	%reldir%/api/test_build_cxx.cc
 %canon_reldir%_api_test_build_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_build_CFLAGS = $(test_cflags) -std=c11 -pedantic-errors
 %canon_reldir%_api_test_build_CXXFLAGS = $(CHECK_CFLAGS) -Wall -Wextra -pedantic-errors
 %canon_reldir%_api_test_build_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_build_LDADD = $(api_ldadd)
+
+%canon_reldir%_stress_stress_rcu_SOURCES = %reldir%/stress/stress_rcu.c
+%canon_reldir%_stress_stress_rcu_CPPFLAGS = $(test_cppflags) $(URCU_CFLAGS)
+%canon_reldir%_stress_stress_rcu_CFLAGS = $(test_cflags)
+%canon_reldir%_stress_stress_rcu_LDFLAGS = $(test_ldflags)
+%canon_reldir%_stress_stress_rcu_LDADD = $(api_ldadd) $(URCU_LIBS)
+
+%canon_reldir%_stress_stress_pcpu_SOURCES = %reldir%/stress/stress_pcpu.c
+%canon_reldir%_stress_stress_pcpu_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_stress_stress_pcpu_CFLAGS = $(test_cflags)
+%canon_reldir%_stress_stress_pcpu_LDFLAGS = $(test_ldflags)
+%canon_reldir%_stress_stress_pcpu_LDADD = $(api_ldadd)
 
 %canon_reldir%_stress_stress_objpool_SOURCES = %reldir%/stress/stress_objpool.c
 %canon_reldir%_stress_stress_objpool_CPPFLAGS = $(test_cppflags)
@@ -117,7 +174,7 @@ check-valgrind:
 	CK_FORK=no $(MAKE) $(AM_MAKEFLAGS) check TESTS="$(api_tests)" \
 		LOG_COMPILER="valgrind $(VALGRIND_FLAGS)" TEST_TIMEOUT=900
 .PHONY: check-valgrind
-EXTRA_DIST += %reldir%/valgrind.supp
+EXTRA_DIST += %reldir%/valgrind.supp %reldir%/tsan.supp
 
 # libFuzzer over random programs of pool operations (needs clang and its
 # runtime: apt-get install clang libclang-rt-14-dev). make fuzz FUZZ_SECONDS=N
@@ -144,6 +201,6 @@ clean-fuzz:
 # Longer stress runs: make regtest (LFP_STRESS_SCALE=20 by default).
 REGTEST_SCALE = 20
 regtest:
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(stress_tests)" \
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(stress_tests) $(stress_scripts)" \
 		LFP_STRESS_SCALE=$(REGTEST_SCALE)
 .PHONY: regtest

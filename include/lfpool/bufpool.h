@@ -56,6 +56,15 @@ struct lfp_bufpool_attr {
 	                           LFP_BUFPOOL_SIZE_MAX (default 256 KiB) */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
 	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, or 0 */
+	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
+	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_bufpool_free_rcu(); NULL:
+	                           liburcu-bp's (urcu_bp_call_rcu) */
+	int placement;        /**< enum lfp_placement; 0 is LFP_PLACE_LOCAL */
+	unsigned int node;    /**< the node of LFP_PLACE_NODE */
+	size_t max_bytes;     /**< byte budget over all classes: the most
+	                           memory their chunks may take from the
+	                           system (a class's chunks hold
+	                           max(64 KiB, 4 buffers)); 0: no limit */
 	void *reserved[8];    /**< set to zero by lfp_bufpool_attr_init() */
 };
 
@@ -71,7 +80,11 @@ LFP_API int lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr);
  * @return the pool, or NULL with errno:
  *  - EINVAL: @p attr is NULL; min_size or max_size is not a power of two,
  *    min_size is below LFP_BUFPOOL_MIN_SIZE or above max_size, max_size is
- *    above LFP_BUFPOOL_SIZE_MAX; flags has unknown bits;
+ *    above LFP_BUFPOOL_SIZE_MAX; flags has unknown bits; cache_mode is not
+ *    one of enum lfp_cache_mode; max_bytes is not 0 and smaller than one
+ *    chunk of the largest class; placement is not one of enum
+ *    lfp_placement, or is LFP_PLACE_NODE with a node the machine does
+ *    not have;
  *  - EAGAIN: the process already has the maximum number of pools (each
  *    class counts as one pool against the limit of 65535);
  *  - ENOMEM: no memory for the pool's bookkeeping.
@@ -93,7 +106,13 @@ LFP_API int lfp_bufpool_destroy(struct lfp_bufpool *bp);
  * @return the buffer, or NULL with errno:
  *  - EINVAL: @p bp is NULL;
  *  - E2BIG: @p n is above the pool's largest class;
- *  - ENOMEM: the operating system refused memory.
+ *  - ENOMEM: the operating system refused memory, or the byte budget is
+ *    spent: at the budget, an alloc that finds no buffer in its cache or
+ *    its class's depot first brings back what other caches of the class
+ *    hold and gives the other classes' cached chunks back to the system,
+ *    and fails only if that is not enough. (A fallback to malloc was
+ *    left out on purpose: a malloc'd buffer would have to pass the
+ *    foreign-pointer check on free, which is what catches real bugs.)
  */
 LFP_API void *lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 	LFP_WARN_UNUSED;
@@ -114,6 +133,14 @@ LFP_API void *lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 LFP_API int lfp_bufpool_free(struct lfp_bufpool *bp, void *buf);
 
 /**
+ * Free a buffer after a grace period of the pool's RCU flavour, as
+ * lfp_objpool_put_rcu() does for objects.
+ * @return 0, or -EINVAL (@p bp NULL, or @p buf not a buffer of @p bp),
+ *         or -ENOMEM (not taken). @p buf NULL: nothing.
+ */
+LFP_API int lfp_bufpool_free_rcu(struct lfp_bufpool *bp, void *buf);
+
+/**
  * The capacity of a buffer of @p bp: the size of its class.
  * @return the capacity, or 0 with errno EINVAL if @p bp is NULL or @p buf
  *         is not a buffer of @p bp.
@@ -126,7 +153,8 @@ struct lfp_bufpool_class_stats {
 	unsigned int mag_rounds;  /**< buffers per magazine */
 	uint64_t allocs;          /**< buffers handed out */
 	uint64_t frees;           /**< buffers taken back */
-	uint64_t hits;            /**< allocs served from the thread's cache */
+	uint64_t hits;            /**< allocs served from the cache (the
+	                               thread's or the CPU's) */
 	uint64_t buffers;         /**< buffers the class has carved */
 	uint64_t in_use;          /**< buffers out with users */
 	uint64_t cached;          /**< buffers in caches and depot */
@@ -145,8 +173,32 @@ struct lfp_bufpool_stats {
 	uint64_t bytes_cached;    /**< capacity of the cached buffers */
 	uint64_t bytes_reserved;  /**< memory taken from the system: the sum of
 	                               the classes' bytes_reserved */
+	int cache_mode;           /**< LFP_CACHE_PER_CPU or _PER_THREAD */
+	uint64_t bytes_limit;     /**< the byte budget (chunks only), or 0 */
+	int placement;            /**< enum lfp_placement */
+	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
+	struct lfp_node_stats node[LFP_NODES_MAX]; /**< sums over classes */
 	struct lfp_bufpool_class_stats cls[LFP_BUFPOOL_CLASSES_MAX];
 };
+
+/**
+ * Hand the buffers cached for @p bp to its depot, as lfp_objpool_flush().
+ * @return 0, or -EINVAL if @p bp is NULL.
+ */
+LFP_API int lfp_bufpool_flush(struct lfp_bufpool *bp);
+
+/**
+ * Give cached memory back to the operating system, class by class, as
+ * lfp_objpool_trim() does (buffers have no destructor).
+ * @return 0, or -EINVAL if @p bp is NULL or @p flags has unknown bits.
+ */
+LFP_API int lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags);
+
+/**
+ * The cache mode @p bp runs in, fixed at creation: LFP_CACHE_PER_CPU or
+ * LFP_CACHE_PER_THREAD, or -EINVAL if @p bp is NULL.
+ */
+LFP_API int lfp_bufpool_cache_mode(const struct lfp_bufpool *bp);
 
 /**
  * Take a snapshot of @p bp's counters without stopping other threads.

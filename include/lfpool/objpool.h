@@ -72,6 +72,15 @@ struct lfp_objpool_attr {
 	const char *name;     /**< for stats and reports; copied; may be NULL */
 	unsigned int mag_rounds; /**< objects per magazine; 0 chooses by size */
 	unsigned int flags;   /**< LFP_OBJPOOL_F_CHECKED, or 0 */
+	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
+	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_objpool_put_rcu(); NULL:
+	                           liburcu-bp's (urcu_bp_call_rcu) */
+	int placement;        /**< enum lfp_placement; 0 is LFP_PLACE_LOCAL */
+	unsigned int node;    /**< the node of LFP_PLACE_NODE */
+	size_t max_bytes;     /**< byte budget: the most memory the pool's
+	                           chunks may take from the system (whole
+	                           chunks of max(64 KiB, 4 objects) rounded up
+	                           to a power of two); 0: no limit */
 	void *reserved[8];    /**< set to zero by lfp_objpool_attr_init() */
 };
 
@@ -89,6 +98,9 @@ LFP_API int lfp_objpool_attr_init(struct lfp_objpool_attr *attr);
  *  - EINVAL: @p attr is NULL; size is 0 or above LFP_OBJPOOL_SIZE_MAX;
  *    align is not 0 or a power of two no larger than the page size;
  *    mag_rounds above LFP_MAG_ROUNDS_MAX; flags has unknown bits;
+ *    cache_mode is not one of enum lfp_cache_mode; max_bytes is not 0 and
+ *    smaller than one chunk; placement is not one of enum lfp_placement,
+ *    or is LFP_PLACE_NODE with a node the machine does not have;
  *  - EAGAIN: the process already has the maximum number of pools (65535
  *    object pools and buffer-pool classes together);
  *  - ENOMEM: no memory for the pool's bookkeeping.
@@ -108,9 +120,14 @@ LFP_API int lfp_objpool_destroy(struct lfp_objpool *pool);
 
 /**
  * Get a constructed object.
+ * At the byte budget (attribute max_bytes), a get that finds no object
+ * in its cache or the depot first brings back what other caches hold
+ * (every CPU's cache; exited threads' caches), and fails only if that
+ * leaves it empty-handed.
  * @return the object (aligned as asked), or NULL with errno:
  *  - EINVAL: @p pool is NULL;
- *  - ENOMEM: the operating system refused memory;
+ *  - ENOMEM: the operating system refused memory, or the byte budget
+ *    is spent;
  *  - the constructor's error, when it failed and no other constructed
  *    object was at hand. The pool stays usable: a later get retries.
  */
@@ -130,6 +147,26 @@ LFP_API void *lfp_objpool_get(struct lfp_objpool *pool) LFP_WARN_UNUSED;
  *    happen while the pool holds only its own objects, each put once.
  */
 LFP_API int lfp_objpool_put(struct lfp_objpool *pool, void *obj);
+
+/**
+ * Put an object back after a grace period: @p obj is handed out again
+ * only once every RCU read-side section that had begun when this call
+ * was made has ended, in the flavour whose call_rcu() the pool was given
+ * (attribute call_rcu_fn; liburcu-bp's by default). Readers may thus keep
+ * reading an object they found under rcu_read_lock() after an updater
+ * unlinked and put it: it stays an object of this pool, constructed, and
+ * is not reused before they leave (memory is type-stable for them, as
+ * with Linux's SLAB_TYPESAFE_BY_RCU; a reader must still check that the
+ * object is the one it looked for, since it may have been reused after an
+ * earlier grace period). Objects wait in batches of one magazine; each
+ * full batch costs one call_rcu(). lfp_objpool_flush() and trim send a
+ * partial batch on its way; destroy waits for batches in flight (they
+ * need the call_rcu thread of the flavour) and runs the destructor on
+ * objects still staged.
+ * @return 0, or -EINVAL if @p pool is NULL, or -ENOMEM if no batch could
+ *         be made (the caller still owns @p obj). @p obj NULL: nothing.
+ */
+LFP_API int lfp_objpool_put_rcu(struct lfp_objpool *pool, void *obj);
 
 /**
  * Get @p n objects into @p objs.
@@ -159,7 +196,8 @@ struct lfp_objpool_stats {
 	unsigned int mag_rounds;  /**< objects per magazine */
 	uint64_t gets;            /**< objects handed out */
 	uint64_t puts;            /**< objects taken back */
-	uint64_t hits;            /**< gets served from the thread's own cache */
+	uint64_t hits;            /**< gets served from the cache (the
+	                               thread's or the CPU's) */
 	uint64_t depot_gets;      /**< full magazines taken from the depot */
 	uint64_t depot_puts;      /**< full magazines given to the depot */
 	uint64_t objects;         /**< constructed objects the pool owns */
@@ -169,11 +207,52 @@ struct lfp_objpool_stats {
 	uint64_t ctor_failures;   /**< constructor calls that failed */
 	uint64_t chunks;          /**< chunks taken from the operating system */
 	uint64_t bytes_reserved;  /**< bytes of those chunks and magazines */
-	uint64_t caches;          /**< caches made for this pool; a thread's
-	                               cache is reused by a later thread once
-	                               the first has exited */
+	uint64_t bytes_limit;     /**< the byte budget (chunks only), or 0 */
+	uint64_t caches;          /**< per-thread: caches made for this pool
+	                               (a thread's cache is reused by a later
+	                               thread once the first has exited);
+	                               per-CPU: CPU ids the system may have */
 	uint64_t magazines;       /**< magazines allocated */
+	uint64_t deferred;        /**< objects put with lfp_objpool_put_rcu()
+	                               still waiting for their grace period
+	                               (counted in in_use until back) */
+	uint64_t direct;          /**< gets and puts that went to the depot
+	                               one object at a time because their
+	                               CPU's cache was busy (per-CPU mode) */
+	int cache_mode;           /**< LFP_CACHE_PER_CPU or _PER_THREAD */
+	int placement;            /**< enum lfp_placement */
+	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
+	struct lfp_node_stats node[LFP_NODES_MAX]; /**< per node */
 };
+
+/**
+ * Hand the objects cached for @p pool to its depot, where any thread's
+ * get finds them: every CPU's cache in per-CPU mode; the calling thread's
+ * cache (and those of exited threads) in per-thread mode. Like
+ * lfp_thread_flush(), but for one pool and, per-CPU, for all CPUs: what a
+ * thread whose affinity left a CPU cached there is never stranded.
+ * @return 0, or -EINVAL if @p pool is NULL.
+ */
+LFP_API int lfp_objpool_flush(struct lfp_objpool *pool);
+
+/**
+ * Give cached memory back to the operating system: take objects from the
+ * depot (and, with LFP_TRIM_CACHES, from caches first); every chunk whose
+ * objects are all among them gets the destructor run on each object and
+ * is unmapped. Objects of other chunks stay cached, constructed. Runs
+ * alongside gets and puts in other threads; nothing else waits for it,
+ * except that draining a CPU's cache briefly holds that CPU's lock.
+ * @p flags: 0 or LFP_TRIM_CACHES and LFP_TRIM_IDLE (<lfpool/common.h>).
+ * @return 0, or -EINVAL if @p pool is NULL or @p flags has unknown bits.
+ */
+LFP_API int lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags);
+
+/**
+ * The cache mode @p pool runs in, fixed at creation: LFP_CACHE_PER_CPU or
+ * LFP_CACHE_PER_THREAD (never LFP_CACHE_AUTO), or -EINVAL if @p pool is
+ * NULL.
+ */
+LFP_API int lfp_objpool_cache_mode(const struct lfp_objpool *pool);
 
 /**
  * Take a snapshot of @p pool's counters. It never stops other threads;

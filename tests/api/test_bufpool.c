@@ -10,7 +10,13 @@
  * reuse of freed buffers, the statistics after a known sequence, the pool
  * name, frees from another thread than the allocator, the bound on what a
  * thread's cache keeps per class, and classes that never drift into one
- * another.
+ * another. Pools run in the cache mode the environment chooses
+ * (LFP_CACHE_MODE), except where a test is about one thread's own cache
+ * (lfp_thread_flush(), the bound on a thread's cache, caches handed back
+ * at exit): those ask for per-thread caches, and the exchange between two
+ * threads also runs once with the threads on fixed CPUs and
+ * lfp_bufpool_flush() in the mode the environment chooses. Tests of one
+ * thread's calls keep it on one CPU, where it meets one cache throughout.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -89,8 +95,9 @@ nclasses_of(size_t min, size_t max)
 	return lg2(max) - lg2(min) + 1;
 }
 
+/* A pool of classes @min .. @max, its caches in @mode (lfp_cache_mode). */
 static struct lfp_bufpool *
-make_pool(size_t min, size_t max, const char *name)
+make_pool_mode(size_t min, size_t max, const char *name, int mode)
 {
 	struct lfp_bufpool_attr attr;
 	struct lfp_bufpool *bp;
@@ -99,11 +106,22 @@ make_pool(size_t min, size_t max, const char *name)
 	attr.min_size = min;
 	attr.max_size = max;
 	attr.name = name;
+	attr.cache_mode = mode;
 	errno = 0;
 	bp = lfp_bufpool_create(&attr);
 	ck_assert_msg(bp != NULL, "create(min %zu, max %zu): errno %d", min,
 		      max, errno);
+	if (mode == LFP_CACHE_PER_THREAD)
+		ck_assert_int_eq(lfp_bufpool_cache_mode(bp),
+				 LFP_CACHE_PER_THREAD);
 	return bp;
+}
+
+/* The same, in the cache mode the environment chooses (LFP_CACHE_AUTO). */
+static struct lfp_bufpool *
+make_pool(size_t min, size_t max, const char *name)
+{
+	return make_pool_mode(min, max, name, LFP_CACHE_AUTO);
 }
 
 static struct lfp_bufpool *
@@ -321,6 +339,7 @@ START_TEST(test_attr_init_defaults)
 	ck_assert_uint_eq(attr.min_size, LFP_BUFPOOL_MIN_SIZE);
 	ck_assert_ptr_null(attr.name);
 	ck_assert_uint_eq(attr.flags, 0);
+	ck_assert_int_eq(attr.cache_mode, LFP_CACHE_AUTO);
 	for (i = 0; i < ARRAY_SIZE(attr.reserved); i++)
 		ck_assert_ptr_null(attr.reserved[i]);
 }
@@ -1128,9 +1147,12 @@ START_TEST(test_stats_sequence)
 	void *b16[3], *b32[2], *b4k, *bmax;
 	unsigned int i;
 
-	bp = make_pool(DEFAULT_MIN, DEFAULT_MAX, "stats");
+	/* lfp_thread_flush() below: one thread's own cache */
+	bp = make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, "stats",
+			    LFP_CACHE_PER_THREAD);
 	st = get_stats(bp);
 	ck_assert_str_eq(st.name, "stats");
+	ck_assert_int_eq(st.cache_mode, LFP_CACHE_PER_THREAD);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.nclasses, DEFAULT_NCLASSES);
 	for (i = 0; i < st.nclasses; i++) {
@@ -1317,8 +1339,9 @@ struct xfer {
 	void **bufs;
 	size_t *sizes;
 	uint64_t seed;
+	int cpu;      /* the CPU the thread runs on, or -1: any */
 	int failed;   /* first failure: 1 alloc, 2 capacity, 3 content,
-			 4 free */
+			 4 free, 5 pinning */
 	size_t where; /* index of the first failure */
 };
 
@@ -1331,6 +1354,17 @@ xfer_fail(struct xfer *x, int why, size_t i)
 	}
 }
 
+/* Move the calling thread to x->cpu, if it names one. */
+static bool
+xfer_pin(struct xfer *x)
+{
+	if (x->cpu < 0 || (lfp_test_pin(x->cpu) == 0 &&
+			   sched_getcpu() == x->cpu))
+		return true;
+	xfer_fail(x, 5, 0);
+	return false;
+}
+
 /* Thread A: allocate n buffers of sizes spread over every class. */
 static void *
 alloc_all_main(void *arg)
@@ -1340,6 +1374,10 @@ alloc_all_main(void *arg)
 	unsigned int k;
 	size_t i, lo, hi, cap;
 
+	if (!xfer_pin(x)) {
+		x->n = 0;
+		return NULL;
+	}
 	for (i = 0; i < x->n; i++) {
 		/* class 2^k, k = 4 .. 18, cycled; size inside the class */
 		k = 4 + (unsigned int)(i % DEFAULT_NCLASSES);
@@ -1370,6 +1408,8 @@ free_all_main(void *arg)
 	size_t i, cap;
 	int rc;
 
+	if (!xfer_pin(x))
+		return NULL;
 	for (i = 0; i < x->n; i++) {
 		p = x->bufs[i];
 		cap = lfp_bufpool_capacity(x->bp, p);
@@ -1385,9 +1425,15 @@ free_all_main(void *arg)
 	return NULL;
 }
 
-/* A buffer may be freed by another thread than the one that allocated
- * it; after both threads exit, every class is back to nothing in use and
- * later rounds reuse what the first carved. */
+/*
+ * A buffer may be freed by another thread than the one that allocated
+ * it; after both threads exit, every class is back to nothing in use,
+ * everything cached sits in the depot, and later rounds reuse what the
+ * first carved. Loop index 0: per-thread caches, which the threads' exits
+ * hand back. 1: the mode the environment chooses, thread A on the first
+ * CPU it may use and thread B on the second (if any), and
+ * lfp_bufpool_flush() after them (per-CPU caches outlive threads).
+ */
 START_TEST(test_free_from_other_thread)
 {
 	const size_t n = 1000;
@@ -1395,12 +1441,15 @@ START_TEST(test_free_from_other_thread)
 	struct lfp_bufpool_stats st, first;
 	struct xfer x;
 	pthread_t tid;
-	unsigned int i;
-	int round;
+	unsigned int i, ncpu;
+	int round, cpus[2];
 
 	memset(&x, 0, sizeof(x));
 	memset(&first, 0, sizeof(first));
-	x.bp = make_default_pool();
+	ncpu = lfp_test_allowed_cpus(cpus, 2);
+	x.bp = _i ? make_default_pool()
+		  : make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, NULL,
+				   LFP_CACHE_PER_THREAD);
 	x.bufs = calloc(n, sizeof(*x.bufs));
 	x.sizes = calloc(n, sizeof(*x.sizes));
 	ck_assert_ptr_nonnull(x.bufs);
@@ -1408,6 +1457,7 @@ START_TEST(test_free_from_other_thread)
 	for (round = 0; round < 3; round++) {
 		x.n = n;
 		x.seed = 0x9e3779b97f4a7c15ULL;
+		x.cpu = _i ? cpus[0] : -1;
 		ck_assert_int_eq(pthread_create(&tid, NULL, alloc_all_main, &x),
 				 0);
 		ck_assert_int_eq(pthread_join(tid, NULL), 0);
@@ -1417,12 +1467,15 @@ START_TEST(test_free_from_other_thread)
 		st = get_stats(x.bp);
 		ck_assert_uint_eq(st.allocs - st.frees, n);
 
+		x.cpu = _i ? cpus[ncpu > 1] : -1;
 		ck_assert_int_eq(pthread_create(&tid, NULL, free_all_main, &x),
 				 0);
 		ck_assert_int_eq(pthread_join(tid, NULL), 0);
 		ck_assert_msg(!x.failed, "thread B: failure %d at buffer %zu "
 			      "(size %zu)", x.failed, x.where,
 			      x.sizes[x.where]);
+		if (_i)
+			ck_assert_int_eq(lfp_bufpool_flush(x.bp), 0);
 
 		st = get_stats(x.bp);
 		check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
@@ -1435,7 +1488,8 @@ START_TEST(test_free_from_other_thread)
 				      "in use", c->size,
 				      (unsigned long long)c->in_use);
 			ck_assert_uint_eq(c->allocs, c->frees);
-			/* the threads exited: their caches went back */
+			/* the threads exited (and, per-CPU, the flush):
+			 * every cached buffer went back to the depot */
 			ck_assert_uint_eq(c->depot_cached, c->cached);
 		}
 		if (round == 0) {
@@ -1474,7 +1528,10 @@ START_TEST(test_bounded_cache)
 	size_t cls, i, n;
 	void **bufs;
 
-	bp = make_default_pool();
+	/* a thread's own cache: per-CPU caches have their bound in
+	 * test_pcpu.c */
+	bp = make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, NULL,
+			    LFP_CACHE_PER_THREAD);
 	st = get_stats(bp);
 	c16 = find_class(&st, 16);
 	cmax = find_class(&st, DEFAULT_MAX);
@@ -1749,6 +1806,8 @@ bufpool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_null_pool);
 	tcase_add_test(tc, test_free_null_buf);
 	tcase_add_test(tc, test_alloc_too_big);
@@ -1756,6 +1815,8 @@ bufpool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("classes");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_class_boundaries);
 	tcase_add_test(tc, test_many_per_class);
 	tcase_add_test(tc, test_min_64);
@@ -1764,6 +1825,8 @@ bufpool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stats");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_stats_sequence);
 	tcase_add_test(tc, test_name);
@@ -1772,7 +1835,7 @@ bufpool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");
-	tcase_add_test(tc, test_free_from_other_thread);
+	tcase_add_loop_test(tc, test_free_from_other_thread, 0, 2);
 	tcase_add_loop_test(tc, test_destroy_with_live_thread, 0, 3);
 	tcase_add_test(tc, test_fork);
 	suite_add_tcase(s, tc);

@@ -28,6 +28,7 @@ int lfp_test_build_version(void);
 int lfp_test_build_thread(void);
 int lfp_test_build_bufpool(void);
 int lfp_test_build_check(void);
+int lfp_test_build_stats(void);
 
 static int
 build_ctor(void *obj, void *arg)
@@ -61,6 +62,7 @@ START_TEST(test_headers_alone)
 	ck_assert_int_eq(lfp_test_build_thread(), 1);
 	ck_assert_int_gt(lfp_test_build_bufpool(), 1);
 	ck_assert_int_eq(lfp_test_build_check(), LFP_MISUSE_FOREIGN);
+	ck_assert_int_eq(lfp_test_build_stats(), -EINVAL);
 }
 END_TEST
 

@@ -15,7 +15,9 @@
  * process), and lfp_misuse_name() names every kind.
  *
  * Unchecked object pools get no misuse at all: they do not detect it, and
- * it would corrupt them.
+ * it would corrupt them. Pools run in the cache mode the environment
+ * chooses; the tests of one thread's calls keep it on one CPU (a report
+ * often waits for the object to come back from the cache).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -1407,6 +1409,8 @@ check_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("objpool");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_obj_double_put);
 	tcase_add_test(tc, test_obj_double_put_unnamed);
@@ -1420,17 +1424,26 @@ check_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bufpool");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_loop_test(tc, test_buf_double_free, 0, ARRAY_SIZE(buf_sizes));
 	tcase_add_test(tc, test_buf_foreign);
 	tcase_add_loop_test(tc, test_buf_interior, 0, ARRAY_SIZE(buf_sizes));
 	tcase_add_loop_test(tc, test_buf_write_after_free, 0,
 			    ARRAY_SIZE(wafb_cases));
-	tcase_add_test(tc, test_buf_threads_no_false_reports);
 	tcase_add_test(tc, test_buf_unchecked_no_report);
 	suite_add_tcase(s, tc);
 
+	/* threads on all CPUs: no fixture keeping them on one */
+	tc = tcase_create("threads");
+	tcase_add_checked_fixture(tc, NULL, restore_defaults);
+	tcase_add_test(tc, test_buf_threads_no_false_reports);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("env");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_env_checked);
 	tcase_add_loop_test(tc, test_env_unchecked, 0, 2);

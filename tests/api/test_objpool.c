@@ -8,7 +8,11 @@
  * state kept across put and get, destroy reaching objects in every
  * thread's cache and in the depot), constructor failure and recovery, the
  * bulk calls, the statistics and pool name, lfp_thread_flush() and
- * lfp_version().
+ * lfp_version(). Pools run in the cache mode the environment chooses
+ * (LFP_CACHE_MODE), except where a test is about one thread's own cache
+ * (exact hit counts, lfp_thread_flush()): those ask for per-thread caches.
+ * Per-CPU caches have their own tests (test_pcpu.c). Tests of one
+ * thread's calls keep it on one CPU, where it meets one cache throughout.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -96,9 +100,12 @@ counts_init(struct counts *c)
 	atomic_init(&c->fail, 0);
 }
 
-/* A pool of @size-byte objects counted in @c (c may be NULL: raw pool). */
+/*
+ * A pool of @size-byte objects counted in @c (c may be NULL: raw pool),
+ * its caches in @mode (enum lfp_cache_mode).
+ */
 static struct lfp_objpool *
-make_pool(size_t size, unsigned int rounds, struct counts *c)
+make_pool_mode(size_t size, unsigned int rounds, struct counts *c, int mode)
 {
 	struct lfp_objpool_attr attr;
 	struct lfp_objpool *pool;
@@ -106,6 +113,7 @@ make_pool(size_t size, unsigned int rounds, struct counts *c)
 	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
 	attr.size = size;
 	attr.mag_rounds = rounds;
+	attr.cache_mode = mode;
 	if (c) {
 		ck_assert_uint_ge(size, sizeof(struct tobj));
 		attr.ctor = count_ctor;
@@ -115,7 +123,17 @@ make_pool(size_t size, unsigned int rounds, struct counts *c)
 	pool = lfp_objpool_create(&attr);
 	ck_assert_msg(pool != NULL, "create(size %zu, rounds %u): errno %d",
 		      size, rounds, errno);
+	if (mode == LFP_CACHE_PER_THREAD)
+		ck_assert_int_eq(lfp_objpool_cache_mode(pool),
+				 LFP_CACHE_PER_THREAD);
 	return pool;
+}
+
+/* The same, in the cache mode the environment chooses (LFP_CACHE_AUTO). */
+static struct lfp_objpool *
+make_pool(size_t size, unsigned int rounds, struct counts *c)
+{
+	return make_pool_mode(size, rounds, c, LFP_CACHE_AUTO);
 }
 
 static struct lfp_objpool_stats
@@ -210,6 +228,7 @@ START_TEST(test_attr_init_defaults)
 	ck_assert_ptr_null(attr.name);
 	ck_assert_uint_eq(attr.mag_rounds, 0);
 	ck_assert_uint_eq(attr.flags, 0);
+	ck_assert_int_eq(attr.cache_mode, LFP_CACHE_AUTO);
 	for (i = 0; i < sizeof(attr.reserved) / sizeof(attr.reserved[0]); i++)
 		ck_assert_ptr_null(attr.reserved[i]);
 }
@@ -1020,8 +1039,11 @@ START_TEST(test_stats_sequence)
 	attr.size = size;
 	attr.mag_rounds = 16;
 	attr.name = "seq";
+	/* exact hit counts and lfp_thread_flush(): one thread's own cache */
+	attr.cache_mode = LFP_CACHE_PER_THREAD;
 	pool = lfp_objpool_create(&attr);
 	ck_assert_ptr_nonnull(pool);
+	ck_assert_int_eq(lfp_objpool_cache_mode(pool), LFP_CACHE_PER_THREAD);
 
 	st = get_stats(pool);
 	ck_assert_str_eq(st.name, "seq");
@@ -1102,7 +1124,9 @@ START_TEST(test_stats_sequence)
 }
 END_TEST
 
-/* Flush hands objects to the depot for all pools at once. */
+/* lfp_thread_flush() hands the calling thread's cached objects to the
+ * depot for all pools at once (per-thread caches: a per-CPU cache is no
+ * thread's, lfp_objpool_flush() empties those). */
 START_TEST(test_flush_all_pools)
 {
 	enum { NPOOL = 5 };
@@ -1112,7 +1136,8 @@ START_TEST(test_flush_all_pools)
 	size_t i, k;
 
 	for (k = 0; k < NPOOL; k++) {
-		pools[k] = make_pool(16 + 16 * k, 8, NULL);
+		pools[k] = make_pool_mode(16 + 16 * k, 8, NULL,
+					  LFP_CACHE_PER_THREAD);
 		for (i = 0; i < 64; i++)
 			objs[i] = get_one(pools[k]);
 		for (i = 0; i < 64; i++)
@@ -1285,22 +1310,30 @@ objpool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_null_pool);
 	tcase_add_test(tc, test_put_null_obj);
 	tcase_add_test(tc, test_bulk_zero);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("align");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_default_align);
 	tcase_add_test(tc, test_pow2_align);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("objects");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_distinct_writable);
 	tcase_add_test(tc, test_big_objects);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ctor");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_ctor_once);
 	tcase_add_test(tc, test_state_survives);
 	tcase_add_loop_test(tc, test_destroy_reaches_live_cache, 0, 3);
@@ -1309,10 +1342,14 @@ objpool_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bulk");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_bulk);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stats");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_stats_sequence);
 	tcase_add_test(tc, test_flush_all_pools);
 	tcase_add_test(tc, test_name);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_thread.c - black-box tests of the thread-cache lifecycle of
- * <lfpool.h>: a thread's exit hands its cache back to the pool (another
- * thread then gets every object without the pool carving new ones), fork()
+ * <lfpool.h>: a thread's exit hands its cache back to the pool (in
+ * per-thread mode; another thread then gets every object without the pool
+ * carving new ones), fork()
  * leaves the pool usable in the child (also while another parent thread
  * has a cache or is busy), many pools live and die at once while other
  * threads keep using their own pools (objects carry their pool's tag, so a
@@ -144,9 +145,12 @@ count_of(atomic_ulong *counter)
 	return atomic_load(counter);
 }
 
-/* Create a tagged pool; returns false (errno set) on failure. */
+/*
+ * Create a tagged pool, its caches in @mode (enum lfp_cache_mode); returns
+ * false (errno set) on failure.
+ */
 static bool
-tagpool_create(struct tagpool *tp, unsigned int rounds)
+tagpool_create_mode(struct tagpool *tp, unsigned int rounds, int mode)
 {
 	struct lfp_objpool_attr attr;
 
@@ -162,8 +166,16 @@ tagpool_create(struct tagpool *tp, unsigned int rounds)
 	attr.dtor = tag_dtor;
 	attr.arg = tp;
 	attr.name = "tagged";
+	attr.cache_mode = mode;
 	tp->pool = lfp_objpool_create(&attr);
 	return tp->pool != NULL;
+}
+
+/* The same, in the cache mode the environment chooses (LFP_CACHE_AUTO). */
+static bool
+tagpool_create(struct tagpool *tp, unsigned int rounds)
+{
+	return tagpool_create_mode(tp, rounds, LFP_CACHE_AUTO);
 }
 
 /* Destroy a tagged pool and check its destructor count; any thread. */
@@ -315,7 +327,9 @@ grab_all_main(void *arg)
 /*
  * A thread that got and put objects and exited has handed its cache back:
  * it all sits in the depot, and another thread gets every object without
- * the pool carving a new one. Loop index picks the magazine size.
+ * the pool carving a new one. Loop index picks the magazine size. A
+ * per-thread pool: per-CPU caches are no thread's and stay at exit
+ * (test_pcpu.c tests lfp_objpool_flush(), which empties them).
  */
 START_TEST(test_exit_hands_back)
 {
@@ -329,7 +343,9 @@ START_TEST(test_exit_hands_back)
 	int k;
 
 	fail_reset();
-	ck_assert(tagpool_create(&tp, rounds[_i]));
+	ck_assert(tagpool_create_mode(&tp, rounds[_i], LFP_CACHE_PER_THREAD));
+	ck_assert_int_eq(lfp_objpool_cache_mode(tp.pool),
+			 LFP_CACHE_PER_THREAD);
 	memset(&u, 0, sizeof(u));
 	u.tp = &tp;
 	u.n = 1000;

@@ -2,13 +2,15 @@
 /*
  * test-common.h - helpers shared by every test program: the Check runner
  * (TAP output through the automake driver), the stress scale factor, a
- * gate (one thread waits until another opens it), and a small
- * deterministic PRNG.
+ * gate (one thread waits until another opens it), a small deterministic
+ * PRNG, and (in programs built with _GNU_SOURCE) moving the calling
+ * thread between CPUs, for the tests of per-CPU caches.
  */
 #ifndef LFP_TEST_COMMON_H
 #define LFP_TEST_COMMON_H
 
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -97,5 +99,87 @@ gate_wait(struct gate *g)
 		pthread_cond_wait(&g->cond, &g->lock);
 	pthread_mutex_unlock(&g->lock);
 }
+
+#ifdef _GNU_SOURCE
+#include <sched.h>
+
+/*
+ * The CPUs the calling thread may run on, lowest first: up to @max of
+ * them into @cpus. Returns how many there are in all (at least 1: the
+ * CPU it runs on, if the mask cannot be read).
+ */
+static inline unsigned int
+lfp_test_allowed_cpus(int *cpus, unsigned int max)
+{
+	cpu_set_t set;
+	unsigned int n = 0;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(set), &set)) {
+		cpu = sched_getcpu();
+		if (max)
+			cpus[0] = cpu < 0 ? 0 : cpu;
+		return 1;
+	}
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (n < max)
+			cpus[n] = cpu;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Run the calling thread on @cpu alone; the kernel has moved it there
+ * when this returns 0. Otherwise returns the errno value.
+ */
+static inline int
+lfp_test_pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? errno : 0;
+}
+
+/* The affinity lfp_test_stay_setup() found, for its teardown. */
+static inline cpu_set_t *
+lfp_test_stay_saved(void)
+{
+	static cpu_set_t saved;
+
+	return &saved;
+}
+
+/*
+ * A checked fixture (tcase_add_checked_fixture()) for tests of one
+ * thread's sequence of calls that expect it to meet the same cache
+ * throughout: reuse of what it just put, exact hit counts, no new carving.
+ * In per-CPU mode a migration would leave the objects in the previous
+ * CPU's cache, out of the thread's reach until a flush; staying on the CPU
+ * it runs on, the thread meets one cache as it meets its own in per-thread
+ * mode. Threads the test creates inherit the affinity. The teardown puts
+ * the affinity back (it matters with CK_FORK=no).
+ */
+static inline void
+lfp_test_stay_setup(void)
+{
+	int cpu = sched_getcpu();
+
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(cpu_set_t),
+					   lfp_test_stay_saved()), 0);
+	ck_assert_int_ge(cpu, 0);
+	ck_assert_int_eq(lfp_test_pin(cpu), 0);
+}
+
+static inline void
+lfp_test_stay_teardown(void)
+{
+	sched_setaffinity(0, sizeof(cpu_set_t), lfp_test_stay_saved());
+}
+#endif /* _GNU_SOURCE */
 
 #endif /* LFP_TEST_COMMON_H */

@@ -9,11 +9,15 @@
  * size asked, and a fill byte also written over the first and last bytes
  * of the capacity; both are checked, with the capacity, before every
  * free. Refused calls (an interior pointer, too big a size) are mixed in.
- * At the end a conservation check proves that every buffer ever carved
- * sits in a cache or a depot exactly once: per class, nothing in use,
- * allocs == frees == what the threads counted, and the main thread
- * allocates stats.cls[i].buffers buffers of each class i without the
- * class carving any new one, all distinct. Variants: classes of 16 B to
+ * Now and then a worker hands its caches back (lfp_thread_flush()) or
+ * every cache of the pool (lfp_bufpool_flush()). At the end a
+ * conservation check proves that every buffer ever carved sits in a cache
+ * or a depot exactly once: per class, nothing in use, allocs == frees ==
+ * what the threads counted, and, after lfp_bufpool_flush() (per-CPU
+ * caches outlive the threads), the main thread, kept on one CPU, allocates
+ * stats.cls[i].buffers buffers of each class i without the class carving
+ * any new one, all distinct. The pool runs in the cache mode the
+ * environment chooses (LFP_CACHE_MODE). Variants: classes of 16 B to
  * 256 KiB (the defaults) and of 16 B to 1 MiB. Work scales with
  * LFP_STRESS_SCALE.
  */
@@ -494,9 +498,11 @@ worker_main(void *arg)
 			break;
 		}
 		w->ops++;
-		/* now and then, hand the caches back in the middle of work */
+		/* now and then, hand caches back in the middle of work */
 		if ((w->ops & 4095) == 4095)
 			lfp_thread_flush();
+		else if ((w->ops & 8191) == 2047 && lfp_bufpool_flush(r->bp))
+			w_fail(r, "worker %u: lfp_bufpool_flush failed", w->id);
 	}
 	/* free everything still held */
 	while (w->nheld && !atomic_load(&r->failed))
@@ -603,7 +609,9 @@ stress(size_t min, size_t max, const char *name)
 	unsigned long ops = 0;
 	unsigned char *buf;
 	unsigned int k, ci;
+	cpu_set_t allowed;
 	struct run *r;
+	int cpu;
 
 	if (nthreads < 8)
 		nthreads = 8;
@@ -693,9 +701,26 @@ stress(size_t min, size_t max, const char *name)
 		ck_assert_uint_le(c->depot_cached, c->cached);
 	}
 
-	/* Conservation, class by class. */
+	/*
+	 * Conservation, class by class. The flush brings what sits in every
+	 * CPU's cache to the depots; this thread then stays on one CPU, so
+	 * that what its allocations load into a CPU's cache stays in reach.
+	 */
+	ck_assert_int_eq(lfp_bufpool_flush(r->bp), 0);
+	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st), 0);
+	for (ci = 0; ci < r->nclasses; ci++)
+		ck_assert_msg(st.cls[ci].depot_cached == st.cls[ci].cached,
+			      "%zu-byte class: %llu cached, %llu in the depot "
+			      "after a flush", st.cls[ci].size,
+			      (unsigned long long)st.cls[ci].cached,
+			      (unsigned long long)st.cls[ci].depot_cached);
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	cpu = sched_getcpu();
+	ck_assert_int_ge(cpu, 0);
+	ck_assert_int_eq(lfp_test_pin(cpu), 0);
 	for (ci = 0; ci < r->nclasses; ci++)
 		conserve_class(r, ci);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(allowed), &allowed), 0);
 	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st), 0);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_uint_eq(st.allocs, st.frees);

@@ -4,10 +4,15 @@
  * other objects of one pool at random for a while, in single and bulk
  * calls. Every object carries an atomic owner word the test claims with a
  * CAS when it receives the object, so two threads holding one object at
- * once fail the test. At the end a conservation check proves that every
- * object ever carved sits in a cache or the depot exactly once: the main
- * thread gets stats.objects objects without the pool carving any new one,
- * all distinct and intact, and destroy runs the destructor once on each.
+ * once fail the test. Now and then a worker hands its cache back
+ * (lfp_thread_flush()) or every cache of the pool (lfp_objpool_flush()).
+ * At the end a conservation check proves that every object ever carved
+ * sits in a cache or the depot exactly once: after lfp_objpool_flush()
+ * (per-CPU caches outlive the threads and only the flush makes their
+ * objects reachable from another CPU), the main thread gets stats.objects
+ * objects without the pool carving any new one, all distinct and intact,
+ * and destroy runs the destructor once on each. The pool runs in the
+ * cache mode the environment chooses (LFP_CACHE_MODE).
  * Variants: default magazines, one-round magazines (the depot on almost
  * every call), and 4 KiB objects. Work scales with LFP_STRESS_SCALE.
  */
@@ -344,9 +349,12 @@ worker_main(void *arg)
 			break;
 		}
 		w->ops++;
-		/* now and then, hand the cache back in the middle of work */
+		/* now and then, hand caches back in the middle of work */
 		if ((w->ops & 4095) == 4095)
 			lfp_thread_flush();
+		else if ((w->ops & 8191) == 2047 &&
+			 lfp_objpool_flush(r->pool))
+			w_fail(r, "worker %u: lfp_objpool_flush failed", w->id);
 	}
 	/* put everything back, half of it in one bulk call */
 	for (i = 0; i < w->nheld; i++)
@@ -445,11 +453,16 @@ stress(size_t size, unsigned int rounds, const char *name)
 		ck_assert_int_eq(lfp_objpool_put(r->pool, o), 0);
 	}
 
-	/* Conservation: every object carved is cached exactly once. */
+	/*
+	 * Conservation: every object carved is cached exactly once. The
+	 * flush brings what sits in every CPU's cache to the depot.
+	 */
+	ck_assert_int_eq(lfp_objpool_flush(r->pool), 0);
 	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st), 0);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.gets, st.puts);
 	ck_assert_uint_eq(st.cached, st.objects);
+	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, count_of(&r->ctors));
 	ck_assert_uint_eq(st.ctor_failures, 0);
 	ck_assert_uint_gt(st.objects, 0);

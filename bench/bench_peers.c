@@ -1,0 +1,901 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_peers.c - the multi-threaded workloads of the peer suite, run
+ * against one allocator: the one this binary was built for (-DPEER_<NAME>,
+ * see peer.h), called through its own API. The suite script runs one
+ * process per peer and workload, so the peak resident memory it reports is
+ * that case's alone. The workloads (-w):
+ *  - pair: get+put pairs of one object, each thread on its own;
+ *  - bulk: get 64 objects, write each, put them back (per object);
+ *  - prodcons: pairs of threads, one allocating and one freeing, the
+ *    objects passed through a bounded single-producer single-consumer
+ *    ring;
+ *  - pipeline: the same with three stages: allocate, check and mark,
+ *    check and free;
+ *  - larson: a server: threads replace random slots of one shared table
+ *    with new objects (a quarter fixed-size objects from an object class,
+ *    the rest buffers of 16 B to 4 KiB), freeing what was there, most of
+ *    it allocated by another thread;
+ *  - churn: short-lived threads, each using the pool a little and exiting,
+ *    leaving a few objects for the next thread to free.
+ * Each run lasts -d ms: the threads loop until the main thread raises a
+ * stop flag, so that oversubscribed thread counts are measured like the
+ * others. Throughput is every thread's operations over the time from the
+ * start to the last thread's end; ns per op is the thread count over the
+ * throughput (the time one operation takes one thread, when there are no
+ * more threads than CPUs). Runs go round the points (size, threads) in
+ * turn, after a warm-up round; figures are the medians. Every object
+ * carries a stamp that the thread freeing it checks, and every run checks
+ * that as many objects were freed as allocated: a wrong result stops the
+ * program, a slow machine never does.
+ */
+#include "bench-common.h"
+#include "peer.h"
+
+#define MAX_SIZES 8u		/* -s list */
+#define MAX_POINTS 64u		/* sizes x thread counts */
+#define BULK 64u		/* objects per bulk call */
+#define STOP_EVERY 64u		/* operations between looks at the flag */
+#define RING_SLOTS 256u		/* per ring; a power of two */
+#define RING_BATCH 32u		/* objects between index updates */
+#define SPINS_BEFORE_YIELD 64u	/* on a full or empty ring */
+#define PIPE_MARK UINT64_C(0x5354414745320000)	/* set by stage 2 */
+#define LARSON_SLOTS 8192u	/* the shared table */
+#define LARSON_FIXED 96u	/* the fixed-size objects */
+#define LARSON_MAX 4096u	/* buffers are 16 B .. LARSON_MAX - 1 */
+#define CHURN_HOLD 64u		/* objects a short-lived thread holds */
+#define CHURN_ROUNDS 8u		/* times it takes and frees them */
+#define CHURN_STASH 16u		/* objects it leaves for the next one */
+
+_Static_assert((RING_SLOTS & (RING_SLOTS - 1)) == 0, "a power of two");
+_Static_assert(RING_SLOTS % RING_BATCH == 0, "whole batches");
+
+static const char what[] =
+	"bench_peers: one workload of the peer suite, against one allocator";
+
+static const char extra_usage[] =
+	"  -w NAME     the workload: pair, bulk, prodcons, pipeline, larson, "
+	"churn\n"
+	"  -s LIST     object sizes in bytes, comma-separated (pair, bulk: "
+	"16,64,256,1024,4096;\n"
+	"              prodcons, pipeline, churn: 64; larson mixes its own)\n"
+	"  (-t: default 1, 2, 4 ... up to 4 times the CPUs; prodcons and "
+	"pipeline use\n"
+	"   pairs and triples of threads, churn as many short-lived threads "
+	"at once)\n";
+
+struct worker;
+
+/* A workload. */
+struct wl_desc {
+	const char *name;	/* -w, and the program in RESULT lines */
+	const char *op;		/* what one operation is */
+	const char *sizes;	/* default -s; NULL: not sized */
+	unsigned int group;	/* threads per unit of work */
+	void (*body)(struct worker *w);	/* a thread's loop */
+	size_t (*out)(unsigned int threads);	/* objects held at most */
+};
+
+/* A point of the sweep: its samples, one per run. */
+struct point {
+	size_t size;
+	unsigned int threads;
+	double mops[BENCH_MAX_RUNS];
+	double per_s[BENCH_MAX_RUNS];	/* churn: threads started per s */
+	double med_mops, med_per_s, min_mops, max_mops;
+};
+
+/* One object of the larson table, as it starts. */
+struct lobj {
+	uint32_t size;
+	uint32_t check;		/* lcheck(size, fixed) */
+};
+
+/*
+ * A bounded single-producer single-consumer ring. Each side publishes its
+ * index once per RING_BATCH objects, and before it waits, so that the two
+ * threads pass a cache line back and forth once a batch rather than once
+ * an object: the allocator's cost, not the ring's, then sets the pace.
+ */
+struct ring {
+	_Atomic uint64_t head;	/* published: slots the consumer is done with */
+	uint64_t head_own;	/* the consumer's next slot */
+	uint64_t tail_seen;	/* the consumer's last look at tail */
+	_Atomic uint64_t tail __attribute__((aligned(64)));	/* published */
+	uint64_t tail_own;	/* the producer's next slot */
+	uint64_t head_seen;	/* the producer's last look at head */
+	void *slot[RING_SLOTS] __attribute__((aligned(64)));
+};
+
+/* What the threads of one run share. */
+struct run {
+	const struct wl_desc *wl;
+	unsigned int nthreads;
+	size_t size;
+	bool pin;
+	struct peer_cls *cls;		/* the class of this point's size */
+	struct peer_bufs *bufs;		/* larson's buffers */
+	struct ring *rings;		/* prodcons, pipeline */
+	_Atomic(struct lobj *) *table;	/* larson */
+	atomic_bool stop;		/* raised by the main thread */
+	struct bench_barrier start;
+	unsigned int serial;		/* runs so far: seeds the PRNGs */
+};
+
+struct worker {
+	pthread_t tid;
+	unsigned int index;
+	struct run *run;
+	uint64_t ops;		/* operations, for the throughput */
+	uint64_t allocs, frees;	/* objects, for the check */
+	uint64_t started;	/* churn: threads started */
+	uint64_t t_end;		/* when this thread stopped, monotonic ns */
+	int cpu;		/* pinned CPU, or a negative errno value */
+	unsigned int nstash;	/* churn: objects left for the next thread */
+	void *stash[CHURN_STASH];
+} __attribute__((aligned(64)));
+
+static struct worker workers[BENCH_MAX_THREADS];
+static struct point points[MAX_POINTS];
+static unsigned int npoints;
+static unsigned int sizes[MAX_SIZES], nsizes;
+static const struct wl_desc *wl;
+static struct peer_cls *classes[MAX_SIZES];	/* by index in sizes[] */
+
+static bool
+stopped(struct run *r)
+{
+	return atomic_load_explicit(&r->stop, memory_order_relaxed);
+}
+
+static void *
+get_or_die(struct peer_cls *c)
+{
+	void *p = peer_get(c);
+
+	if (!p)
+		bench_die("%s: get failed: %s", peer_name(), strerror(errno));
+	return p;
+}
+
+/* pair: get, write, put. */
+static void
+body_pair(struct worker *w)
+{
+	struct run *r = w->run;
+	struct peer_cls *c = r->cls;
+	unsigned int i;
+
+	while (!stopped(r)) {
+		for (i = 0; i < STOP_EVERY; i++) {
+			unsigned char *p = get_or_die(c);
+
+			p[0] = (unsigned char)i;
+			bench_escape(p);
+			peer_put(c, p);
+		}
+		w->ops += STOP_EVERY;
+	}
+	w->allocs = w->frees = w->ops;
+}
+
+/* bulk: BULK objects at once, each written, counted one by one. */
+static void
+body_bulk(struct worker *w)
+{
+	struct run *r = w->run;
+	void *v[BULK];
+	unsigned int k;
+
+	while (!stopped(r)) {
+		if (peer_get_bulk(r->cls, v, BULK) != BULK)
+			bench_die("%s: bulk get of %u failed", peer_name(),
+				  BULK);
+		for (k = 0; k < BULK; k++)
+			((unsigned char *)v[k])[0] = (unsigned char)k;
+		bench_escape(v);
+		peer_put_bulk(r->cls, v, BULK);
+		w->ops += BULK;
+	}
+	w->allocs = w->frees = w->ops;
+}
+
+static void
+ring_wait(unsigned int *spins)
+{
+	if (++*spins < SPINS_BEFORE_YIELD)
+		__builtin_ia32_pause();
+	else
+		sched_yield();
+}
+
+/*
+ * Release: pairs with the acquire load of tail in ring_pop(), which then
+ * sees the slots written before, and the stamps of their objects.
+ */
+static void
+ring_publish_tail(struct ring *q)
+{
+	atomic_store_explicit(&q->tail, q->tail_own, memory_order_release);
+}
+
+/*
+ * Release: pairs with the acquire load of head in ring_push(): the slots
+ * before head have been read before the producer may write them again.
+ */
+static void
+ring_publish_head(struct ring *q)
+{
+	atomic_store_explicit(&q->head, q->head_own, memory_order_release);
+}
+
+/* Push @p p (NULL ends the stream and is published at once). */
+static void
+ring_push(struct ring *q, void *p)
+{
+	uint64_t t = q->tail_own;
+	unsigned int spins = 0;
+
+	if (t - q->head_seen == RING_SLOTS) {
+		ring_publish_tail(q);
+		for (;;) {
+			/* Acquire: pairs with ring_publish_head(). */
+			q->head_seen = atomic_load_explicit(
+				&q->head, memory_order_acquire);
+			if (t - q->head_seen < RING_SLOTS)
+				break;
+			ring_wait(&spins);
+		}
+	}
+	q->slot[t % RING_SLOTS] = p;
+	q->tail_own = t + 1;
+	if (!p || q->tail_own % RING_BATCH == 0)
+		ring_publish_tail(q);
+}
+
+static void *
+ring_pop(struct ring *q)
+{
+	uint64_t h = q->head_own;
+	unsigned int spins = 0;
+	void *p;
+
+	if (h == q->tail_seen) {
+		ring_publish_head(q);
+		for (;;) {
+			/* Acquire: pairs with ring_publish_tail(). */
+			q->tail_seen = atomic_load_explicit(
+				&q->tail, memory_order_acquire);
+			if (h != q->tail_seen)
+				break;
+			ring_wait(&spins);
+		}
+	}
+	p = q->slot[h % RING_SLOTS];
+	q->head_own = h + 1;
+	if (q->head_own % RING_BATCH == 0)
+		ring_publish_head(q);
+	return p;
+}
+
+/* An object's stamp: its sequence number first, a check word last. */
+static void
+stamp(void *p, size_t size, uint64_t seq, uint64_t mark)
+{
+	uint64_t end = ~seq ^ mark;
+
+	memcpy(p, &seq, sizeof(seq));
+	memcpy((char *)p + size - sizeof(end), &end, sizeof(end));
+}
+
+static void
+check_stamp(const void *p, size_t size, uint64_t seq, uint64_t mark)
+{
+	uint64_t first, end;
+
+	memcpy(&first, p, sizeof(first));
+	memcpy(&end, (const char *)p + size - sizeof(end), sizeof(end));
+	if (first != seq || end != (~seq ^ mark))
+		bench_die("%s: object %llu arrived as %llu/%llx: damaged or "
+			  "out of order", wl->name, (unsigned long long)seq,
+			  (unsigned long long)first,
+			  (unsigned long long)end);
+}
+
+/*
+ * prodcons and pipeline: thread i is stage i % group of unit i / group;
+ * stage 0 allocates, the middle stage checks and marks, the last checks
+ * and frees. A NULL pushed after the last object ends the stream.
+ */
+static void
+body_stages(struct worker *w)
+{
+	struct run *r = w->run;
+	unsigned int g = r->wl->group, stage = w->index % g;
+	struct ring *rings = r->rings + (size_t)(w->index / g) * (g - 1);
+	uint64_t seq = 0;
+	void *p;
+
+	if (stage == 0) {
+		while (!stopped(r)) {
+			unsigned int i;
+
+			for (i = 0; i < STOP_EVERY; i++, seq++) {
+				p = get_or_die(r->cls);
+				stamp(p, r->size, seq, 0);
+				ring_push(&rings[0], p);
+			}
+		}
+		ring_push(&rings[0], NULL);
+		w->allocs = seq;
+	} else if (stage < g - 1) {
+		for (; (p = ring_pop(&rings[stage - 1])); seq++) {
+			check_stamp(p, r->size, seq, 0);
+			stamp(p, r->size, seq, PIPE_MARK);
+			ring_push(&rings[stage], p);
+		}
+		ring_push(&rings[stage], NULL);
+	} else {
+		uint64_t mark = g > 2 ? PIPE_MARK : 0;
+
+		for (; (p = ring_pop(&rings[stage - 1])); seq++) {
+			check_stamp(p, r->size, seq, mark);
+			peer_put(r->cls, p);
+		}
+		w->frees = w->ops = seq;
+	}
+}
+
+/* splitmix64: a fast PRNG with a 64-bit state. */
+static uint64_t
+prng(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static uint32_t
+lcheck(uint32_t size, bool fixed)
+{
+	return size * 0x9e3779b1u ^ (fixed ? 0xa5a5a5a5u : 0x5a5a5a5au);
+}
+
+/*
+ * A new larson object from 32 random bits: one in four a fixed-size
+ * object, else a buffer in [lo, 2 lo) for lo = 16 << (0..7).
+ */
+static struct lobj *
+larson_new(struct run *r, uint32_t x)
+{
+	bool fixed = (x & 3) == 0;
+	uint32_t lo = 16u << ((x >> 2) & 7), size;
+	struct lobj *o;
+
+	size = fixed ? LARSON_FIXED : lo + (x >> 5) % lo;
+	o = fixed ? peer_get(r->cls) : peer_buf_alloc(r->bufs, size);
+	if (!o)
+		bench_die("%s: allocation of %u bytes failed: %s", peer_name(),
+			  size, strerror(errno));
+	o->size = size;
+	o->check = lcheck(size, fixed);
+	((unsigned char *)o)[size - 1] = (unsigned char)o->check;
+	return o;
+}
+
+static void
+larson_free(struct run *r, struct lobj *o)
+{
+	uint32_t size = o->size;
+	bool fixed = size == LARSON_FIXED && o->check == lcheck(size, true);
+
+	if (size < sizeof(*o) || size >= LARSON_MAX ||
+	    (!fixed && o->check != lcheck(size, false)) ||
+	    ((unsigned char *)o)[size - 1] != (unsigned char)o->check)
+		bench_die("larson: object %p damaged", (void *)o);
+	if (fixed)
+		peer_put(r->cls, o);
+	else
+		peer_buf_free(r->bufs, o, size);
+}
+
+static void
+body_larson(struct worker *w)
+{
+	struct run *r = w->run;
+	uint64_t s = (uint64_t)r->serial << 32 | w->index;
+	unsigned int i;
+
+	while (!stopped(r)) {
+		for (i = 0; i < STOP_EVERY; i++) {
+			uint64_t x = prng(&s);
+			struct lobj *o = larson_new(r, (uint32_t)(x >> 32));
+
+			/*
+			 * acq_rel: the release half publishes o's stamp to
+			 * the thread that takes o out of the slot later; the
+			 * acquire half pairs with the release of the thread
+			 * that put the old object in, whose stamp is then
+			 * seen by the check in larson_free().
+			 */
+			o = atomic_exchange_explicit(
+				&r->table[(uint32_t)x % LARSON_SLOTS], o,
+				memory_order_acq_rel);
+			larson_free(r, o);
+		}
+		w->ops += STOP_EVERY;
+	}
+	w->allocs = w->frees = w->ops;
+}
+
+/* A short-lived thread of churn; @p arg is its lane's worker. */
+static void *
+churn_child(void *arg)
+{
+	struct worker *w = arg;
+	struct peer_cls *c = w->run->cls;
+	unsigned char *v[CHURN_HOLD];
+	unsigned int i, k;
+
+	peer_thread_enter();
+	/* Free what the previous thread, gone now, left. */
+	for (i = 0; i < w->nstash; i++)
+		peer_put(c, w->stash[i]);
+	w->frees += w->nstash;
+	for (k = 0; k < CHURN_ROUNDS; k++) {
+		for (i = 0; i < CHURN_HOLD; i++) {
+			v[i] = get_or_die(c);
+			v[i][0] = (unsigned char)i;
+		}
+		bench_escape(v);
+		for (i = 0; i < CHURN_HOLD; i++)
+			peer_put(c, v[i]);
+	}
+	for (i = 0; i < CHURN_STASH; i++)
+		w->stash[i] = get_or_die(c);
+	w->nstash = CHURN_STASH;
+	w->allocs += CHURN_HOLD * CHURN_ROUNDS + CHURN_STASH;
+	w->frees += CHURN_HOLD * CHURN_ROUNDS;
+	w->ops += CHURN_HOLD * CHURN_ROUNDS;
+	peer_thread_leave();
+	return NULL;
+}
+
+/* churn: one lane starts a thread, waits for it, starts the next... */
+static void
+body_churn(struct worker *w)
+{
+	struct run *r = w->run;
+	pthread_t tid;
+	unsigned int i;
+	int err;
+
+	while (!stopped(r)) {
+		err = pthread_create(&tid, NULL, churn_child, w);
+		if (err)
+			bench_die("pthread_create: %s", strerror(err));
+		pthread_join(tid, NULL);
+		w->started++;
+	}
+	for (i = 0; i < w->nstash; i++)
+		peer_put(r->cls, w->stash[i]);
+	w->frees += w->nstash;
+	w->nstash = 0;
+}
+
+static size_t
+out_pair(unsigned int threads)
+{
+	return threads;
+}
+
+static size_t
+out_bulk(unsigned int threads)
+{
+	return (size_t)threads * BULK;
+}
+
+static size_t
+out_stages(unsigned int threads)
+{
+	return (size_t)threads * (RING_SLOTS + 2);
+}
+
+static size_t
+out_larson(unsigned int threads)
+{
+	return LARSON_SLOTS / 2;
+}
+
+static size_t
+out_churn(unsigned int threads)
+{
+	return (size_t)threads * (CHURN_HOLD + CHURN_STASH);
+}
+
+static const struct wl_desc workloads[] = {
+	{ "pair", "get+put pair", "16,64,256,1024,4096", 1, body_pair,
+	  out_pair },
+	{ "bulk", "object through bulk get+put of 64", "16,64,256,1024,4096",
+	  1, body_bulk, out_bulk },
+	{ "prodcons", "object allocated, passed on, freed", "64", 2,
+	  body_stages, out_stages },
+	{ "pipeline", "object through 3 stages", "64", 3, body_stages,
+	  out_stages },
+	{ "larson", "slot replaced (alloc + free)", NULL, 1, body_larson,
+	  out_larson },
+	{ "churn", "get+put pair by a short-lived thread", "64", 1,
+	  body_churn, out_churn },
+};
+
+#define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+
+	peer_thread_enter();
+	w->cpu = r->pin ? bench_pin_self(w->index) : -EPERM;
+	bench_barrier_wait(&r->start);
+	r->wl->body(w);
+	w->t_end = bench_now_ns();
+	peer_thread_leave();
+	return NULL;
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void
+larson_fill(struct run *r)
+{
+	uint64_t s = r->serial;
+	unsigned int i;
+
+	/* The threads' creation orders these stores before their loads. */
+	for (i = 0; i < LARSON_SLOTS; i++)
+		atomic_store_explicit(&r->table[i],
+				      larson_new(r, (uint32_t)prng(&s)),
+				      memory_order_relaxed);
+}
+
+static void
+larson_drain(struct run *r)
+{
+	unsigned int i;
+
+	/* pthread_join ordered the threads' last exchanges before this. */
+	for (i = 0; i < LARSON_SLOTS; i++)
+		larson_free(r, atomic_load_explicit(&r->table[i],
+						    memory_order_relaxed));
+}
+
+/*
+ * One run of @p pt lasting @p ms; its figures go to sample @p slot, or
+ * nowhere for a warm-up run (slot < 0). @return the first pinning error.
+ */
+static int
+run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
+{
+	uint64_t t0, t_end = 0, ops = 0, allocs = 0, frees = 0, started = 0;
+	unsigned int i, n = pt->threads;
+	int err, pin_err = 0;
+
+	r->nthreads = n;
+	r->size = pt->size;
+	r->serial++;
+	atomic_store_explicit(&r->stop, false, memory_order_relaxed);
+	if (r->rings)
+		memset(r->rings, 0, (size_t)n * sizeof(*r->rings));
+	if (r->table) {
+		larson_fill(r);
+		allocs = LARSON_SLOTS;
+	}
+	bench_barrier_init(&r->start, n + 1);
+	for (i = 0; i < n; i++) {
+		struct worker *w = &workers[i];
+
+		memset(w, 0, sizeof(*w));
+		w->index = i;
+		w->run = r;
+		err = pthread_create(&w->tid, NULL, worker_main, w);
+		if (err)
+			bench_die("pthread_create: %s", strerror(err));
+	}
+	bench_barrier_wait(&r->start);
+	t0 = bench_now_ns();
+	sleep_ms(ms);
+	atomic_store_explicit(&r->stop, true, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		struct worker *w = &workers[i];
+
+		pthread_join(w->tid, NULL);
+		ops += w->ops;
+		allocs += w->allocs;
+		frees += w->frees;
+		started += w->started;
+		if (w->t_end > t_end)
+			t_end = w->t_end;
+		if (r->pin && w->cpu < 0 && !pin_err)
+			pin_err = -w->cpu;
+	}
+	bench_barrier_destroy(&r->start);
+	if (r->table) {
+		larson_drain(r);
+		frees += LARSON_SLOTS;
+	}
+	if (allocs != frees)
+		bench_die("%s: %llu objects allocated but %llu freed",
+			  wl->name, (unsigned long long)allocs,
+			  (unsigned long long)frees);
+	if (!ops)
+		bench_die("%s: no operation done in %u ms", wl->name, ms);
+	if (slot >= 0) {
+		double ns = (double)(t_end - t0);
+
+		pt->mops[slot] = (double)ops * 1e3 / ns;
+		pt->per_s[slot] = (double)started * 1e9 / ns;
+	}
+	return pin_err;
+}
+
+static void
+on_option(int opt, const char *arg)
+{
+	unsigned int i;
+
+	if (opt == 's') {
+		nsizes = bench_parse_list(arg, 's', sizes, MAX_SIZES, 16,
+					  1u << 20);
+		return;
+	}
+	for (i = 0; i < NWORKLOADS; i++) {
+		if (!strcmp(arg, workloads[i].name)) {
+			wl = &workloads[i];
+			return;
+		}
+	}
+	fprintf(stderr, "%s: -w: no workload '%s'\n",
+		program_invocation_short_name, arg);
+	exit(2);
+}
+
+/* The default -t: 1, 2, 4 ... up to 4 times the CPUs. */
+static void
+default_tcounts(struct bench_opts *o)
+{
+	unsigned int t, max = 4 * bench_ncpus();
+
+	if (max > BENCH_MAX_THREADS)
+		max = BENCH_MAX_THREADS;
+	o->ntcounts = 0;
+	for (t = 1; t <= max && o->ntcounts < BENCH_MAX_TCOUNTS; t *= 2)
+		o->tcounts[o->ntcounts++] = t;
+}
+
+/*
+ * The points: each size times each thread count, rounded down to whole
+ * units of the workload's group (at least one unit). @return the most
+ * threads of any point.
+ */
+static unsigned int
+make_points(const struct bench_opts *o)
+{
+	unsigned int units[BENCH_MAX_TCOUNTS], nunits = 0, i, j, u, tmax = 0;
+
+	for (i = 0; i < o->ntcounts; i++) {
+		u = o->tcounts[i] / wl->group;
+		if (!u)
+			continue;
+		for (j = 0; j < nunits && units[j] != u; j++)
+			;
+		if (j == nunits)
+			units[nunits++] = u;
+	}
+	if (!nunits)
+		units[nunits++] = 1;
+	for (i = 0; i < nsizes; i++) {
+		for (j = 0; j < nunits; j++) {
+			struct point *pt = &points[npoints++];
+
+			pt->size = sizes[i];
+			pt->threads = units[j] * wl->group;
+			if (pt->threads > BENCH_MAX_THREADS)
+				bench_die("%u threads: at most %u",
+					  pt->threads, BENCH_MAX_THREADS);
+			if (pt->threads > tmax)
+				tmax = pt->threads;
+		}
+	}
+	return tmax;
+}
+
+/* The classes, pools and tables the points need, made once. */
+static void
+make_pools(struct run *r, unsigned int tmax)
+{
+	unsigned int threads = 1 + tmax * (wl->body == body_churn ? 2 : 1);
+	unsigned int i;
+
+	for (i = 0; i < nsizes; i++)
+		classes[i] = peer_cls_create(sizes[i], wl->out(tmax), threads);
+	if (wl->body == body_stages) {
+		r->rings = aligned_alloc(64, (size_t)tmax * sizeof(*r->rings));
+		if (!r->rings)
+			bench_die("aligned_alloc: %s", strerror(errno));
+	}
+	if (wl->body == body_larson) {
+		r->bufs = peer_bufs_create(LARSON_MAX, LARSON_SLOTS / 4,
+					   threads);
+		r->table = calloc(LARSON_SLOTS, sizeof(*r->table));
+		if (!r->table)
+			bench_die("calloc: %s", strerror(errno));
+	}
+}
+
+static void
+free_pools(struct run *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < nsizes; i++)
+		peer_cls_destroy(classes[i]);
+	if (r->bufs)
+		peer_bufs_destroy(r->bufs);
+	free(r->rings);
+	free(r->table);
+}
+
+static struct peer_cls *
+class_of(size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < nsizes; i++) {
+		if (sizes[i] == size)
+			return classes[i];
+	}
+	bench_die("no class of %zu bytes", size);
+}
+
+static void
+summarise(struct point *pt, unsigned int runs)
+{
+	unsigned int i;
+
+	pt->med_mops = bench_median(pt->mops, runs);
+	pt->med_per_s = bench_median(pt->per_s, runs);
+	pt->min_mops = pt->max_mops = pt->mops[0];
+	for (i = 1; i < runs; i++) {
+		if (pt->mops[i] < pt->min_mops)
+			pt->min_mops = pt->mops[i];
+		if (pt->mops[i] > pt->max_mops)
+			pt->max_mops = pt->mops[i];
+	}
+}
+
+static void
+print_table(unsigned int runs)
+{
+	bool churn = wl->body == body_churn;
+	unsigned int i;
+
+	printf("\n%6s %7s %10s %9s %10s %10s%s\n", "size", "threads",
+	       "Mops/s", "ns/op", "min Mops", "max Mops",
+	       churn ? "  threads/s" : "");
+	for (i = 0; i < npoints; i++) {
+		struct point *pt = &points[i];
+
+		summarise(pt, runs);
+		if (wl->sizes)
+			printf("%6zu", pt->size);
+		else
+			printf("%6s", "mix");
+		printf(" %7u %10.2f %9.2f %10.2f %10.2f", pt->threads,
+		       pt->med_mops, pt->threads * 1e3 / pt->med_mops,
+		       pt->min_mops, pt->max_mops);
+		if (churn)
+			printf(" %10.0f", pt->med_per_s);
+		putchar('\n');
+	}
+	printf("(one op: %s; Mops/s: all threads together; ns/op: threads "
+	       "over throughput)\n", wl->op);
+}
+
+static void
+print_results(unsigned int runs)
+{
+	long rss = bench_maxrss_kb();
+	unsigned int i;
+
+	printf("peak resident memory of this process: %ld KiB\n\n", rss);
+	for (i = 0; i < npoints; i++) {
+		const struct point *pt = &points[i];
+		char extra[64] = "";
+
+		if (wl->body == body_churn)
+			snprintf(extra, sizeof(extra), "\tthreads_per_s=%.0f",
+				 pt->med_per_s);
+		bench_result(wl->name, peer_name(),
+			     "size=%zu\tthreads=%u\tmops=%.3f\tns_per_op=%.3f\t"
+			     "min_mops=%.3f\tmax_mops=%.3f\tmaxrss_kb=%ld\t"
+			     "runs=%u%s", wl->sizes ? pt->size : 0,
+			     pt->threads, pt->med_mops,
+			     pt->threads * 1e3 / pt->med_mops, pt->min_mops,
+			     pt->max_mops, rss, runs, extra);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_opts opts = {
+		.runs = 5,
+		.run_ms = 50,
+		.threaded = true,
+		.pin = true,
+		.timed = true,
+		.extra_opts = "w:s:",
+		.extra_usage = extra_usage,
+		.extra = on_option,
+	};
+	struct run r = { .pin = true };
+	unsigned int i, tmax, round;
+	int err, pin_err = 0;
+
+	default_tcounts(&opts);
+	bench_parse_args(argc, argv, &opts, what);
+	if (!wl) {
+		bench_usage(stderr, &opts, what);
+		exit(2);
+	}
+	if (!wl->sizes) {
+		sizes[0] = LARSON_FIXED;
+		nsizes = 1;
+	} else if (!nsizes) {
+		nsizes = bench_parse_list(wl->sizes, 's', sizes, MAX_SIZES, 16,
+					  1u << 20);
+	}
+	bench_print_header(what, &opts);
+	if (peer_init()) {
+		printf("SKIP %s: %s cannot run here\n", wl->name, peer_name());
+		return 77;
+	}
+#ifdef PEER_LIB
+	if (!strstr(peer_origin(), PEER_LIB))
+		bench_die("%s: the calls land in %s, not in a %s library",
+			  peer_name(), peer_origin(), PEER_LIB);
+#endif
+	printf("workload %s with %s (%s)\n", wl->name, peer_name(),
+	       peer_origin());
+	r.wl = wl;
+	r.pin = opts.pin;
+	tmax = make_points(&opts);
+	make_pools(&r, tmax);
+	/* Round 0 warms up, unrecorded; rounds go round all the points. */
+	for (round = 0; round <= opts.runs; round++) {
+		for (i = 0; i < npoints; i++) {
+			r.cls = class_of(points[i].size);
+			err = run_point(&r, &points[i], round ? opts.run_ms :
+					(opts.run_ms + 1) / 2, (int)round - 1);
+			if (err && !pin_err)
+				pin_err = err;
+		}
+	}
+	bench_print_pinning(opts.pin, pin_err, "thread");
+	print_table(opts.runs);
+	print_results(opts.runs);
+	free_pools(&r);
+	peer_fini();
+	return 0;
+}

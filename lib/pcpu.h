@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcpu.h - per-CPU caches: one cache per CPU and zone instead of one per
+ * thread, so that the memory held in caches is bounded by CPUs, not by
+ * threads. The hit path is a restartable sequence (rseq) through glibc's
+ * own registration (<sys/rseq.h>: __rseq_offset, __rseq_size); lfpool
+ * never registers rseq itself.
+ *
+ * Each CPU's cache has a hot part (struct lfp_pcpu, one cache line) and a
+ * cold part (a struct lfp_cache, the same as a per-thread cache's, so the
+ * engine's refill, drain and flush serve both modes).
+ *
+ * The hot part's word holds the loaded magazine's count n in its low 16
+ * bits and, above them, the number of fast-path operations since the last
+ * fold. The hit path, one restartable sequence on the current CPU:
+ *   get: if lock == 0 and n > 0: obj = rounds[n - 1]; commit word - 1 + 2^16
+ *   put: if lock == 0 and n < cap: rounds[n] = obj;   commit word + 1 + 2^16
+ * Each commits with one store of the word. A thread preempted, migrated or
+ * signalled inside the sequence restarts it from the top, so a word is
+ * never written from a stale read, and the store to rounds[n] before a put
+ * commits only writes a slot beyond n, which nobody reads. Counting the
+ * operation in the same word keeps statistics exact with no second store.
+ * When the count above bit 16 reaches 2^47 the add sets the sign bit, the
+ * sequence declines, and the slow path folds the count into the cold
+ * part's 64-bit counters (gets and puts follow from the count and the
+ * change of n: gets = (ops - dn) / 2, puts = (ops + dn) / 2).
+ *
+ * Slow path (magazine swap, depot exchange, carving, checked mode) runs
+ * under the CPU's lock word. A thread takes it only on its own CPU, with a
+ * compare-and-swap that is itself the commit of a restartable sequence:
+ * a hit path on that CPU either finished before it or restarts after it
+ * and sees the lock. The holder may then be migrated; the hit paths on the
+ * CPU keep declining until it unlocks. A thread that finds the lock held
+ * (its holder was preempted, or it is a signal handler that interrupted
+ * the holder) never waits: it exchanges one object with the depot
+ * directly (lfp_pcpu_get_direct/put_direct), lock-free.
+ *
+ * Draining another CPU's cache (trim, statistics of what sits there, a CPU
+ * no thread runs on any more) takes that CPU's lock with an ordinary
+ * compare-and-swap and then runs membarrier(MEMBARRIER_CMD_PRIVATE_
+ * EXPEDITED_RSEQ) on it: every sequence in flight there restarts, and
+ * every later one sees the lock. Per-CPU mode is offered only where both
+ * rseq (registered by glibc) and this membarrier command work, on x86-64;
+ * elsewhere pools use per-thread caches (pcpu.c, lfp_pcpu_available()).
+ *
+ * ThreadSanitizer cannot see the sequences (inline assembly). In its
+ * builds each hit path announces a release before and an acquire after on
+ * the zone's per-CPU array, so that the objects passed through it are
+ * ordered for the tool; the sequences themselves are checked by the
+ * migration stress test in the other builds.
+ *
+ * Synchronization table (per CPU cache):
+ *                 hit path    lock (local)   lock (remote)   stats
+ *   hit path      restart     restart        membarrier      -
+ *   slow path     declines    CAS            CAS             seq
+ *   stats         -           -              -               -
+ * "restart": the rseq of one of them restarts; "declines": the hit path
+ * sees the lock and goes to the slow path; "seq": stats retries while a
+ * fold is under way.
+ */
+#ifndef LFP_PCPU_H
+#define LFP_PCPU_H
+
+#include "internal.h"
+#include "atomic.h"
+
+#if defined(__x86_64__) && defined(HAVE_SYS_RSEQ_H)
+#define LFP_HAVE_PCPU 1
+#include <sys/rseq.h>
+#else
+#define LFP_HAVE_PCPU 0
+#endif
+
+#define LFP_PCPU_NBITS 16               /* bits of n in the word */
+#define LFP_PCPU_NMASK ((1u << LFP_PCPU_NBITS) - 1)
+#define LFP_PCPU_SHIFT 6                /* log2(sizeof(struct lfp_pcpu)) */
+
+struct lfp_pcpu {
+	_Atomic uint64_t word;          /* n | ops << LFP_PCPU_NBITS */
+	void **rounds;                  /* the loaded magazine's rounds */
+	_Atomic uint32_t lock;          /* 0: free; 1: held */
+	uint32_t cap;                   /* rounds per magazine */
+	_Atomic uint32_t seq;           /* odd while the counters fold */
+	_Atomic uint32_t base_n;        /* n when ops last restarted at 0 */
+} __attribute__((aligned(1 << LFP_PCPU_SHIFT)));
+
+_Static_assert(sizeof(struct lfp_pcpu) == 1 << LFP_PCPU_SHIFT,
+	       "struct lfp_pcpu must be one power-of-two line");
+
+#if LFP_HAVE_PCPU
+
+/*
+ * The sequences. Each registers its descriptor (struct rseq_cs, in section
+ * __rseq_cs) in the thread's struct rseq, then runs from label 1 to the
+ * commit, which ends at label 2. An abort (preemption, migration, signal)
+ * lands on label 4, preceded by glibc's signature RSEQ_SIG (0x53053053,
+ * encoded as the operand of a ud1 so that disassemblers stay aligned),
+ * and restarts at label 5, which registers the descriptor again (the
+ * kernel clears it on abort). Results are cleared after label 1, so that
+ * a restart that then declines never returns what an aborted pass read. A CPU id that is not one of ours (also -1
+ * or -2 of a thread without rseq) fails the unsigned range check.
+ */
+#define LFP_RSEQ_PROLOGUE(tmp)						\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n\t"						\
+	"3:\n\t"							\
+	".long 0x0, 0x0\n\t"						\
+	".quad 1f, (2f - 1f), 4f\n\t"					\
+	".popsection\n\t"						\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".byte 0x0f, 0xb9, 0x3d\n\t"					\
+	".long 0x53053053\n\t"						\
+	"4:\n\t"							\
+	"jmp 5f\n\t"							\
+	".popsection\n\t"						\
+	"5:\n\t"							\
+	"leaq 3b(%%rip), " tmp "\n\t"					\
+	"movq " tmp ", %%fs:8(%[off])\n\t"				\
+	"1:\n\t"
+
+/*
+ * Pop from the current CPU's loaded magazine; NULL when the sequence
+ * declines (lock held, magazine empty, no rseq, counter to fold).
+ */
+static inline void *
+lfp_pcpu_get_fast(struct lfp_pcpu *base, uint32_t ncpu)
+{
+	void *obj;
+	uint64_t p, w, r;
+
+	__asm__ __volatile__(
+		LFP_RSEQ_PROLOGUE("%[p]")
+		"xorl %k[obj], %k[obj]\n\t"
+		"movl %%fs:4(%[off]), %k[p]\n\t"
+		"cmpl %[ncpu], %k[p]\n\t"
+		"jae 2f\n\t"
+		"shlq %[shift], %[p]\n\t"
+		"addq %[base], %[p]\n\t"
+		"cmpl $0, %c[lock](%[p])\n\t"
+		"jne 2f\n\t"
+		"movq (%[p]), %[w]\n\t"
+		"testl %[nmask], %k[w]\n\t"
+		"jz 2f\n\t"
+		"addq %[dget], %[w]\n\t"
+		"js 2f\n\t"
+		"movq %c[rounds](%[p]), %[r]\n\t"
+		"movzwl %w[w], %k[obj]\n\t"
+		"movq (%[r], %[obj], 8), %[obj]\n\t"
+		"movq %[w], (%[p])\n\t"
+		"2:\n\t"
+		: [obj] "=&r" (obj), [p] "=&r" (p), [w] "=&r" (w),
+		  [r] "=&r" (r)
+		: [off] "r" (__rseq_offset), [ncpu] "r" (ncpu),
+		  [base] "r" (base), [shift] "i" (LFP_PCPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_pcpu, lock)),
+		  [rounds] "i" (offsetof(struct lfp_pcpu, rounds)),
+		  [nmask] "i" (LFP_PCPU_NMASK),
+		  [dget] "i" ((1 << LFP_PCPU_NBITS) - 1)
+		: "memory", "cc");
+	if (obj)
+		lfp_tsan_acquire(base);
+	return obj;
+}
+
+/* Push onto the current CPU's loaded magazine; false when it declines. */
+static inline bool
+lfp_pcpu_put_fast(struct lfp_pcpu *base, uint32_t ncpu, void *obj)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r;
+
+	lfp_tsan_release(base);
+	__asm__ __volatile__(
+		LFP_RSEQ_PROLOGUE("%[p]")
+		"xorl %k[ok], %k[ok]\n\t"
+		"movl %%fs:4(%[off]), %k[p]\n\t"
+		"cmpl %[ncpu], %k[p]\n\t"
+		"jae 2f\n\t"
+		"shlq %[shift], %[p]\n\t"
+		"addq %[base], %[p]\n\t"
+		"cmpl $0, %c[lock](%[p])\n\t"
+		"jne 2f\n\t"
+		"movq (%[p]), %[w]\n\t"
+		"movzwl %w[w], %k[n]\n\t"
+		"cmpl %c[cap](%[p]), %k[n]\n\t"
+		"jae 2f\n\t"
+		"addq %[dput], %[w]\n\t"
+		"js 2f\n\t"
+		"movq %c[rounds](%[p]), %[r]\n\t"
+		"movq %[obj], (%[r], %[n], 8)\n\t"
+		"movl $1, %k[ok]\n\t"
+		"movq %[w], (%[p])\n\t"
+		"2:\n\t"
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r)
+		: [off] "r" (__rseq_offset), [ncpu] "r" (ncpu),
+		  [base] "r" (base), [obj] "r" (obj),
+		  [shift] "i" (LFP_PCPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_pcpu, lock)),
+		  [cap] "i" (offsetof(struct lfp_pcpu, cap)),
+		  [rounds] "i" (offsetof(struct lfp_pcpu, rounds)),
+		  [dput] "i" ((1 << LFP_PCPU_NBITS) + 1)
+		: "memory", "cc");
+	return ok;
+}
+
+/*
+ * Take the lock of the current CPU's cache: a compare-and-swap from 0 to 1
+ * that commits a restartable sequence, so it happens on the CPU whose
+ * cache it locks. Returns the CPU, or -1 when the lock is held or this
+ * thread has no usable CPU id. The locked cmpxchg is a full barrier: it
+ * pairs with the release store of lfp_pcpu_unlock().
+ */
+static inline int
+lfp_pcpu_trylock_local(struct lfp_pcpu *base, uint32_t ncpu)
+{
+	uint32_t ok;
+	uint64_t cpu, p;
+
+	__asm__ __volatile__(
+		LFP_RSEQ_PROLOGUE("%[p]")
+		"movl %%fs:4(%[off]), %k[cpu]\n\t"
+		"cmpl %[ncpu], %k[cpu]\n\t"
+		"jae 6f\n\t"
+		"movq %[cpu], %[p]\n\t"
+		"shlq %[shift], %[p]\n\t"
+		"addq %[base], %[p]\n\t"
+		"xorl %%eax, %%eax\n\t"
+		"lock cmpxchgl %[one], %c[lock](%[p])\n\t"
+		"2:\n\t"
+		"sete %%al\n\t"
+		"movzbl %%al, %%eax\n\t"
+		"jmp 7f\n\t"
+		"6:\n\t"
+		"xorl %%eax, %%eax\n\t"
+		"7:\n\t"
+		: "=&a" (ok), [cpu] "=&r" (cpu), [p] "=&r" (p)
+		: [off] "r" (__rseq_offset), [ncpu] "r" (ncpu),
+		  [base] "r" (base), [one] "r" (1u),
+		  [shift] "i" (LFP_PCPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_pcpu, lock))
+		: "memory", "cc");
+	if (!ok)
+		return -1;
+	lfp_tsan_acquire(&base[cpu].lock);
+	return (int)cpu;
+}
+
+#else /* !LFP_HAVE_PCPU: per-CPU mode is never chosen; these decline. */
+
+static inline void *
+lfp_pcpu_get_fast(struct lfp_pcpu *base, uint32_t ncpu)
+{
+	return NULL;
+}
+
+static inline bool
+lfp_pcpu_put_fast(struct lfp_pcpu *base, uint32_t ncpu, void *obj)
+{
+	return false;
+}
+
+static inline int
+lfp_pcpu_trylock_local(struct lfp_pcpu *base, uint32_t ncpu)
+{
+	return -1;
+}
+
+#endif
+
+/* Release: pairs with the locked cmpxchg of the next holder. */
+static inline void
+lfp_pcpu_unlock(struct lfp_pcpu *p)
+{
+	lfp_tsan_release(&p->lock);
+	atomic_store_explicit(&p->lock, 0, memory_order_release);
+}
+
+/*
+ * Whether this process can run per-CPU caches: glibc registered rseq for
+ * the calling thread and the kernel offers membarrier's rseq command (now
+ * registered for the process). Decided once.
+ */
+bool lfp_pcpu_available(void);
+/* CPU ids the kernel may report: per-CPU arrays have this many entries. */
+uint32_t lfp_pcpu_ncpus(void);
+/*
+ * Take CPU @cpu's lock from any CPU: spin on compare-and-swap (holders are
+ * short and never wait), then membarrier so that no sequence on @cpu
+ * still runs on what the lock now protects.
+ */
+void lfp_pcpu_lock_remote(struct lfp_pcpu *base, uint32_t cpu);
+/* In a fork() child: membarrier's registration is the parent's. */
+void lfp_pcpu_fork_child(void);
+
+#endif /* LFP_PCPU_H */

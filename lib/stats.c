@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stats.c - statistics written for people and programs: a table, or one
+ * JSON object per pool, to a FILE. The hit rate (gets served by a cache)
+ * comes first: it says whether pooling pays. The figures come from the
+ * snapshot calls, which never stop other threads.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#include <lfpool/bufpool.h>
+#include <lfpool/objpool.h>
+#include <lfpool/stats.h>
+
+static const char *
+mode_name(int mode)
+{
+	return mode == LFP_CACHE_PER_CPU ? "per-cpu" : "per-thread";
+}
+
+static double
+rate(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* @s as a JSON string body: quotes, backslashes and controls escaped. */
+static void
+json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+#define U(x) ((unsigned long long)(x))
+
+int
+lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
+			unsigned int flags)
+{
+	struct lfp_objpool_stats st;
+	int rc;
+
+	if (!f || (flags & ~LFP_STATS_JSON))
+		return -EINVAL;
+	rc = lfp_objpool_stats(pool, &st);
+	if (rc)
+		return rc;
+	if (flags & LFP_STATS_JSON) {
+		fputs("{\"pool\":", f);
+		json_str(f, st.name);
+		fprintf(f, ",\"kind\":\"object\",\"cache_mode\":\"%s\","
+			"\"hit_rate\":%.4f,\"gets\":%llu,\"puts\":%llu,"
+			"\"hits\":%llu,\"depot_gets\":%llu,\"depot_puts\":%llu,"
+			"\"direct\":%llu,\"deferred\":%llu,\"size\":%zu,"
+			"\"stride\":%zu,\"mag_rounds\":%u,\"objects\":%llu,"
+			"\"in_use\":%llu,\"cached\":%llu,\"depot_cached\":%llu,"
+			"\"ctor_failures\":%llu,\"chunks\":%llu,"
+			"\"bytes_reserved\":%llu,\"bytes_in_use\":%llu,"
+			"\"bytes_cached\":%llu,\"caches\":%llu,"
+			"\"magazines\":%llu}\n",
+			mode_name(st.cache_mode), rate(st.hits, st.gets) / 100,
+			U(st.gets), U(st.puts), U(st.hits), U(st.depot_gets),
+			U(st.depot_puts), U(st.direct), U(st.deferred),
+			st.size, st.stride, st.mag_rounds, U(st.objects),
+			U(st.in_use), U(st.cached), U(st.depot_cached),
+			U(st.ctor_failures), U(st.chunks),
+			U(st.bytes_reserved), U(st.in_use * st.stride),
+			U(st.cached * st.stride), U(st.caches),
+			U(st.magazines));
+	} else {
+		fprintf(f, "object pool \"%s\": %zu-byte objects, %s caches\n"
+			"  hit rate        %6.2f %%  (%llu of %llu gets)\n"
+			"  gets / puts     %llu / %llu\n"
+			"  depot           %llu magazines taken, %llu given, "
+			"%llu objects one by one\n"
+			"  objects         %llu: %llu in use, %llu cached "
+			"(%llu in the depot), %llu waiting for RCU\n"
+			"  memory          %llu bytes reserved in %llu chunks; "
+			"%llu in use, %llu cached\n"
+			"  caches          %llu of %u rounds per magazine, "
+			"%llu magazines\n",
+			st.name, st.size, mode_name(st.cache_mode),
+			rate(st.hits, st.gets), U(st.hits), U(st.gets),
+			U(st.gets), U(st.puts), U(st.depot_gets),
+			U(st.depot_puts), U(st.direct), U(st.objects),
+			U(st.in_use), U(st.cached), U(st.depot_cached),
+			U(st.deferred), U(st.bytes_reserved), U(st.chunks),
+			U(st.in_use * st.stride), U(st.cached * st.stride),
+			U(st.caches), st.mag_rounds, U(st.magazines));
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+int
+lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
+{
+	struct lfp_bufpool_stats st;
+	bool json = flags & LFP_STATS_JSON;
+	int rc;
+
+	if (!f || (flags & ~LFP_STATS_JSON))
+		return -EINVAL;
+	rc = lfp_bufpool_stats(bp, &st);
+	if (rc)
+		return rc;
+	if (json) {
+		fputs("{\"pool\":", f);
+		json_str(f, st.name);
+		fprintf(f, ",\"kind\":\"buffer\",\"cache_mode\":\"%s\","
+			"\"hit_rate\":%.4f,\"allocs\":%llu,\"frees\":%llu,"
+			"\"hits\":%llu,\"bytes_in_use\":%llu,"
+			"\"bytes_cached\":%llu,\"bytes_reserved\":%llu,"
+			"\"classes\":[",
+			mode_name(st.cache_mode),
+			rate(st.hits, st.allocs) / 100, U(st.allocs),
+			U(st.frees), U(st.hits), U(st.bytes_in_use),
+			U(st.bytes_cached), U(st.bytes_reserved));
+	} else {
+		fprintf(f, "buffer pool \"%s\": %u classes, %s caches\n"
+			"  hit rate        %6.2f %%  (%llu of %llu allocs)\n"
+			"  memory          %llu bytes reserved; %llu in use, "
+			"%llu cached\n"
+			"  %10s %12s %12s %7s %10s %10s %8s %12s\n",
+			st.name, st.nclasses, mode_name(st.cache_mode),
+			rate(st.hits, st.allocs), U(st.hits), U(st.allocs),
+			U(st.bytes_reserved), U(st.bytes_in_use),
+			U(st.bytes_cached), "class", "allocs", "frees",
+			"hit %", "in use", "cached", "chunks", "reserved");
+	}
+	for (unsigned int i = 0; i < st.nclasses; i++) {
+		const struct lfp_bufpool_class_stats *c = &st.cls[i];
+
+		if (json)
+			fprintf(f, "%s{\"size\":%zu,\"mag_rounds\":%u,"
+				"\"allocs\":%llu,\"frees\":%llu,\"hits\":%llu,"
+				"\"buffers\":%llu,\"in_use\":%llu,"
+				"\"cached\":%llu,\"depot_cached\":%llu,"
+				"\"chunks\":%llu,\"bytes_reserved\":%llu}",
+				i ? "," : "", c->size, c->mag_rounds,
+				U(c->allocs), U(c->frees), U(c->hits),
+				U(c->buffers), U(c->in_use), U(c->cached),
+				U(c->depot_cached), U(c->chunks),
+				U(c->bytes_reserved));
+		else if (c->allocs || c->buffers)
+			fprintf(f, "  %10zu %12llu %12llu %7.2f %10llu %10llu "
+				"%8llu %12llu\n", c->size, U(c->allocs),
+				U(c->frees), rate(c->hits, c->allocs),
+				U(c->in_use), U(c->cached), U(c->chunks),
+				U(c->bytes_reserved));
+	}
+	if (json)
+		fputs("]}\n", f);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trim.c - giving cached memory back to the operating system, driven by
+ * the caller (no hidden thread). A trim of a zone:
+ *  1. with LFP_TRIM_CACHES, hands cached objects to the depot (also
+ *     lfp_*_flush() alone): every
+ *     CPU's cache in per-CPU mode; in per-thread mode the caller's own
+ *     cache and those no thread owns (a live thread's cache is its own,
+ *     with no atomics on it, so only that thread can flush it);
+ *  2. takes full magazines from the depot: all of them, or with
+ *     LFP_TRIM_IDLE only as many objects as the depot never went below
+ *     since the previous trim (the working-set rule of Bonwick's depot,
+ *     run when the caller asks);
+ *  3. asks the slab which chunks have every object out in its hands;
+ *     those objects get their destructor and the chunks are unmapped;
+ *  4. loads the other objects back into magazines for the depot.
+ * Concurrent gets and puts go on meanwhile: the objects a trim holds are
+ * simply not in the depot for a moment.
+ */
+#include "zone.h"
+#include "debug.h"
+
+#include <string.h>
+
+/* Owner of a free per-thread cache while a trim empties it. */
+static char trim_owner;
+
+void
+lfp_zone_unload_caches(struct lfp_zone *z, bool idle)
+{
+	struct lfp_cache *c;
+
+	if (!idle)
+		lfp_zone_rcu_flush(z);
+
+	if (z->pcpu) {
+		lfp_zone_pcpu_unload_all(z, idle);
+		return;
+	}
+	c = lfp_zone_cache_local(z);
+	if (c)
+		lfp_zone_cache_unload(z, c);
+	/* Acquire: pairs with the release CAS publishing each cache. */
+	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
+	     c = c->next) {
+		void *expected = NULL;
+
+		/*
+		 * Acquire: pairs with the release store of the thread that
+		 * gave the cache up (lfp_zone_cache_flush()).
+		 */
+		if (atomic_load_explicit(&c->owner, memory_order_relaxed) ||
+		    !atomic_compare_exchange_strong_explicit(&c->owner,
+							     &expected,
+							     &trim_owner,
+							     memory_order_acquire,
+							     memory_order_relaxed))
+			continue;
+		lfp_zone_cache_flush(z, c, true);
+	}
+}
+
+/* Trim node @node's depot and slab (a LOCAL zone's depot holds its node's). */
+static void
+trim_node(struct lfp_zone *z, uint32_t node, bool idle)
+{
+	struct lfp_depot *d = lfp_zone_depot(z, node);
+	struct lfp_slab *s = lfp_zone_slab(z, node);
+	struct lfp_mag **mags = NULL, *m;
+	struct lfp_chunk *dead;
+	size_t nmags = 0, maxmags = 0, nobjs = 0, keep, i, k;
+	uint64_t want = UINT64_MAX, taken = 0;
+	void **objs;
+
+	if (idle)
+		want = lfp_counter_read(&d->low);
+	while (taken < want && (m = lfp_depot_get_full(d))) {
+		if (nmags == maxmags) {
+			size_t cap = maxmags ? 2 * maxmags : 16;
+			struct lfp_mag **t = lfp_meta_realloc(mags,
+							      cap * sizeof(*t));
+
+			if (!t) {
+				lfp_depot_put_full(d, m);
+				break;
+			}
+			mags = t;
+			maxmags = cap;
+		}
+		mags[nmags++] = m;
+		taken += m->n;
+	}
+	objs = nmags ? lfp_meta_alloc(taken * sizeof(*objs)) : NULL;
+	if (objs) {
+		for (i = 0; i < nmags; i++) {
+			memcpy(objs + nobjs, mags[i]->rounds,
+			       mags[i]->n * sizeof(*objs));
+			nobjs += mags[i]->n;
+		}
+		keep = lfp_slab_reclaim(s, objs, nobjs, &dead);
+		for (i = keep; i < nobjs; i++) {
+			if (z->debug)
+				lfp_check_expose(objs[i], z->size);
+			lfp_slab_dtor(s, objs[i]);
+		}
+		lfp_slab_free_chunks(s, dead);
+		/* What stays goes back, magazine by magazine. */
+		for (i = 0, k = 0; i < nmags; i++) {
+			m = mags[i];
+			m->n = (uint32_t)LFP_MIN((size_t)m->cap, keep - k);
+			memcpy(m->rounds, objs + k, m->n * sizeof(*objs));
+			k += m->n;
+		}
+		lfp_meta_free(objs);
+	}
+	for (i = 0; i < nmags; i++) {
+		if (lfp_mag_empty_local(mags[i]))
+			lfp_depot_put_empty(&z->depot, mags[i]);
+		else
+			lfp_depot_put_full(d, mags[i]);
+	}
+	lfp_meta_free(mags);
+	/* The next working set is measured from here. */
+	atomic_store_explicit(&d->low, lfp_counter_read(&d->objs),
+			      memory_order_relaxed);
+}
+
+void
+lfp_zone_trim(struct lfp_zone *z, unsigned int flags)
+{
+	if (flags & LFP_TRIM_CACHES)
+		lfp_zone_unload_caches(z, flags & LFP_TRIM_IDLE);
+	for (uint32_t k = 0; k < z->ndepots; k++)
+		trim_node(z, k, flags & LFP_TRIM_IDLE);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_stats.c - lfp_objpool_stats_print() and lfp_bufpool_stats_print():
+ * the table starts with the hit rate, the JSON carries the same figures
+ * as the snapshot calls, bad arguments are refused, write errors reported.
+ */
+#include "test-common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lfpool.h>
+
+/* Everything printed to a memory stream, as one string (free it). */
+static char *
+capture(int (*print)(void *, FILE *, unsigned int), void *pool,
+	unsigned int flags, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	*rc = print(pool, f, flags);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+static int
+print_obj(void *p, FILE *f, unsigned int flags)
+{
+	return lfp_objpool_stats_print(p, f, flags);
+}
+
+static int
+print_buf(void *p, FILE *f, unsigned int flags)
+{
+	return lfp_bufpool_stats_print(p, f, flags);
+}
+
+/* The unsigned value of "key": in @json. */
+static unsigned long long
+json_u(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	ck_assert_msg(p != NULL, "no %s in %s", key, json);
+	return strtoull(p + strlen(pat), NULL, 10);
+}
+
+START_TEST(test_objpool_print)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	void *o[10];
+	char *out;
+	int rc;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 48;
+	attr.name = "conn \"state\"";
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	for (int k = 0; k < 3; k++) {
+		for (int i = 0; i < 10; i++)
+			ck_assert_ptr_nonnull(o[i] = lfp_objpool_get(pool));
+		for (int i = 0; i < (k < 2 ? 10 : 7); i++)
+			ck_assert_int_eq(lfp_objpool_put(pool, o[i]), 0);
+	}
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+
+	out = capture(print_obj, pool, 0, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(out, "hit rate") != NULL &&
+		      strstr(out, "hit rate") < strstr(out, "gets / puts"),
+		      "the hit rate comes first:\n%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "conn \"state\""));
+	free(out);
+
+	out = capture(print_obj, pool, LFP_STATS_JSON, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"pool\":\"conn \\\"state\\\"\""));
+	ck_assert_uint_eq(json_u(out, "gets"), 30);
+	ck_assert_uint_eq(json_u(out, "puts"), 27);
+	ck_assert_uint_eq(json_u(out, "in_use"), 3);
+	ck_assert_uint_eq(json_u(out, "objects"), st.objects);
+	ck_assert_uint_eq(json_u(out, "hits"), st.hits);
+	ck_assert_uint_eq(json_u(out, "bytes_in_use"), 3 * st.stride);
+	ck_assert_int_eq(out[strlen(out) - 1], '\n');
+	free(out);
+
+	ck_assert_int_eq(lfp_objpool_stats_print(NULL, stdout, 0), -EINVAL);
+	ck_assert_int_eq(lfp_objpool_stats_print(pool, NULL, 0), -EINVAL);
+	ck_assert_int_eq(lfp_objpool_stats_print(pool, stdout, 1u << 7),
+			 -EINVAL);
+	for (int i = 7; i < 10; i++)
+		ck_assert_int_eq(lfp_objpool_put(pool, o[i]), 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+START_TEST(test_bufpool_print)
+{
+	struct lfp_bufpool_attr attr;
+	struct lfp_bufpool *bp;
+	void *b[4];
+	char *out;
+	int rc;
+
+	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
+	attr.name = "rx";
+	bp = lfp_bufpool_create(&attr);
+	ck_assert_ptr_nonnull(bp);
+	b[0] = lfp_bufpool_alloc(bp, 10);
+	b[1] = lfp_bufpool_alloc(bp, 1000);
+	b[2] = lfp_bufpool_alloc(bp, 1000);
+	b[3] = lfp_bufpool_alloc(bp, 100000);
+	for (int i = 0; i < 4; i++)
+		ck_assert_ptr_nonnull(b[i]);
+	ck_assert_int_eq(lfp_bufpool_free(bp, b[3]), 0);
+
+	out = capture(print_buf, bp, 0, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "hit rate"));
+	ck_assert_ptr_nonnull(strstr(out, "1024"));
+	ck_assert_ptr_nonnull(strstr(out, "131072"));
+	free(out);
+
+	out = capture(print_buf, bp, LFP_STATS_JSON, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(json_u(out, "allocs"), 4);
+	ck_assert_uint_eq(json_u(out, "frees"), 1);
+	ck_assert_uint_eq(json_u(out, "bytes_in_use"), 16 + 2 * 1024);
+	ck_assert_ptr_nonnull(strstr(out, "\"classes\":[{\"size\":16,"));
+	free(out);
+
+	ck_assert_int_eq(lfp_bufpool_stats_print(NULL, stdout, 0), -EINVAL);
+	ck_assert_int_eq(lfp_bufpool_stats_print(bp, NULL, 0), -EINVAL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(lfp_bufpool_free(bp, b[i]), 0);
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+}
+END_TEST
+
+/* A stream that cannot be written reports -EIO. */
+START_TEST(test_print_write_error)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *pool;
+	FILE *f = fopen("/dev/full", "w");
+
+	if (!f) {
+		printf("# SKIP no /dev/full\n");
+		return;
+	}
+	setvbuf(f, NULL, _IONBF, 0);
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 8;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	ck_assert_int_eq(lfp_objpool_stats_print(pool, f, 0), -EIO);
+	fclose(f);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+static Suite *
+stats_suite(void)
+{
+	Suite *s = suite_create("stats");
+	TCase *tc = tcase_create("print");
+
+	tcase_add_test(tc, test_objpool_print);
+	tcase_add_test(tc, test_bufpool_print);
+	tcase_add_test(tc, test_print_write_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return lfp_test_run(stats_suite());
+}

@@ -1,0 +1,961 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stress_pcpu.c - caches under preemption and migration: many more
+ * threads than CPUs get and put objects of an object pool and allocate
+ * and free buffers of a buffer pool, hand some to each other through a
+ * ring, and every few hundred operations move themselves to a random CPU
+ * of those allowed (sched_setaffinity; now and then back to all of them,
+ * so that the scheduler migrates them too), while a housekeeping thread,
+ * also moving, flushes and trims both pools with every combination of
+ * flags. Every object and buffer carries an owner word the test claims
+ * with a CAS when it receives it, so any object handed out twice (a get
+ * that committed on a stale cache, a trim that freed a held object) fails
+ * the test; the destructor checks that the object is back in the pool.
+ * At the end, after lfp_*_flush(), a conservation check proves that every
+ * object and buffer sits in the pools exactly once: gets == puts (as the
+ * threads counted them), and the main thread, kept on one CPU, gets
+ * stats.objects objects (and each class's buffers) without the pool
+ * carving any new one, all distinct; destroy runs the destructor once on
+ * each object.
+ *
+ * Cases: pools on LFP_CACHE_AUTO (the environment's LFP_CACHE_MODE
+ * decides), explicitly per-CPU, explicitly per-thread. stress-pcpu-norseq.sh
+ * runs it again with rseq disabled (GLIBC_TUNABLES=glibc.pthread.rseq=0)
+ * and LFP_TEST_EXPECT_MODE=perthread: every pool must then fall back to
+ * per-thread caches. Work scales with LFP_STRESS_SCALE.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lfpool.h>
+
+#include "test-common.h"
+
+#define OBJ_SIZE 128
+#define OBJ_MAGIC 0x70637075734f424aULL
+#define OBJ_POISON 0xdeadbeefdeadbeefULL
+
+#define BUF_MIN ((size_t)16)
+#define BUF_MAX ((size_t)64 << 10)
+#define BUF_NCLASSES 13                 /* 16 B .. 64 KiB */
+
+#define MAX_OBJS 256
+#define MAX_BUFS 64
+#define MAX_BATCH 16
+#define XCHG_SIZE 512
+#define MAX_CPUS 256
+
+/* Owner words: 0 (objects) or key | OWNER_FREE (buffers) in the pool. */
+#define STATE_MASK 0xffffULL
+#define OWNER_FREE 0ULL
+#define OWNER_EXCHANGE 0xffffULL
+
+struct sobj {
+	atomic_uint_fast64_t owner;     /* 0, holder id + 1, OWNER_EXCHANGE */
+	uint64_t magic;
+	unsigned char payload[OBJ_SIZE - 16];
+};
+
+_Static_assert(sizeof(struct sobj) == OBJ_SIZE, "object layout");
+
+/*
+ * The head of every buffer: the owner word holds the buffer's key (a hash
+ * of its address) in its high 48 bits and the state in its low 16, so a
+ * buffer never handed out before (whatever its memory held) is told from
+ * one held by a thread. The holder's fill byte follows (up to PAT_LEN
+ * bytes) and ends the capacity.
+ */
+struct bhdr {
+	atomic_uint_fast64_t owner;
+};
+
+#define PAT_LEN 32
+
+struct xitem {
+	void *p;
+	bool buf;
+};
+
+struct run {
+	struct lfp_objpool *op;
+	struct lfp_bufpool *bp;
+	int cpus[MAX_CPUS];             /* CPUs the process may use */
+	unsigned int ncpus;
+	struct timespec deadline;
+	pthread_barrier_t start;
+	pthread_barrier_t end;          /* work and housekeeping are over */
+
+	atomic_ulong ctors;
+	atomic_ulong dtors;
+	atomic_ulong bad_dtors;
+
+	pthread_mutex_t xlock;          /* protects the ring */
+	struct xitem xring[XCHG_SIZE];
+	size_t xhead, xcount;
+
+	pthread_mutex_t fail_lock;
+	atomic_int failed;
+	char fail_msg[512];
+};
+
+struct worker {
+	struct run *run;
+	pthread_t tid;
+	unsigned int id;
+	uint64_t seed;
+	struct sobj *objs[MAX_OBJS];
+	size_t nobjs;
+	unsigned char *bufs[MAX_BUFS];
+	size_t nbufs;
+	unsigned long ops, next_move;
+	unsigned long moves, migrations; /* affinity changes; CPU changes */
+	int last_cpu;
+	uint64_t gets, puts;
+	uint64_t allocs[BUF_NCLASSES], frees[BUF_NCLASSES];
+};
+
+static void w_fail(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+w_fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&r->fail_lock);
+	if (!atomic_load(&r->failed)) {
+		va_start(ap, fmt);
+		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
+		va_end(ap);
+		atomic_store(&r->failed, 1);
+	}
+	pthread_mutex_unlock(&r->fail_lock);
+}
+
+static unsigned long
+count_of(atomic_ulong *counter)
+{
+	return atomic_load(counter);
+}
+
+static int
+stress_ctor(void *obj, void *arg)
+{
+	struct run *r = arg;
+	struct sobj *o = obj;
+
+	atomic_init(&o->owner, 0);
+	o->magic = OBJ_MAGIC;
+	atomic_fetch_add(&r->ctors, 1);
+	return 0;
+}
+
+static void
+stress_dtor(void *obj, void *arg)
+{
+	struct run *r = arg;
+	struct sobj *o = obj;
+
+	/* a trim may only free objects back in the pool, and once */
+	if (o->magic != OBJ_MAGIC || atomic_load(&o->owner) != 0)
+		atomic_fetch_add(&r->bad_dtors, 1);
+	o->magic = OBJ_POISON;
+	atomic_fetch_add(&r->dtors, 1);
+}
+
+static unsigned char
+pattern(unsigned int id)
+{
+	return (unsigned char)(0x40 + id % 191);
+}
+
+static uint64_t
+key_of(const void *p)
+{
+	return ((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL) & ~STATE_MASK;
+}
+
+static unsigned int
+lg2(size_t x)
+{
+	unsigned int k = 0;
+
+	while (((size_t)1 << k) < x)
+		k++;
+	return k;
+}
+
+/* ---- objects ----------------------------------------------------------- */
+
+static bool
+obj_claim(struct worker *w, struct sobj *o, uint64_t from)
+{
+	uint_fast64_t expect = from;
+
+	if (o->magic != OBJ_MAGIC) {
+		w_fail(w->run, "worker %u: object %p has magic %#llx", w->id,
+		       (void *)o, (unsigned long long)o->magic);
+		return false;
+	}
+	if (!atomic_compare_exchange_strong(&o->owner, &expect, w->id + 1)) {
+		w_fail(w->run, "worker %u: object %p owned by %llu, expected "
+		       "%llu: handed out twice", w->id, (void *)o,
+		       (unsigned long long)expect, (unsigned long long)from);
+		return false;
+	}
+	memset(o->payload, pattern(w->id), sizeof(o->payload));
+	return true;
+}
+
+static bool
+obj_release(struct worker *w, struct sobj *o, uint64_t to)
+{
+	uint_fast64_t expect = w->id + 1;
+	unsigned char c = pattern(w->id);
+	size_t i;
+
+	for (i = 0; i < sizeof(o->payload); i += 37)
+		if (o->payload[i] != c) {
+			w_fail(w->run, "worker %u: payload of object %p "
+			       "overwritten", w->id, (void *)o);
+			return false;
+		}
+	if (!atomic_compare_exchange_strong(&o->owner, &expect, to)) {
+		w_fail(w->run, "worker %u: object %p taken from it (owner "
+		       "%llu)", w->id, (void *)o, (unsigned long long)expect);
+		return false;
+	}
+	return true;
+}
+
+static void
+do_get(struct worker *w)
+{
+	struct run *r = w->run;
+	uint64_t rnd = lfp_test_rand(&w->seed);
+	size_t n = 1 + rnd % MAX_BATCH, got, i;
+	void **dst = (void **)&w->objs[w->nobjs];
+
+	if (n > MAX_OBJS - w->nobjs)
+		n = MAX_OBJS - w->nobjs;
+	if (!n)
+		return;
+	if ((rnd >> 32) & 1) {
+		errno = 0;
+		got = lfp_objpool_get_bulk(r->op, dst, n);
+		if (got != n)
+			w_fail(r, "worker %u: get_bulk(%zu) = %zu, errno %d",
+			       w->id, n, got, errno);
+	} else {
+		for (got = 0; got < n; got++) {
+			dst[got] = lfp_objpool_get(r->op);
+			if (!dst[got]) {
+				w_fail(r, "worker %u: get: errno %d", w->id,
+				       errno);
+				break;
+			}
+		}
+	}
+	w->gets += got;
+	for (i = 0; i < got; i++)
+		if (!obj_claim(w, dst[i], 0))
+			break;
+	w->nobjs += i;
+}
+
+static struct sobj *
+take_obj(struct worker *w)
+{
+	size_t k = lfp_test_rand(&w->seed) % w->nobjs;
+	struct sobj *o = w->objs[k];
+
+	w->objs[k] = w->objs[--w->nobjs];
+	return o;
+}
+
+static void
+do_put(struct worker *w)
+{
+	struct run *r = w->run;
+	uint64_t rnd = lfp_test_rand(&w->seed);
+	void *batch[MAX_BATCH];
+	size_t n, i, done;
+
+	if (!w->nobjs)
+		return;
+	n = 1 + rnd % (w->nobjs < MAX_BATCH ? w->nobjs : MAX_BATCH);
+	for (i = 0; i < n; i++) {
+		batch[i] = take_obj(w);
+		if (!obj_release(w, batch[i], 0))
+			return;
+	}
+	if ((rnd >> 32) & 1) {
+		errno = 0;
+		done = lfp_objpool_put_bulk(r->op, batch, n);
+		if (done != n)
+			w_fail(r, "worker %u: put_bulk(%zu) = %zu, errno %d",
+			       w->id, n, done, errno);
+	} else {
+		for (done = 0; done < n; done++) {
+			int rc = lfp_objpool_put(r->op, batch[done]);
+
+			if (rc) {
+				w_fail(r, "worker %u: put: %d", w->id, rc);
+				break;
+			}
+		}
+	}
+	w->puts += done;
+}
+
+/* ---- buffers ----------------------------------------------------------- */
+
+/* Claim buffer @b of capacity @cap for @w, from state @from. */
+static bool
+buf_claim(struct worker *w, unsigned char *b, size_t cap, uint64_t from)
+{
+	struct bhdr *h = (struct bhdr *)b;
+	uint64_t key = key_of(b);
+	uint_fast64_t seen = atomic_load(&h->owner);
+
+	if ((seen & ~STATE_MASK) == key && (seen & STATE_MASK) != from) {
+		w_fail(w->run, "worker %u: %zu-byte buffer %p in state %llu, "
+		       "expected %llu: handed out twice", w->id, cap,
+		       (void *)b, (unsigned long long)(seen & STATE_MASK),
+		       (unsigned long long)from);
+		return false;
+	}
+	if (from != OWNER_FREE && seen != (key | from)) {
+		w_fail(w->run, "worker %u: buffer %p from the ring has owner "
+		       "%#llx", w->id, (void *)b, (unsigned long long)seen);
+		return false;
+	}
+	if (!atomic_compare_exchange_strong(&h->owner, &seen,
+					    key | (w->id + 1))) {
+		w_fail(w->run, "worker %u: %zu-byte buffer %p claimed by "
+		       "another thread at once", w->id, cap, (void *)b);
+		return false;
+	}
+	memset(b + sizeof(*h), pattern(w->id),
+	       cap - sizeof(*h) < PAT_LEN ? cap - sizeof(*h) : PAT_LEN);
+	b[cap - 1] = pattern(w->id);
+	return true;
+}
+
+static bool
+buf_release(struct worker *w, unsigned char *b, uint64_t to)
+{
+	struct bhdr *h = (struct bhdr *)b;
+	uint_fast64_t expect = key_of(b) | (w->id + 1);
+	size_t cap = lfp_bufpool_capacity(w->run->bp, b);
+	unsigned char c = pattern(w->id);
+
+	if (cap < BUF_MIN || b[cap - 1] != c || b[sizeof(*h)] != c ||
+	    b[cap < sizeof(*h) + PAT_LEN ? cap - 1
+					 : sizeof(*h) + PAT_LEN - 1] != c) {
+		w_fail(w->run, "worker %u: buffer %p (capacity %zu) "
+		       "overwritten", w->id, (void *)b, cap);
+		return false;
+	}
+	if (!atomic_compare_exchange_strong(&h->owner, &expect,
+					    key_of(b) | to)) {
+		w_fail(w->run, "worker %u: buffer %p taken from it (owner "
+		       "%#llx)", w->id, (void *)b, (unsigned long long)expect);
+		return false;
+	}
+	return true;
+}
+
+static void
+do_alloc(struct worker *w)
+{
+	struct run *r = w->run;
+	uint64_t rnd = lfp_test_rand(&w->seed);
+	/* mostly small, sometimes up to the largest class */
+	size_t max = (rnd >> 40) % 8 ? 4096 : BUF_MAX;
+	size_t n = 1 + rnd % max, cap;
+	unsigned char *b;
+
+	if (w->nbufs == MAX_BUFS)
+		return;
+	b = lfp_bufpool_alloc(r->bp, n);
+	if (!b) {
+		w_fail(r, "worker %u: alloc(%zu): errno %d", w->id, n, errno);
+		return;
+	}
+	cap = lfp_bufpool_capacity(r->bp, b);
+	if (cap < n || cap != (BUF_MIN << (lg2(n) > 4 ? lg2(n) - 4 : 0))) {
+		w_fail(r, "worker %u: alloc(%zu) gave capacity %zu", w->id, n,
+		       cap);
+		return;
+	}
+	w->allocs[lg2(cap) - 4]++;
+	if (buf_claim(w, b, cap, OWNER_FREE))
+		w->bufs[w->nbufs++] = b;
+}
+
+static void
+free_buf(struct worker *w, unsigned char *b)
+{
+	struct run *r = w->run;
+	size_t cap = lfp_bufpool_capacity(r->bp, b);
+	int rc;
+
+	if (!buf_release(w, b, OWNER_FREE))
+		return;
+	rc = lfp_bufpool_free(r->bp, b);
+	if (rc)
+		w_fail(r, "worker %u: free(%p): %d", w->id, (void *)b, rc);
+	else
+		w->frees[lg2(cap) - 4]++;
+}
+
+static void
+do_free(struct worker *w)
+{
+	size_t k;
+	unsigned char *b;
+
+	if (!w->nbufs)
+		return;
+	k = lfp_test_rand(&w->seed) % w->nbufs;
+	b = w->bufs[k];
+	w->bufs[k] = w->bufs[--w->nbufs];
+	free_buf(w, b);
+}
+
+/* ---- the ring ---------------------------------------------------------- */
+
+static void
+do_give(struct worker *w)
+{
+	struct run *r = w->run;
+	struct xitem it;
+	size_t k;
+
+	pthread_mutex_lock(&r->xlock);
+	if (r->xcount == XCHG_SIZE)
+		goto out;
+	if (lfp_test_rand(&w->seed) & 1) {
+		if (!w->nobjs)
+			goto out;
+		it.p = take_obj(w);
+		it.buf = false;
+		if (!obj_release(w, it.p, OWNER_EXCHANGE))
+			goto out;
+	} else {
+		if (!w->nbufs)
+			goto out;
+		k = lfp_test_rand(&w->seed) % w->nbufs;
+		it.p = w->bufs[k];
+		it.buf = true;
+		w->bufs[k] = w->bufs[--w->nbufs];
+		if (!buf_release(w, it.p, OWNER_EXCHANGE))
+			goto out;
+	}
+	r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = it;
+	r->xcount++;
+out:
+	pthread_mutex_unlock(&r->xlock);
+}
+
+static void
+do_take(struct worker *w)
+{
+	struct run *r = w->run;
+	struct xitem it;
+
+	pthread_mutex_lock(&r->xlock);
+	if (!r->xcount)
+		goto out;
+	it = r->xring[r->xhead];
+	if (it.buf ? w->nbufs == MAX_BUFS : w->nobjs == MAX_OBJS)
+		goto out;
+	r->xhead = (r->xhead + 1) % XCHG_SIZE;
+	r->xcount--;
+	if (it.buf) {
+		if (buf_claim(w, it.p, lfp_bufpool_capacity(r->bp, it.p),
+			      OWNER_EXCHANGE))
+			w->bufs[w->nbufs++] = it.p;
+	} else if (obj_claim(w, it.p, OWNER_EXCHANGE)) {
+		w->objs[w->nobjs++] = it.p;
+	}
+out:
+	pthread_mutex_unlock(&r->xlock);
+}
+
+/* ---- moving between CPUs ----------------------------------------------- */
+
+/* Move to a random allowed CPU, or (one time in four) to all of them. */
+static void
+move(struct worker *w)
+{
+	struct run *r = w->run;
+	uint64_t rnd = lfp_test_rand(&w->seed);
+	cpu_set_t set;
+	unsigned int i;
+	int cpu;
+
+	CPU_ZERO(&set);
+	if (rnd % 4 == 0) {
+		for (i = 0; i < r->ncpus; i++)
+			CPU_SET(r->cpus[i], &set);
+	} else {
+		CPU_SET(r->cpus[(rnd >> 8) % r->ncpus], &set);
+	}
+	if (sched_setaffinity(0, sizeof(set), &set))
+		w_fail(r, "worker %u: sched_setaffinity: errno %d", w->id,
+		       errno);
+	w->moves++;
+	w->next_move = w->ops + 100 + (rnd >> 20) % 400;
+	cpu = sched_getcpu();
+	if (cpu != w->last_cpu)
+		w->migrations++;
+	w->last_cpu = cpu;
+}
+
+static bool
+past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec &&
+		now.tv_nsec >= deadline->tv_nsec);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	size_t i;
+
+	w->last_cpu = sched_getcpu();
+	pthread_barrier_wait(&r->start);
+	while (!atomic_load(&r->failed)) {
+		if ((w->ops & 63) == 0 && past(&r->deadline))
+			break;
+		if (w->ops >= w->next_move)
+			move(w);
+		switch (lfp_test_rand(&w->seed) % 16) {
+		case 0: case 1: case 2: case 3:
+			do_get(w);
+			break;
+		case 4: case 5: case 6: case 7:
+			do_put(w);
+			break;
+		case 8: case 9: case 10:
+			do_alloc(w);
+			break;
+		case 11: case 12:
+			do_free(w);
+			break;
+		case 13:
+			do_give(w);
+			break;
+		default:
+			do_take(w);
+			break;
+		}
+		w->ops++;
+	}
+	/* after the last trim, everything back, objects half in bulk */
+	pthread_barrier_wait(&r->end);
+	for (i = 0; i < w->nobjs; i++)
+		if (!obj_release(w, w->objs[i], 0))
+			return NULL;
+	i = lfp_objpool_put_bulk(r->op, (void **)w->objs, w->nobjs / 2);
+	if (i != w->nobjs / 2)
+		w_fail(r, "worker %u: final put_bulk: %zu", w->id, i);
+	w->puts += i;
+	for (i = w->nobjs / 2; i < w->nobjs; i++) {
+		if (lfp_objpool_put(r->op, w->objs[i]))
+			w_fail(r, "worker %u: final put failed", w->id);
+		else
+			w->puts++;
+	}
+	w->nobjs = 0;
+	while (w->nbufs)
+		free_buf(w, w->bufs[--w->nbufs]);
+	return NULL;
+}
+
+/*
+ * Housekeeping while the workers run: flushes and trims of both pools,
+ * every combination of flags, from a thread that moves between CPUs too.
+ */
+static void *
+keeper_main(void *arg)
+{
+	struct worker *w = arg;
+	struct run *r = w->run;
+	struct timespec pause = { 0, 500 * 1000 };
+	unsigned int flags;
+	int rc;
+
+	pthread_barrier_wait(&r->start);
+	do {
+		move(w);
+		flags = (unsigned int)(lfp_test_rand(&w->seed) % 5);
+		if (flags == 4)
+			rc = lfp_objpool_flush(r->op) |
+			     lfp_bufpool_flush(r->bp);
+		else
+			rc = lfp_objpool_trim(r->op, flags) |
+			     lfp_bufpool_trim(r->bp, flags);
+		if (rc)
+			w_fail(r, "keeper: flush or trim (%u) failed: %d",
+			       flags, rc);
+		w->ops++;
+		nanosleep(&pause, NULL);
+	} while (!past(&r->deadline) && !atomic_load(&r->failed));
+	pthread_barrier_wait(&r->end);
+	return NULL;
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The mode a pool asked for in @mode must run in, or -1: either. */
+static int
+expected_mode(int mode)
+{
+	const char *expect = getenv("LFP_TEST_EXPECT_MODE");
+	const char *env = getenv("LFP_CACHE_MODE");
+
+	if (mode == LFP_CACHE_PER_THREAD)
+		return LFP_CACHE_PER_THREAD;
+	if (expect && !strcmp(expect, "perthread"))
+		return LFP_CACHE_PER_THREAD;
+	if (expect && !strcmp(expect, "percpu"))
+		return LFP_CACHE_PER_CPU;
+	if (mode == LFP_CACHE_AUTO && env && !strcmp(env, "perthread"))
+		return LFP_CACHE_PER_THREAD;
+	return -1;
+}
+
+/* Every object is in the pool exactly once, and reachable from here. */
+static void
+conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
+{
+	struct lfp_objpool_stats st, st2;
+	struct sobj *o;
+	void **all;
+	size_t got, i;
+
+	ck_assert_int_eq(lfp_objpool_flush(r->op), 0);
+	ck_assert_int_eq(lfp_objpool_stats(r->op, &st), 0);
+	ck_assert_uint_eq(st.gets, gets);
+	ck_assert_uint_eq(st.puts, puts);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.cached, st.objects);
+	ck_assert_uint_eq(st.depot_cached, st.cached);
+	ck_assert_uint_eq(st.objects, count_of(&r->ctors) -
+			  count_of(&r->dtors));
+	ck_assert_uint_eq(count_of(&r->bad_dtors), 0);
+	all = calloc(st.objects + 1, sizeof(*all));
+	ck_assert_ptr_nonnull(all);
+	errno = 0;
+	got = lfp_objpool_get_bulk(r->op, all, st.objects);
+	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
+		      got, (unsigned long long)st.objects, errno);
+	ck_assert_int_eq(lfp_objpool_stats(r->op, &st2), 0);
+	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
+		      "carved new ones: %llu objects, was %llu",
+		      (unsigned long long)st2.objects,
+		      (unsigned long long)st.objects);
+	ck_assert_uint_eq(st2.cached, 0);
+	for (i = 0; i < got; i++) {
+		o = all[i];
+		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		ck_assert_msg(atomic_load(&o->owner) == 0, "object %p still "
+			      "marked held by %llu", (void *)o,
+			      (unsigned long long)atomic_load(&o->owner));
+	}
+	qsort(all, got, sizeof(*all), cmp_ptr);
+	for (i = 0; i + 1 < got; i++)
+		ck_assert_msg((uintptr_t)all[i] + OBJ_SIZE <=
+			      (uintptr_t)all[i + 1], "objects %p and %p "
+			      "overlap or repeat", all[i], all[i + 1]);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(r->op, all, got), got);
+	free(all);
+}
+
+/* Every buffer of every class is in the pool exactly once. */
+static void
+conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
+{
+	const struct lfp_bufpool_class_stats *c;
+	struct lfp_bufpool_stats st, st2;
+	unsigned char **all;
+	uint64_t owner, nbuf, i;
+	unsigned int ci;
+	size_t cap;
+
+	ck_assert_int_eq(lfp_bufpool_flush(r->bp), 0);
+	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st), 0);
+	ck_assert_uint_eq(st.nclasses, BUF_NCLASSES);
+	ck_assert_uint_eq(st.bytes_in_use, 0);
+	for (ci = 0; ci < BUF_NCLASSES; ci++) {
+		c = &st.cls[ci];
+		cap = BUF_MIN << ci;
+		ck_assert_uint_eq(c->size, cap);
+		ck_assert_msg(c->allocs == allocs[ci] && c->frees == frees[ci],
+			      "%zu-byte class: %llu allocs, %llu frees; the "
+			      "threads made %llu and %llu", cap,
+			      (unsigned long long)c->allocs,
+			      (unsigned long long)c->frees,
+			      (unsigned long long)allocs[ci],
+			      (unsigned long long)frees[ci]);
+		ck_assert_uint_eq(c->in_use, 0);
+		ck_assert_uint_eq(c->cached, c->buffers);
+		ck_assert_uint_eq(c->depot_cached, c->cached);
+		nbuf = c->buffers;
+		if (!nbuf)
+			continue;       /* never used, or trimmed away */
+		all = calloc(nbuf, sizeof(*all));
+		ck_assert_ptr_nonnull(all);
+		for (i = 0; i < nbuf; i++) {
+			all[i] = lfp_bufpool_alloc(r->bp, cap);
+			ck_assert_msg(all[i] != NULL, "%zu-byte class: alloc "
+				      "%llu: errno %d", cap,
+				      (unsigned long long)i, errno);
+			owner = atomic_load(&((struct bhdr *)all[i])->owner);
+			if ((owner & ~STATE_MASK) == key_of(all[i]))
+				ck_assert_msg((owner & STATE_MASK) ==
+					      OWNER_FREE, "buffer %p handed "
+					      "out while marked held (%llu)",
+					      (void *)all[i],
+					      (unsigned long long)
+					      (owner & STATE_MASK));
+		}
+		ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st2), 0);
+		ck_assert_msg(st2.cls[ci].buffers == nbuf, "%zu-byte class: "
+			      "allocating its %llu buffers carved new ones "
+			      "(%llu)", cap, (unsigned long long)nbuf,
+			      (unsigned long long)st2.cls[ci].buffers);
+		qsort(all, nbuf, sizeof(*all), cmp_ptr);
+		for (i = 0; i + 1 < nbuf; i++)
+			ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte "
+				      "buffers %p and %p overlap or repeat",
+				      cap, (void *)all[i], (void *)all[i + 1]);
+		for (i = 0; i < nbuf; i++)
+			ck_assert_int_eq(lfp_bufpool_free(r->bp, all[i]), 0);
+		free(all);
+	}
+}
+
+static void
+stress(int mode, const char *name)
+{
+	unsigned int nthreads = 8 * lfp_test_ncpus();
+	unsigned int scale = lfp_test_scale();
+	uint64_t allocs[BUF_NCLASSES] = { 0 }, frees[BUF_NCLASSES] = { 0 };
+	uint64_t gets = 0, puts = 0;
+	unsigned long ops = 0, moves = 0, migrations = 0;
+	struct lfp_objpool_attr oattr;
+	struct lfp_bufpool_attr battr;
+	struct lfp_objpool_stats ost;
+	struct worker *workers, keeper, mainw;
+	cpu_set_t allowed;
+	unsigned int k, ci;
+	struct xitem it;
+	struct run *r;
+	int want, got, cpu;
+
+	if (nthreads < 16)
+		nthreads = 16;
+	r = calloc(1, sizeof(*r));
+	workers = calloc(nthreads, sizeof(*workers));
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(workers);
+	pthread_mutex_init(&r->xlock, NULL);
+	pthread_mutex_init(&r->fail_lock, NULL);
+	atomic_init(&r->failed, 0);
+	atomic_init(&r->ctors, 0);
+	atomic_init(&r->dtors, 0);
+	atomic_init(&r->bad_dtors, 0);
+	r->ncpus = lfp_test_allowed_cpus(r->cpus, MAX_CPUS);
+	if (r->ncpus > MAX_CPUS)
+		r->ncpus = MAX_CPUS;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&oattr), 0);
+	oattr.size = OBJ_SIZE;
+	oattr.mag_rounds = 16;
+	oattr.ctor = stress_ctor;
+	oattr.dtor = stress_dtor;
+	oattr.arg = r;
+	oattr.name = name;
+	oattr.cache_mode = mode;
+	r->op = lfp_objpool_create(&oattr);
+	ck_assert_msg(r->op != NULL, "objpool create: errno %d", errno);
+	ck_assert_int_eq(lfp_bufpool_attr_init(&battr), 0);
+	battr.min_size = BUF_MIN;
+	battr.max_size = BUF_MAX;
+	battr.name = name;
+	battr.cache_mode = mode;
+	r->bp = lfp_bufpool_create(&battr);
+	ck_assert_msg(r->bp != NULL, "bufpool create: errno %d", errno);
+
+	got = lfp_objpool_cache_mode(r->op);
+	ck_assert(got == LFP_CACHE_PER_CPU || got == LFP_CACHE_PER_THREAD);
+	ck_assert_int_eq(lfp_bufpool_cache_mode(r->bp), got);
+	want = expected_mode(mode);
+	ck_assert_msg(want < 0 || got == want, "pools asked for mode %d run "
+		      "in mode %d, not %d", mode, got, want);
+
+	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 2),
+			 0);
+	ck_assert_int_eq(pthread_barrier_init(&r->end, NULL, nthreads + 1),
+			 0);
+	for (k = 0; k < nthreads; k++) {
+		workers[k].run = r;
+		workers[k].id = k;
+		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^
+				  (uint64_t)mode;
+		workers[k].next_move = k * 37 % 300;
+		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
+						worker_main, &workers[k]), 0);
+	}
+	memset(&keeper, 0, sizeof(keeper));
+	keeper.run = r;
+	keeper.id = nthreads + 1;
+	keeper.seed = 0x2545f4914f6cdd1dULL;
+	ck_assert_int_eq(pthread_create(&keeper.tid, NULL, keeper_main,
+					&keeper), 0);
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += (time_t)scale;
+	pthread_barrier_wait(&r->start);
+	for (k = 0; k < nthreads; k++) {
+		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
+		ops += workers[k].ops;
+		moves += workers[k].moves;
+		migrations += workers[k].migrations;
+		gets += workers[k].gets;
+		puts += workers[k].puts;
+		for (ci = 0; ci < BUF_NCLASSES; ci++) {
+			allocs[ci] += workers[k].allocs[ci];
+			frees[ci] += workers[k].frees[ci];
+		}
+	}
+	ck_assert_int_eq(pthread_join(keeper.tid, NULL), 0);
+	ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+	ck_assert_uint_gt(ops, nthreads);
+	ck_assert_uint_gt(gets, 0);
+	ck_assert_uint_gt(keeper.ops, 0);
+	ck_assert_int_eq(lfp_objpool_stats(r->op, &ost), 0);
+	printf("# stress pcpu %s: %s caches, %u threads on %u CPUs, %lu "
+	       "operations, %lu moves, %lu migrations, %lu flushes and "
+	       "trims, %llu direct\n", name,
+	       got == LFP_CACHE_PER_CPU ? "per-CPU" : "per-thread", nthreads,
+	       r->ncpus, ops, moves, migrations, keeper.ops,
+	       (unsigned long long)ost.direct);
+	fflush(stdout);
+	if (r->ncpus > 1)
+		ck_assert_msg(migrations > 0, "%lu moves, no thread ever "
+			      "changed CPU", moves);
+
+	/* What is left in the ring goes back from this thread. */
+	memset(&mainw, 0, sizeof(mainw));
+	mainw.run = r;
+	mainw.id = nthreads;
+	while (r->xcount) {
+		it = r->xring[r->xhead];
+		r->xhead = (r->xhead + 1) % XCHG_SIZE;
+		r->xcount--;
+		if (it.buf) {
+			ck_assert(buf_claim(&mainw, it.p,
+					    lfp_bufpool_capacity(r->bp, it.p),
+					    OWNER_EXCHANGE));
+			free_buf(&mainw, it.p);
+		} else {
+			ck_assert(obj_claim(&mainw, it.p, OWNER_EXCHANGE));
+			ck_assert(obj_release(&mainw, it.p, 0));
+			ck_assert_int_eq(lfp_objpool_put(r->op, it.p), 0);
+			puts++;
+		}
+		ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+	}
+	for (ci = 0; ci < BUF_NCLASSES; ci++)
+		frees[ci] += mainw.frees[ci];
+
+	/* Conservation, from one CPU. */
+	cpu = sched_getcpu();
+	ck_assert_int_ge(cpu, 0);
+	ck_assert_int_eq(lfp_test_pin(cpu), 0);
+	conserve_objects(r, gets, puts);
+	conserve_buffers(r, allocs, frees);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(allowed), &allowed), 0);
+
+	ck_assert_int_eq(lfp_objpool_destroy(r->op), 0);
+	ck_assert_uint_eq(count_of(&r->dtors), count_of(&r->ctors));
+	ck_assert_uint_eq(count_of(&r->bad_dtors), 0);
+	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
+	pthread_barrier_destroy(&r->start);
+	pthread_barrier_destroy(&r->end);
+	pthread_mutex_destroy(&r->fail_lock);
+	pthread_mutex_destroy(&r->xlock);
+	free(workers);
+	free(r);
+}
+
+START_TEST(stress_auto)
+{
+	stress(LFP_CACHE_AUTO, "pcpu-auto");
+}
+END_TEST
+
+START_TEST(stress_percpu)
+{
+	stress(LFP_CACHE_PER_CPU, "pcpu-percpu");
+}
+END_TEST
+
+START_TEST(stress_perthread)
+{
+	stress(LFP_CACHE_PER_THREAD, "pcpu-perthread");
+}
+END_TEST
+
+static Suite *
+stress_suite(void)
+{
+	Suite *s = suite_create("stress_pcpu");
+	TCase *tc = tcase_create("stress");
+
+	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
+	tcase_add_test(tc, stress_auto);
+	tcase_add_test(tc, stress_percpu);
+	tcase_add_test(tc, stress_perthread);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return lfp_test_run(stress_suite());
+}
