@@ -32,6 +32,14 @@ noinst_PROGRAMS += %reldir%/bench_fastpath_static
 bench_programs += %reldir%/bench_fastpath_static$(EXEEXT)
 
 # Defines malloc and its family itself, to count every call into malloc.
+# Resident memory before and after trim; a byte budget at its edge.
+noinst_PROGRAMS += %reldir%/bench_trim
+%canon_reldir%_bench_trim_SOURCES = %reldir%/bench_trim.c
+%canon_reldir%_bench_trim_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_bench_trim_LDFLAGS = -no-install
+%canon_reldir%_bench_trim_LDADD = $(bench_ldadd)
+bench_programs += %reldir%/bench_trim$(EXEEXT)
+
 # Memory in caches of 1,000 idle threads, per cache mode.
 noinst_PROGRAMS += %reldir%/bench_idle_threads
 %canon_reldir%_bench_idle_threads_SOURCES = %reldir%/bench_idle_threads.c
@@ -39,6 +47,14 @@ noinst_PROGRAMS += %reldir%/bench_idle_threads
 %canon_reldir%_bench_idle_threads_LDFLAGS = -no-install
 %canon_reldir%_bench_idle_threads_LDADD = $(bench_ldadd)
 bench_programs += %reldir%/bench_idle_threads$(EXEEXT)
+
+# Producer/consumer across (synthetic) NUMA nodes: remote-free cost.
+noinst_PROGRAMS += %reldir%/bench_numa
+%canon_reldir%_bench_numa_SOURCES = %reldir%/bench_numa.c
+%canon_reldir%_bench_numa_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_bench_numa_LDFLAGS = -no-install
+%canon_reldir%_bench_numa_LDADD = $(bench_ldadd)
+bench_programs += %reldir%/bench_numa$(EXEEXT)
 
 noinst_PROGRAMS += %reldir%/bench_allocloop
 %canon_reldir%_bench_allocloop_SOURCES = %reldir%/bench_allocloop.c

@@ -28,7 +28,7 @@ all_workloads="pair bulk prodcons pipeline larson churn"
 all_peers="glibc jemalloc tcmalloc mimalloc tbb gslice dpdk lfpool-percpu lfpool-perthread"
 workloads=${BENCH_WORKLOADS:-$all_workloads}
 peers=${BENCH_PEERS:-$all_peers}
-programs=${BENCH_PROGRAMS-"bench/bench_fastpath bench/bench_fastpath_static bench/bench_allocloop bench/bench_gunzip bench/bench_idle_threads"}
+programs=${BENCH_PROGRAMS-"bench/bench_fastpath bench/bench_fastpath_static bench/bench_allocloop bench/bench_gunzip bench/bench_idle_threads bench/bench_trim bench/bench_numa"}
 gnuplot=${GNUPLOT-gnuplot}
 ncpu=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
 

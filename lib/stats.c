@@ -46,6 +46,47 @@ json_str(FILE *f, const char *s)
 
 #define U(x) ((unsigned long long)(x))
 
+static const char *
+placement_name(int placement)
+{
+	return placement == LFP_PLACE_NODE ? "node" :
+	       placement == LFP_PLACE_INTERLEAVE ? "interleave" : "local";
+}
+
+/* The per-node figures: table rows (only nodes with any), or JSON. */
+static void
+print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
+	    const struct lfp_node_stats *ns)
+{
+	if (json) {
+		fprintf(f, ",\"placement\":\"%s\",\"nodes\":[",
+			placement_name(placement));
+		for (unsigned int k = 0; k < nnodes; k++)
+			fprintf(f, "%s{\"node\":%u,\"bytes\":%llu,"
+				"\"local_gets\":%llu,\"remote_gets\":%llu,"
+				"\"remote_frees\":%llu,"
+				"\"bind_failures\":%llu}", k ? "," : "", k,
+				U(ns[k].bytes), U(ns[k].local_gets),
+				U(ns[k].remote_gets), U(ns[k].remote_frees),
+				U(ns[k].bind_failures));
+		fputc(']', f);
+		return;
+	}
+	if (nnodes <= 1)
+		return;
+	fprintf(f, "  NUMA            %u nodes, placement %s\n"
+		"  %10s %12s %12s %12s %12s %8s\n", nnodes,
+		placement_name(placement), "node", "bytes", "local gets",
+		"remote gets", "remote frees", "unbound");
+	for (unsigned int k = 0; k < nnodes; k++)
+		if (ns[k].bytes || ns[k].local_gets || ns[k].remote_gets ||
+		    ns[k].remote_frees || ns[k].bind_failures)
+			fprintf(f, "  %10u %12llu %12llu %12llu %12llu %8llu\n",
+				k, U(ns[k].bytes), U(ns[k].local_gets),
+				U(ns[k].remote_gets), U(ns[k].remote_frees),
+				U(ns[k].bind_failures));
+}
+
 int
 lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			unsigned int flags)
@@ -70,7 +111,7 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			"\"ctor_failures\":%llu,\"chunks\":%llu,"
 			"\"bytes_reserved\":%llu,\"bytes_in_use\":%llu,"
 			"\"bytes_cached\":%llu,\"caches\":%llu,"
-			"\"magazines\":%llu}\n",
+			"\"magazines\":%llu,\"bytes_limit\":%llu",
 			mode_name(st.cache_mode), rate(st.hits, st.gets) / 100,
 			U(st.gets), U(st.puts), U(st.hits), U(st.depot_gets),
 			U(st.depot_puts), U(st.direct), U(st.deferred),
@@ -79,7 +120,9 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			U(st.ctor_failures), U(st.chunks),
 			U(st.bytes_reserved), U(st.in_use * st.stride),
 			U(st.cached * st.stride), U(st.caches),
-			U(st.magazines));
+			U(st.magazines), U(st.bytes_limit));
+		print_nodes(f, true, st.placement, st.nnodes, st.node);
+		fputs("}\n", f);
 	} else {
 		fprintf(f, "object pool \"%s\": %zu-byte objects, %s caches\n"
 			"  hit rate        %6.2f %%  (%llu of %llu gets)\n"
@@ -100,6 +143,10 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			U(st.deferred), U(st.bytes_reserved), U(st.chunks),
 			U(st.in_use * st.stride), U(st.cached * st.stride),
 			U(st.caches), st.mag_rounds, U(st.magazines));
+		if (st.bytes_limit)
+			fprintf(f, "  budget          %llu bytes\n",
+				U(st.bytes_limit));
+		print_nodes(f, false, st.placement, st.nnodes, st.node);
 	}
 	return ferror(f) ? -EIO : 0;
 }
@@ -123,11 +170,14 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 			"\"hit_rate\":%.4f,\"allocs\":%llu,\"frees\":%llu,"
 			"\"hits\":%llu,\"bytes_in_use\":%llu,"
 			"\"bytes_cached\":%llu,\"bytes_reserved\":%llu,"
-			"\"classes\":[",
+			"\"bytes_limit\":%llu",
 			mode_name(st.cache_mode),
 			rate(st.hits, st.allocs) / 100, U(st.allocs),
 			U(st.frees), U(st.hits), U(st.bytes_in_use),
-			U(st.bytes_cached), U(st.bytes_reserved));
+			U(st.bytes_cached), U(st.bytes_reserved),
+			U(st.bytes_limit));
+		print_nodes(f, true, st.placement, st.nnodes, st.node);
+		fputs(",\"classes\":[", f);
 	} else {
 		fprintf(f, "buffer pool \"%s\": %u classes, %s caches\n"
 			"  hit rate        %6.2f %%  (%llu of %llu allocs)\n"
@@ -163,5 +213,7 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 	}
 	if (json)
 		fputs("]}\n", f);
+	else
+		print_nodes(f, false, st.placement, st.nnodes, st.node);
 	return ferror(f) ? -EIO : 0;
 }

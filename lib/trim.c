@@ -13,6 +13,10 @@
  *     run when the caller asks);
  *  3. asks the slab which chunks have every object out in its hands;
  *     those objects get their destructor and the chunks are unmapped;
+ *     objects of the other chunks that have no constructed state and
+ *     whole pages (buffers of a page or more) give their pages back with
+ *     MADV_DONTNEED, so that a partly used chunk costs only its live
+ *     objects' memory;
  *  4. loads the other objects back into magazines for the depot.
  * Concurrent gets and puts go on meanwhile: the objects a trim holds are
  * simply not in the depot for a moment.
@@ -21,6 +25,7 @@
 #include "debug.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 /* Owner of a free per-thread cache while a trim empties it. */
 static char trim_owner;
@@ -104,6 +109,15 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 			lfp_slab_dtor(s, objs[i]);
 		}
 		lfp_slab_free_chunks(s, dead);
+		/*
+		 * Objects of chunks that stay: those with no constructed
+		 * state (no constructor: buffers) and whole pages of their
+		 * own give their pages back, and stay cached; the next use
+		 * faults in zeroed pages.
+		 */
+		if (!s->ctor && !z->debug && s->stride >= lfp_os_page_size())
+			for (i = 0; i < keep; i++)
+				madvise(objs[i], s->stride, MADV_DONTNEED);
 		/* What stays goes back, magazine by magazine. */
 		for (i = 0, k = 0; i < nmags; i++) {
 			m = mags[i];

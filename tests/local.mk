@@ -24,7 +24,8 @@ unit_tests = \
 	%reldir%/unit/test_magazine \
 	%reldir%/unit/test_fault \
 	%reldir%/unit/test_topo \
-	%reldir%/unit/test_topo_real
+	%reldir%/unit/test_topo_real \
+	%reldir%/unit/test_numa
 api_tests = \
 	%reldir%/api/test_objpool \
 	%reldir%/api/test_bufpool \
@@ -87,6 +88,14 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_unit_test_topo_real_CFLAGS = $(test_cflags)
 %canon_reldir%_unit_test_topo_real_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_topo_real_LDADD = $(unit_ldadd)
+
+# NUMA placement on the engine (lib/numa.c), with synthetic topologies
+# and the current-CPU hook; each test in a child of its own.
+%canon_reldir%_unit_test_numa_SOURCES = %reldir%/unit/test_numa.c
+%canon_reldir%_unit_test_numa_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_numa_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_numa_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_numa_LDADD = $(unit_ldadd)
 
 %canon_reldir%_api_test_objpool_SOURCES = %reldir%/api/test_objpool.c
 %canon_reldir%_api_test_objpool_CPPFLAGS = $(test_cppflags)
