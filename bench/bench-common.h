@@ -512,4 +512,40 @@ bench_result_maxrss(const char *prog)
 	bench_result(prog, "process", "maxrss_kb=%ld", bench_maxrss_kb());
 }
 
+/* Resident memory of this process now, in KiB (/proc/self/statm). */
+static inline long
+bench_rss_kb(void)
+{
+	long size, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/*
+ * Options of the memory programs (bench_idle_threads, bench_trim): -t
+ * THREADS sets *@nthreads; -r, -n and -d, which `make bench` passes to
+ * every program, are accepted and ignored. Exits on -h or a bad option.
+ */
+static inline void
+bench_parse_threads(int argc, char **argv, unsigned int *nthreads)
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "t:r:n:d:h")) != -1) {
+		if (c == 't' && atoi(optarg) > 0) {
+			*nthreads = (unsigned int)atoi(optarg);
+		} else if (c != 'r' && c != 'n' && c != 'd') {
+			fprintf(c == 'h' ? stdout : stderr,
+				"usage: %s [-t THREADS]\n", argv[0]);
+			exit(c == 'h' ? 0 : 2);
+		}
+	}
+}
+
 #endif /* LFP_BENCH_COMMON_H */

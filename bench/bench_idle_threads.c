@@ -40,20 +40,6 @@ idle_main(void *arg)
 	return NULL;
 }
 
-/* Resident pages of this process, in KiB. */
-static long
-rss_kb(void)
-{
-	long size, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (f) {
-		if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static void
 run(int mode, unsigned int nthreads)
@@ -82,7 +68,7 @@ run(int mode, unsigned int nthreads)
 	pthread_cond_init(&s.cond, NULL);
 	pthread_attr_init(&ta);
 	pthread_attr_setstacksize(&ta, 64 << 10);
-	rss0 = rss_kb();
+	rss0 = bench_rss_kb();
 	for (unsigned int i = 0; i < nthreads; i++)
 		if (pthread_create(&tids[i], &ta, idle_main, &s))
 			bench_die("pthread_create %u", i);
@@ -92,7 +78,7 @@ run(int mode, unsigned int nthreads)
 	pthread_mutex_unlock(&s.lock);
 
 	/* Every thread is alive and idle now. */
-	rss1 = rss_kb();
+	rss1 = bench_rss_kb();
 	if (lfp_objpool_stats(s.pool, &st))
 		bench_die("stats");
 	if (st.in_use || st.gets != nthreads)
@@ -130,17 +116,8 @@ int
 main(int argc, char **argv)
 {
 	unsigned int nthreads = 1000;
-	int c;
 
-	while ((c = getopt(argc, argv, "t:r:n:d:h")) != -1) {
-		if (c == 't' && atoi(optarg) > 0) {
-			nthreads = (unsigned int)atoi(optarg);
-		} else if (c != 'r' && c != 'n' && c != 'd') {
-			fprintf(c == 'h' ? stdout : stderr,
-				"usage: %s [-t THREADS]\n", argv[0]);
-			return c == 'h' ? 0 : 2;
-		}
-	}
+	bench_parse_threads(argc, argv, &nthreads);
 	printf("# %u threads each get and put one 64-byte object, then idle\n"
 	       "# (thread stacks of 64 KiB; RSS growth includes them)\n",
 	       nthreads);

@@ -20,6 +20,12 @@
  * is measured is the library's own work for home return (chunk lookups,
  * sorting magazines by home), not the interconnect.
  *
+ * The ring's indexes are published every BATCH objects, so that what
+ * each object costs is mostly its own cache line and the pool's work; how
+ * often each side waited for the other is reported with the times (the
+ * remote frees' work falls on the consumer, and shows in the throughput
+ * only while the consumer is the slower side).
+ *
  * Runs are interleaved: each round forks one child per configuration
  * (alternating which goes first), and each child runs both cache modes
  * (alternating which goes first), after an untimed warm-up of its own.

@@ -157,19 +157,6 @@ next_phase(enum phase p, unsigned int nthreads)
 	pthread_mutex_unlock(&ctl.lock);
 }
 
-static long
-rss_kb(void)
-{
-	long size, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (f) {
-		if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-			resident = 0;
-		fclose(f);
-	}
-	return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static uint64_t
 live_kb(struct worker *w, unsigned int nthreads)
@@ -190,13 +177,13 @@ line(const char *what, long rss0, struct lfp_bufpool *bp, struct worker *w,
 
 	if (lfp_bufpool_stats(bp, &st))
 		bench_die("stats");
-	printf("%-28s %10ld %10llu %12llu %12llu\n", what, rss_kb() - rss0,
+	printf("%-28s %10ld %10llu %12llu %12llu\n", what, bench_rss_kb() - rss0,
 	       (unsigned long long)live_kb(w, nthreads),
 	       (unsigned long long)(st.bytes_reserved >> 10),
 	       (unsigned long long)(st.bytes_cached >> 10));
 	bench_result("bench_trim", what, "mode=%s\trss_growth_kb=%ld\t"
 		     "live_kb=%llu\treserved_kb=%llu\tcached_kb=%llu", mode,
-		     rss_kb() - rss0,
+		     bench_rss_kb() - rss0,
 		     (unsigned long long)live_kb(w, nthreads),
 		     (unsigned long long)(st.bytes_reserved >> 10),
 		     (unsigned long long)(st.bytes_cached >> 10));
@@ -244,7 +231,7 @@ run_trim(unsigned int nthreads)
 	struct lfp_bufpool *bp;
 	struct worker *w;
 	const char *mode;
-	long rss0 = rss_kb();
+	long rss0 = bench_rss_kb();
 
 	lfp_bufpool_attr_init(&attr);
 	attr.max_size = 64 << 10;
@@ -319,17 +306,8 @@ int
 main(int argc, char **argv)
 {
 	unsigned int nthreads = 4;
-	int c;
 
-	while ((c = getopt(argc, argv, "t:r:n:d:h")) != -1) {
-		if (c == 't' && atoi(optarg) > 0) {
-			nthreads = (unsigned int)atoi(optarg);
-		} else if (c != 'r' && c != 'n' && c != 'd') {
-			fprintf(c == 'h' ? stdout : stderr,
-				"usage: %s [-t THREADS]\n", argv[0]);
-			return c == 'h' ? 0 : 2;
-		}
-	}
+	bench_parse_threads(argc, argv, &nthreads);
 	printf("# %u threads hold %u buffers of 64 B..64 KiB each, then %u "
 	       "in a burst, then %u again\n", nthreads, WORKING,
 	       BURST * WORKING, WORKING);

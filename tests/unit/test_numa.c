@@ -5,13 +5,14 @@
  * placement (objects carved on a node are homed there, per-node bytes
  * and get counters), home return (objects freed on another node go back
  * to their home node's depot, a magazine per home node, counted as
- * remote frees), interleave spread, a fixed node and the EINVAL cases,
+ * remote frees), stealing from another node's depot when a node's slab
+ * cannot grow, interleave spread, a fixed node and the EINVAL cases,
  * a buffer pool, trim of every node's chunks, per-CPU caches on the real
  * CPUs 0 and 1 seen as two nodes, and a conservation stress of threads
  * moving between nodes.
  *
  * The topology is loaded once per process, so every test runs its body
- * in a child of its own (run_child(), as in test_topo.c), whatever
+ * in a child of its own (run_child() of test-child.h), whatever
  * CK_FORK says: the child sets LFP_TOPOLOGY, checks, and exits; the
  * parent asserts on the child's status and reports the child's first
  * failed check. Children exit with exit(), not _exit(), so LeakSanitizer
@@ -27,7 +28,7 @@
 #include "zone.h"
 #include "chunkmap.h"
 #include "topo.h"
-#include "test-common.h"
+#include "test-child.h"
 
 #include <lfpool/bufpool.h>
 #include <lfpool/objpool.h>
@@ -41,81 +42,6 @@
 #define TOPO_ONE "core:2 pu:1"
 #define TOPO_TWO "pack:2 [numa] core:2 pu:1"     /* CPUs 0-1, 2-3 */
 #define TOPO_FOUR "numa:4 core:1 pu:1"          /* CPU k on node k */
-
-/* The child's checks: the first that fails is written to the pipe. */
-static int child_fd = -1;
-
-#define req(cond)							\
-	do {								\
-		if (!(cond))						\
-			child_fail(__FILE__, __LINE__, #cond);		\
-	} while (0)
-#define req_eq(a, b)							\
-	do {								\
-		long long a_ = (long long)(a), b_ = (long long)(b);	\
-		if (a_ != b_) {						\
-			char m_[256];					\
-			snprintf(m_, sizeof(m_), "%s == %s (%lld != %lld)", \
-				 #a, #b, a_, b_);			\
-			child_fail(__FILE__, __LINE__, m_);		\
-		}							\
-	} while (0)
-
-static void
-child_fail(const char *file, int line, const char *what)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "%s:%d: %s", file, line, what);
-
-	if (write(child_fd, msg, (size_t)n) < 0)
-		exit(2);
-	exit(1);
-}
-
-/*
- * Run @body in a child with LFP_TOPOLOGY set to @env; the child's stderr
- * goes to a file that must stay empty.
- */
-static void
-run_child(void (*body)(void), const char *env)
-{
-	char msg[512] = "";
-	char errpath[] = "/tmp/lfp-numa-err-XXXXXX";
-	int fds[2], status, errfd;
-	ssize_t n;
-	pid_t pid;
-
-	errfd = mkstemp(errpath);
-	ck_assert_int_ge(errfd, 0);
-	ck_assert_int_eq(pipe(fds), 0);
-	/* Nothing buffered may be written twice (TAP lines on stdout). */
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(fds[0]);
-		child_fd = fds[1];
-		if (dup2(errfd, STDERR_FILENO) < 0)
-			exit(3);
-		setenv("LFP_TOPOLOGY", env, 1);
-		body();
-		exit(0);
-	}
-	close(fds[1]);
-	n = read(fds[0], msg, sizeof(msg) - 1);
-	msg[n > 0 ? n : 0] = '\0';
-	close(fds[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child (LFP_TOPOLOGY=%s) failed, status %#x: %s",
-		      env, status, msg);
-	n = pread(errfd, msg, sizeof(msg) - 1, 0);
-	msg[n > 0 ? n : 0] = '\0';
-	close(errfd);
-	unlink(errpath);
-	ck_assert_msg(n == 0, "LFP_TOPOLOGY=%s wrote on stderr: %s", env, msg);
-}
 
 /* The CPU this thread is on, as far as the library can tell. */
 static __thread int cur_cpu;
@@ -362,13 +288,13 @@ body_local_four(void)
 
 START_TEST(test_local_two_nodes)
 {
-	run_child(body_local_two, TOPO_TWO);
+	run_child(body_local_two, TOPO_TWO, true);
 }
 END_TEST
 
 START_TEST(test_local_four_nodes)
 {
-	run_child(body_local_four, TOPO_FOUR);
+	run_child(body_local_four, TOPO_FOUR, true);
 }
 END_TEST
 
@@ -380,6 +306,7 @@ END_TEST
 static void
 body_home_return(void)
 {
+	struct lfp_objpool_attr a;
 	struct lfp_objpool_stats st;
 	struct lfp_objpool *p;
 	uint64_t objects;
@@ -473,12 +400,97 @@ body_home_return(void)
 	req_homed(objs2, cap, 2);
 	put_n(p, objs2, cap);
 	req_eq(lfp_objpool_destroy(p), 0);
+
+	/* The same in a checked pool, whose calls all take the slow path. */
+	req_eq(lfp_objpool_attr_init(&a), 0);
+	a.size = SMALL;
+	a.flags = LFP_OBJPOOL_F_CHECKED;
+	a.cache_mode = LFP_CACHE_PER_THREAD;
+	p = lfp_objpool_create(&a);
+	req(p != NULL);
+	pool_stats(p, &st);
+	n = 5 * st.mag_rounds;
+	cur_cpu = 1;
+	get_n(p, objs, n);
+	req_homed(objs, n, 1);
+	cur_cpu = 3;
+	put_n(p, objs, n);
+	req_eq(lfp_objpool_flush(p), 0);
+	pool_stats(p, &st);
+	objects = st.objects;
+	req_eq(st.node[3].remote_frees, n);
+	req_eq(depot_objs(p, 1), objects);
+	req_eq(depot_objs(p, 3), 0);
+	cur_cpu = 1;
+	get_n(p, objs, n);
+	req_homed(objs, n, 1);
+	pool_stats(p, &st);
+	req_eq(st.objects, objects);
+	put_n(p, objs, n);
+	req_eq(lfp_objpool_destroy(p), 0);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
 START_TEST(test_home_return)
 {
-	run_child(body_home_return, TOPO_FOUR);
+	run_child(body_home_return, TOPO_FOUR, true);
+}
+END_TEST
+
+/*
+ * Stealing on 2 nodes: with a budget of one chunk, spent on node 1, node
+ * 0's slab cannot grow, so node 0 takes a magazine from node 1's depot
+ * (remote gets) rather than fail; freed on node 0, the objects go home.
+ */
+static void
+body_steal(void)
+{
+	struct lfp_objpool_attr a;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *p;
+	unsigned int cap, n = CHUNK / SMALL;
+	void *o;
+
+	use_hook();
+	req_eq(lfp_objpool_attr_init(&a), 0);
+	a.size = SMALL;
+	a.cache_mode = LFP_CACHE_PER_THREAD;
+	a.max_bytes = CHUNK;
+	p = lfp_objpool_create(&a);
+	req(p != NULL);
+	pool_stats(p, &st);
+	cap = st.mag_rounds;
+	req(n <= MAXOBJS);
+	cur_cpu = 2;
+	get_n(p, objs, n);
+	req_homed(objs, n, 1);
+	put_n(p, objs, n);
+	req_eq(lfp_objpool_flush(p), 0);
+	req_eq(depot_objs(p, 1), n);
+
+	cur_cpu = 0;
+	o = lfp_objpool_get(p);
+	req(o != NULL);
+	req_eq(home_of(o), 1);
+	pool_stats(p, &st);
+	req_eq(st.chunks, 1);
+	req_eq(st.objects, n);
+	req_eq(st.node[0].bytes, 0);
+	req_eq(st.node[0].local_gets, 0);
+	req_eq(st.node[0].remote_gets, cap);
+	req_eq(lfp_objpool_put(p, o), 0);
+	req_eq(lfp_objpool_flush(p), 0);
+	pool_stats(p, &st);
+	req_eq(st.node[0].remote_frees, cap);
+	req_eq(depot_objs(p, 0), 0);
+	req_eq(depot_objs(p, 1), n);
+	req_eq(lfp_objpool_destroy(p), 0);
+	lfp_topo_set_cpu_hook(NULL, NULL);
+}
+
+START_TEST(test_steal)
+{
+	run_child(body_steal, TOPO_TWO, true);
 }
 END_TEST
 
@@ -542,7 +554,7 @@ body_interleave(void)
 
 START_TEST(test_interleave)
 {
-	run_child(body_interleave, TOPO_FOUR);
+	run_child(body_interleave, TOPO_FOUR, true);
 }
 END_TEST
 
@@ -606,7 +618,7 @@ body_fixed_node(void)
 
 START_TEST(test_fixed_node)
 {
-	run_child(body_fixed_node, TOPO_FOUR);
+	run_child(body_fixed_node, TOPO_FOUR, true);
 }
 END_TEST
 
@@ -648,7 +660,7 @@ body_one_node(void)
 
 START_TEST(test_one_node)
 {
-	run_child(body_one_node, TOPO_ONE);
+	run_child(body_one_node, TOPO_ONE, true);
 }
 END_TEST
 
@@ -736,7 +748,7 @@ body_bufpool(void)
 
 START_TEST(test_bufpool)
 {
-	run_child(body_bufpool, TOPO_TWO);
+	run_child(body_bufpool, TOPO_TWO, true);
 }
 END_TEST
 
@@ -826,7 +838,7 @@ body_trim(void)
 
 START_TEST(test_trim)
 {
-	run_child(body_trim, TOPO_TWO);
+	run_child(body_trim, TOPO_TWO, true);
 }
 END_TEST
 
@@ -889,7 +901,7 @@ body_pcpu(void)
 
 START_TEST(test_pcpu)
 {
-	run_child(body_pcpu, "numa:2 core:1 pu:1");
+	run_child(body_pcpu, "numa:2 core:1 pu:1", true);
 }
 END_TEST
 
@@ -900,7 +912,7 @@ END_TEST
  * depot.
  */
 #define STRESS_THREADS 8
-#define STRESS_HELD 96
+#define STRESS_HELD 256          /* four magazines of 64 objects */
 
 struct tobj {
 	_Atomic unsigned int owner;     /* 0: in the pool; else a thread */
@@ -959,7 +971,7 @@ stress_worker(void *arg)
 	void *held[STRESS_HELD];
 	unsigned long next_move = 0;
 	size_t n = 0, k, i;
-	bool ok;
+	bool ok, filling = true;
 
 	for (unsigned long op = 0; op < stress_ops; op++) {
 		uint64_t r = lfp_test_rand(&rng);
@@ -969,7 +981,17 @@ stress_worker(void *arg)
 			next_move = op + 200 + (r >> 8) % 300;
 		}
 		r >>= 16;
-		if (n < STRESS_HELD && (!n || (r & 1))) {
+		/*
+		 * Phases of mostly gets up to STRESS_HELD, then mostly puts
+		 * down to none: caches run dry and overflow often, so that
+		 * refills, carving and drains happen on every node.
+		 */
+		if (n == STRESS_HELD)
+			filling = false;
+		else if (!n)
+			filling = true;
+		if (!n || (n < STRESS_HELD && filling == ((r & 3) != 0))) {
+			r >>= 2;
 			k = r & 6 ? 1 : 1 + (r >> 3) % 16;
 			k = LFP_MIN(k, STRESS_HELD - n);
 			if (k == 1) {
@@ -987,6 +1009,7 @@ stress_worker(void *arg)
 				take(held[n + i], me);
 			n += k;
 		} else {
+			r >>= 2;
 			k = r & 6 ? 1 : 1 + (r >> 3) % 16;
 			k = LFP_MIN(k, n);
 			/* The oldest first: they crossed more nodes. */
@@ -1027,11 +1050,12 @@ body_stress(void)
 	struct lfp_objpool_attr a;
 	struct lfp_objpool_stats st;
 	pthread_t th[STRESS_THREADS];
-	uint64_t objects, total = 0, remote = 0;
+	uint64_t objects, total = 0, remote = 0, bytes = 0;
+	unsigned int nodes = 0;
 	void **all;
 
 	use_hook();
-	stress_ops = 20000ul * lfp_test_scale();
+	stress_ops = 40000ul * lfp_test_scale();
 	req_eq(lfp_objpool_attr_init(&a), 0);
 	a.size = sizeof(struct tobj);
 	a.ctor = tobj_ctor;
@@ -1061,9 +1085,14 @@ body_stress(void)
 	req_eq(st.cached, objects);
 	req_eq(st.depot_cached, objects);
 	for (unsigned int k = 0; k < 4; k++) {
-		req(st.node[k].bytes > 0);
+		nodes += st.node[k].bytes > 0;
+		bytes += st.node[k].bytes;
 		remote += st.node[k].remote_frees;
+		/* Each node's caches took their own node's objects only. */
+		req_eq(st.node[k].remote_gets, 0);
 	}
+	req(nodes >= 2);
+	req_eq(bytes, st.chunks * CHUNK);
 	req(remote > 0);
 	req_no_bind_failures(st.node, 4);
 
@@ -1100,7 +1129,7 @@ body_stress(void)
 
 START_TEST(test_stress)
 {
-	run_child(body_stress, TOPO_FOUR);
+	run_child(body_stress, TOPO_FOUR, true);
 }
 END_TEST
 
@@ -1113,6 +1142,7 @@ numa_suite(void)
 	tcase_add_test(tc, test_local_two_nodes);
 	tcase_add_test(tc, test_local_four_nodes);
 	tcase_add_test(tc, test_home_return);
+	tcase_add_test(tc, test_steal);
 	tcase_add_test(tc, test_interleave);
 	tcase_add_test(tc, test_fixed_node);
 	tcase_add_test(tc, test_one_node);

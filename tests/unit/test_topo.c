@@ -15,7 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "topo.h"
-#include "test-common.h"
+#include "test-child.h"
 
 #include <hwloc.h>
 #include <fcntl.h>
@@ -23,89 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-
-/* The child's checks: the first that fails is written to the pipe. */
-static int child_fd = -1;
-
-#define req(cond)							\
-	do {								\
-		if (!(cond))						\
-			child_fail(__FILE__, __LINE__, #cond);		\
-	} while (0)
-#define req_eq(a, b)							\
-	do {								\
-		long long a_ = (long long)(a), b_ = (long long)(b);	\
-		if (a_ != b_) {						\
-			char m_[256];					\
-			snprintf(m_, sizeof(m_), "%s == %s (%lld != %lld)", \
-				 #a, #b, a_, b_);			\
-			child_fail(__FILE__, __LINE__, m_);		\
-		}							\
-	} while (0)
-
-static void
-child_fail(const char *file, int line, const char *what)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "%s:%d: %s", file, line, what);
-
-	if (write(child_fd, msg, (size_t)n) < 0)
-		exit(2);
-	exit(1);
-}
-
-/*
- * Run @body in a child with LFP_TOPOLOGY set to @env (unset if NULL);
- * with @quiet, the child's stderr goes to a file that must stay empty.
- */
-static void
-run_child(void (*body)(void), const char *env, bool quiet)
-{
-	char msg[512] = "";
-	char errpath[] = "/tmp/lfp-topo-err-XXXXXX";
-	int fds[2], status, errfd = -1;
-	ssize_t n;
-	pid_t pid;
-
-	if (quiet) {
-		errfd = mkstemp(errpath);
-		ck_assert_int_ge(errfd, 0);
-	}
-	ck_assert_int_eq(pipe(fds), 0);
-	/* Nothing buffered may be written twice (TAP lines on stdout). */
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(fds[0]);
-		child_fd = fds[1];
-		if (quiet && dup2(errfd, STDERR_FILENO) < 0)
-			exit(3);
-		if (env)
-			setenv("LFP_TOPOLOGY", env, 1);
-		else
-			unsetenv("LFP_TOPOLOGY");
-		body();
-		exit(0);
-	}
-	close(fds[1]);
-	n = read(fds[0], msg, sizeof(msg) - 1);
-	msg[n > 0 ? n : 0] = '\0';
-	close(fds[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child (LFP_TOPOLOGY=%s) failed, status %#x: %s",
-		      env ? env : "(unset)", status, msg);
-	if (quiet) {
-		n = pread(errfd, msg, sizeof(msg) - 1, 0);
-		msg[n > 0 ? n : 0] = '\0';
-		close(errfd);
-		unlink(errpath);
-		ck_assert_msg(n == 0, "LFP_TOPOLOGY=%s wrote on stderr: %s",
-			      env ? env : "(unset)", msg);
-	}
-}
 
 /*
  * What every synthetic or XML topology must answer: @nodes nodes, and
