@@ -130,7 +130,7 @@ slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
 		objs[k++] = o;
 	}
 	while (k < n) {
-		if (s->cur + s->stride > s->end) {
+		if (!s->cur || (size_t)(s->end - s->cur) < s->stride) {
 			if (k)
 				break;  /* what we have is enough for now */
 			*err = slab_grow_locked(s);

@@ -195,7 +195,7 @@ fuzz:
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_builddir) -I$(top_builddir)/include \
 		-I$(top_srcdir)/include -I$(top_srcdir)/lib $(URCU_CFLAGS) \
 		$(top_srcdir)/lib/*.c $(top_srcdir)/tests/fuzz/fuzz_pools.c \
-		$(URCU_LIBS) $(PTHREAD_LIBS) -o tests/fuzz/fuzz_pools
+		$(URCU_LIBS) $(HWLOC_LIBS) $(PTHREAD_LIBS) -o tests/fuzz/fuzz_pools
 	cp $(top_srcdir)/tests/fuzz/corpus/* tests/fuzz/corpus-run/
 	tests/fuzz/fuzz_pools -max_total_time=$(FUZZ_SECONDS) \
 		-print_final_stats=1 tests/fuzz/corpus-run

@@ -2,10 +2,14 @@
 /*
  * lfpool/thread.h - control of the calling thread's caches.
  *
- * Each thread gets a cache for a pool the first time it uses that pool; no
- * registration call is needed. When the thread exits, its caches are handed
- * back to the pools (their objects go to the pools' depots). A thread that
- * is about to idle for a long time can hand them back early.
+ * In pools with per-thread caches (LFP_CACHE_PER_THREAD, or where per-CPU
+ * caches are not available), each thread gets a cache for a pool the
+ * first time it uses that pool; no registration call is needed. When the
+ * thread exits, its caches are handed back to the pools (their objects go
+ * to the pools' depots). A thread that is about to idle for a long time
+ * can hand them back early. Pools with per-CPU caches keep nothing per
+ * thread: lfp_objpool_flush() and lfp_bufpool_flush() empty their CPUs'
+ * caches.
  */
 #ifndef LFPOOL_THREAD_H
 #define LFPOOL_THREAD_H
@@ -16,7 +20,8 @@ LFP_BEGIN_DECLS
 
 /**
  * Hand every object cached by the calling thread back to its pool's depot,
- * for all pools, so that other threads can get them. The thread keeps using
+ * for all pools with per-thread caches, so that other threads can get
+ * them. The thread keeps using
  * its caches afterwards as if nothing happened.
  *
  * Objects of a cache whose magazines cannot be exchanged (no memory for an

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz_pools.c - a libFuzzer harness: each input is a program of
- * operations (create, get, put, bulk get and put, alloc, free, flush,
- * destroy) on two object pools and a buffer pool, each run on one of four
+ * operations (create, get, put, bulk get and put, alloc, free, thread
+ * and pool flush, trim, destroy) on two object pools and a buffer pool, each run on one of four
  * worker threads, so every thread has its own caches and objects move
  * between threads. A shadow model holds what the "users" hold; it checks
  * that nothing is handed out twice, that contents survive (each held
@@ -208,7 +208,7 @@ op_run(void *arg)
 	const struct op *o = arg;
 	enum kind k = (enum kind)(o->a % NKINDS);
 
-	switch (o->code % 6) {
+	switch (o->code % 8) {
 	case 0:
 		do_get(k, o->b % 8 + 1, o->c);
 		break;
@@ -230,6 +230,15 @@ op_run(void *arg)
 	case 5:
 		while (nheld[k])
 			put_one(k, nheld[k] - 1);
+		break;
+	case 6:         /* every CPU's cache (per-CPU), or this thread's */
+		CHECK((k == K_BUF ? lfp_bufpool_flush(bufpool) :
+		       lfp_objpool_flush(k == K_A ? pool_a : pool_b)) == 0);
+		break;
+	case 7:         /* flags: none, caches, idle, both */
+		CHECK((k == K_BUF ? lfp_bufpool_trim(bufpool, o->b % 4) :
+		       lfp_objpool_trim(k == K_A ? pool_a : pool_b,
+					o->b % 4)) == 0);
 		break;
 	}
 }
@@ -275,6 +284,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int t = 0; t < NTHREADS; t++)
 		run_on((unsigned int)t, flush_op, NULL);
 	lfp_thread_flush();
+	/* Per-CPU caches belong to no thread: flush them through the pools. */
+	CHECK(lfp_objpool_flush(pool_a) == 0 && lfp_objpool_flush(pool_b) == 0 &&
+	      lfp_bufpool_flush(bufpool) == 0);
 	CHECK(lfp_objpool_stats(pool_a, &sa) == 0);
 	CHECK(lfp_objpool_stats(pool_b, &sb) == 0);
 	CHECK(lfp_bufpool_stats(bufpool, &bs) == 0);
