@@ -26,7 +26,6 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +37,10 @@
 #include <lfpool.h>
 
 #include "test-common.h"
+#include "stress-common.h"
+
+/* The first failure of the run. */
+#define w_fail(r, ...) stress_failf(&(r)->fail, __VA_ARGS__)
 
 #define MAX_BATCH 8
 #define MAX_HELD 48
@@ -81,9 +84,7 @@ struct run {
 	void *xring[XCHG_SIZE];
 	size_t xhead, xcount;
 
-	pthread_mutex_t fail_lock;
-	atomic_int failed;
-	char fail_msg[512];
+	struct stress_fail fail;
 };
 
 struct worker {
@@ -98,34 +99,6 @@ struct worker {
 	uint64_t allocs[LFP_BUFPOOL_CLASSES_MAX];
 	uint64_t frees[LFP_BUFPOOL_CLASSES_MAX];
 };
-
-static void w_fail(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-w_fail(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&r->fail_lock);
-	if (!atomic_load(&r->failed)) {
-		va_start(ap, fmt);
-		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
-		va_end(ap);
-		atomic_store(&r->failed, 1);
-	}
-	pthread_mutex_unlock(&r->fail_lock);
-}
-
-static unsigned int
-lg2(size_t x)
-{
-	unsigned int k = 0;
-
-	while (((size_t)1 << k) < x)
-		k++;
-	return k;
-}
 
 static uint64_t
 key_of(const void *buf)
@@ -162,7 +135,7 @@ stamp(struct worker *w, unsigned char *buf, size_t n, size_t cap)
 	size_t a_end, b_start;
 
 	h->n = (uint32_t)n;
-	h->lg = (uint8_t)lg2(cap);
+	h->lg = (uint8_t)stress_lg2(cap);
 	h->fill = (unsigned char)((w->id * 37 + w->ops * 11) | 1);
 	h->seal = seal_of(h);
 	fill_ranges(cap, &a_end, &b_start);
@@ -198,7 +171,7 @@ verify(struct worker *w, unsigned char *buf, uint64_t state)
 	while (want < h->n)
 		want <<= 1;
 	cap = lfp_bufpool_capacity(r->bp, buf);
-	if (cap != want || h->lg != lg2(want)) {
+	if (cap != want || h->lg != stress_lg2(want)) {
 		w_fail(r, "worker %u: buffer %p asked with %u bytes: "
 		       "capacity %zu, expected %zu (errno %d)", w->id,
 		       (void *)buf, h->n, cap, want, errno);
@@ -247,7 +220,7 @@ claim_new(struct worker *w, unsigned char *buf, size_t n)
 			       (unsigned long long)(cur & STATE_MASK));
 			return false;
 		}
-		if (h->lg != lg2(cap)) {
+		if (h->lg != stress_lg2(cap)) {
 			w_fail(r, "worker %u: %p of capacity %zu was a buffer "
 			       "of %u bytes before", w->id, (void *)buf, cap,
 			       1u << h->lg);
@@ -295,7 +268,7 @@ free_held(struct worker *w, unsigned char *buf)
 	if (!release(w, buf, OWNER_FREE))
 		return;
 	/* verified: the class index is in range */
-	ci = ((struct bhdr *)buf)->lg - lg2(r->min);
+	ci = ((struct bhdr *)buf)->lg - stress_lg2(r->min);
 	rc = lfp_bufpool_free(r->bp, buf);
 	if (rc)
 		w_fail(r, "worker %u: free(%p) = %d", w->id, (void *)buf, rc);
@@ -459,17 +432,6 @@ do_refused(struct worker *w)
 		       p, errno);
 }
 
-static bool
-past(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec &&
-		now.tv_nsec >= deadline->tv_nsec);
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -477,8 +439,8 @@ worker_main(void *arg)
 	struct run *r = w->run;
 
 	pthread_barrier_wait(&r->start);
-	while (!atomic_load(&r->failed)) {
-		if ((w->ops & 63) == 0 && past(&r->deadline))
+	while (!stress_failed(&r->fail)) {
+		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
 			break;
 		switch (lfp_test_rand(&w->seed) % 16) {
 		case 0: case 1: case 2: case 3: case 4: case 5:
@@ -505,18 +467,9 @@ worker_main(void *arg)
 			w_fail(r, "worker %u: lfp_bufpool_flush failed", w->id);
 	}
 	/* free everything still held */
-	while (w->nheld && !atomic_load(&r->failed))
+	while (w->nheld && !stress_failed(&r->fail))
 		free_held(w, w->held[--w->nheld]);
 	return NULL;
-}
-
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static const struct lfp_bufpool_class_stats *
@@ -579,7 +532,7 @@ conserve_class(struct run *r, unsigned int ci)
 		      (unsigned long long)c->buffers);
 	ck_assert_uint_eq(c->in_use, nbuf);
 	ck_assert_uint_eq(c->cached, 0);
-	qsort(all, nbuf, sizeof(*all), cmp_ptr);
+	qsort(all, nbuf, sizeof(*all), stress_cmp_ptr);
 	for (i = 0; i + 1 < nbuf; i++)
 		ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte buffers "
 			      "%p and %p overlap or repeat", cap,
@@ -620,11 +573,10 @@ stress(size_t min, size_t max, const char *name)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
 	pthread_mutex_init(&r->xlock, NULL);
-	pthread_mutex_init(&r->fail_lock, NULL);
-	atomic_init(&r->failed, 0);
+	stress_fail_init(&r->fail);
 	r->min = min;
 	r->max = max;
-	r->nclasses = lg2(max) - lg2(min) + 1;
+	r->nclasses = stress_lg2(max) - stress_lg2(min) + 1;
 	r->page = sysconf(_SC_PAGESIZE) > 0 ? (size_t)sysconf(_SC_PAGESIZE)
 					    : 4096;
 
@@ -651,7 +603,7 @@ stress(size_t min, size_t max, const char *name)
 		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
 		ops += workers[k].ops;
 	}
-	ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
 	ck_assert_uint_gt(ops, nthreads);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress bufpool: %u threads, %lu operations\n", nthreads, ops);
@@ -666,11 +618,11 @@ stress(size_t min, size_t max, const char *name)
 		r->xhead = (r->xhead + 1) % XCHG_SIZE;
 		r->xcount--;
 		ck_assert_msg(verify(&mainw, buf, OWNER_EXCHANGE), "%s",
-			      r->fail_msg);
+			      r->fail.msg);
 		atomic_store(&((struct bhdr *)buf)->owner,
 			     key_of(buf) | (mainw.id + 1));
 		free_held(&mainw, buf);
-		ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+		ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
 	}
 
 	/* Every class: nothing in use, and the counts the threads kept. */
@@ -727,7 +679,7 @@ stress(size_t min, size_t max, const char *name)
 
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
 	pthread_barrier_destroy(&r->start);
-	pthread_mutex_destroy(&r->fail_lock);
+	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
 	free(workers);
 	free(r);

@@ -21,7 +21,6 @@
 #endif
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,21 +32,17 @@
 #include <lfpool.h>
 
 #include "test-common.h"
+#include "stress-common.h"
 
-#define OBJ_MAGIC 0x7374726573734f4bULL
-#define OBJ_POISON 0xdeadbeefdeadbeefULL
+/* The first failure of the run. */
+#define w_fail(r, ...) stress_failf(&(r)->fail, __VA_ARGS__)
+
 /* owner word of an object waiting in the exchange */
 #define OWNER_EXCHANGE UINT64_MAX
 
 #define MAX_BATCH 100
 #define MAX_HELD 400
 #define XCHG_SIZE 1024
-
-struct sobj {
-	atomic_uint_fast64_t owner; /* 0 in the pool, tid + 1 when held */
-	uint64_t magic;
-	/* the rest of the object, filled by its holder */
-};
 
 /* The whole run: pool, counters, exchange, first failure. */
 struct run {
@@ -56,17 +51,13 @@ struct run {
 	struct timespec deadline;
 	pthread_barrier_t start;
 
-	atomic_ulong ctors;
-	atomic_ulong dtors;
-	atomic_ulong bad_dtors;
+	struct stress_counts counts;
 
 	pthread_mutex_t xlock; /* protects the exchange ring */
 	void *xring[XCHG_SIZE];
 	size_t xhead, xcount;
 
-	pthread_mutex_t fail_lock;
-	atomic_int failed;
-	char fail_msg[512];
+	struct stress_fail fail;
 };
 
 struct worker {
@@ -79,106 +70,25 @@ struct worker {
 	unsigned long ops;
 };
 
-static void w_fail(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-w_fail(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&r->fail_lock);
-	if (!atomic_load(&r->failed)) {
-		va_start(ap, fmt);
-		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
-		va_end(ap);
-		atomic_store(&r->failed, 1);
-	}
-	pthread_mutex_unlock(&r->fail_lock);
-}
-
-/* A counter's value, as a plain call so failed assertions read well. */
-static unsigned long
-count_of(atomic_ulong *counter)
-{
-	return atomic_load(counter);
-}
-
-static int
-stress_ctor(void *obj, void *arg)
-{
-	struct run *r = arg;
-	struct sobj *o = obj;
-
-	atomic_init(&o->owner, 0);
-	o->magic = OBJ_MAGIC;
-	atomic_fetch_add(&r->ctors, 1);
-	return 0;
-}
-
-static void
-stress_dtor(void *obj, void *arg)
-{
-	struct run *r = arg;
-	struct sobj *o = obj;
-
-	if (o->magic != OBJ_MAGIC || atomic_load(&o->owner) != 0)
-		atomic_fetch_add(&r->bad_dtors, 1);
-	o->magic = OBJ_POISON;
-	atomic_fetch_add(&r->dtors, 1);
-}
-
-/* The payload pattern of holder @id. */
-static unsigned char
-pattern(unsigned int id)
-{
-	return (unsigned char)(0x40 + id % 191);
-}
-
 /* Claim @o for worker @w: owner @from -> w->id + 1 and mark the payload. */
 static bool
-claim(struct worker *w, struct sobj *o, uint64_t from)
+claim(struct worker *w, struct stress_obj *o, uint64_t from)
 {
-	uint_fast64_t expect = from;
-	size_t payload = w->run->size - sizeof(*o);
-
-	if (o->magic != OBJ_MAGIC) {
-		w_fail(w->run, "worker %u: object %p has magic %#llx", w->id,
-		       (void *)o, (unsigned long long)o->magic);
-		return false;
-	}
-	if (!atomic_compare_exchange_strong(&o->owner, &expect, w->id + 1)) {
-		w_fail(w->run, "worker %u: object %p owned by %llu, expected "
-		       "%llu: handed out twice", w->id, (void *)o,
-		       (unsigned long long)expect, (unsigned long long)from);
-		return false;
-	}
-	memset(o + 1, pattern(w->id), payload);
-	return true;
+	return stress_obj_claim(&w->run->fail, w->id, o,
+				w->run->size - sizeof(*o), from);
 }
 
-/* Release @o held by @w: check the payload, owner w->id + 1 -> @to. */
+/*
+ * Release @o held by @w: check the first, last and a middle byte of the
+ * payload, owner w->id + 1 -> @to.
+ */
 static bool
-release(struct worker *w, struct sobj *o, uint64_t to)
+release(struct worker *w, struct stress_obj *o, uint64_t to)
 {
-	uint_fast64_t expect = w->id + 1;
 	size_t payload = w->run->size - sizeof(*o);
-	const unsigned char *p = (const unsigned char *)(o + 1);
-	unsigned char c = pattern(w->id);
 
-	/* first, last and a middle byte: an overlapping holder shows */
-	if (payload && (p[0] != c || p[payload / 2] != c ||
-			p[payload - 1] != c)) {
-		w_fail(w->run, "worker %u: payload of %p overwritten", w->id,
-		       (void *)o);
-		return false;
-	}
-	if (!atomic_compare_exchange_strong(&o->owner, &expect, to)) {
-		w_fail(w->run, "worker %u: object %p taken from it (owner "
-		       "%llu)", w->id, (void *)o, (unsigned long long)expect);
-		return false;
-	}
-	return true;
+	return stress_obj_release(&w->run->fail, w->id, o, payload,
+				  payload / 2, to);
 }
 
 static void
@@ -194,22 +104,8 @@ do_get(struct worker *w)
 		n = room;
 	if (!n)
 		return;
-	if ((rnd >> 40) & 1) {
-		errno = 0;
-		got = lfp_objpool_get_bulk(r->pool, dst, n);
-		if (got != n)
-			w_fail(r, "worker %u: get_bulk(%zu) = %zu, errno %d",
-			       w->id, n, got, errno);
-	} else {
-		for (got = 0; got < n; got++) {
-			dst[got] = lfp_objpool_get(r->pool);
-			if (!dst[got]) {
-				w_fail(r, "worker %u: get: errno %d", w->id,
-				       errno);
-				break;
-			}
-		}
-	}
+	got = stress_objpool_get_n(&r->fail, w->id, r->pool, dst, n,
+				   (rnd >> 40) & 1);
 	for (i = 0; i < got; i++)
 		if (!claim(w, dst[i], 0))
 			break;
@@ -236,7 +132,7 @@ do_put(struct worker *w)
 	struct run *r = w->run;
 	uint64_t rnd = lfp_test_rand(&w->seed);
 	void *batch[MAX_BATCH];
-	size_t n, i, done;
+	size_t n, i;
 
 	if (!w->nheld)
 		return;
@@ -245,20 +141,8 @@ do_put(struct worker *w)
 	for (i = 0; i < n; i++)
 		if (!release(w, batch[i], 0))
 			return;
-	if ((rnd >> 40) & 1) {
-		errno = 0;
-		done = lfp_objpool_put_bulk(r->pool, batch, n);
-		if (done != n)
-			w_fail(r, "worker %u: put_bulk(%zu) = %zu, errno %d",
-			       w->id, n, done, errno);
-	} else {
-		for (i = 0; i < n; i++) {
-			int rc = lfp_objpool_put(r->pool, batch[i]);
-
-			if (rc)
-				w_fail(r, "worker %u: put: %d", w->id, rc);
-		}
-	}
+	stress_objpool_put_n(&r->fail, w->id, r->pool, batch, n,
+			     (rnd >> 40) & 1);
 }
 
 /* Hand some held objects to the exchange ring. */
@@ -308,17 +192,6 @@ do_take(struct worker *w)
 	pthread_mutex_unlock(&r->xlock);
 }
 
-static bool
-past(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec &&
-		now.tv_nsec >= deadline->tv_nsec);
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -327,8 +200,8 @@ worker_main(void *arg)
 	size_t i;
 
 	pthread_barrier_wait(&r->start);
-	while (!atomic_load(&r->failed)) {
-		if ((w->ops & 63) == 0 && past(&r->deadline))
+	while (!stress_failed(&r->fail)) {
+		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
 			break;
 		switch (lfp_test_rand(&w->seed) % 8) {
 		case 0:
@@ -370,15 +243,6 @@ worker_main(void *arg)
 	return NULL;
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 stress(size_t size, unsigned int rounds, const char *name)
 {
@@ -390,7 +254,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 	unsigned long ops = 0;
 	uint64_t owner;
 	struct run *r;
-	struct sobj *o;
+	struct stress_obj *o;
 	void **all;
 	size_t got, i;
 	unsigned int k;
@@ -402,19 +266,16 @@ stress(size_t size, unsigned int rounds, const char *name)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
 	pthread_mutex_init(&r->xlock, NULL);
-	pthread_mutex_init(&r->fail_lock, NULL);
-	atomic_init(&r->failed, 0);
-	atomic_init(&r->ctors, 0);
-	atomic_init(&r->dtors, 0);
-	atomic_init(&r->bad_dtors, 0);
+	stress_fail_init(&r->fail);
+	stress_counts_init(&r->counts);
 	r->size = size;
 
 	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
 	attr.size = size;
 	attr.mag_rounds = rounds;
-	attr.ctor = stress_ctor;
-	attr.dtor = stress_dtor;
-	attr.arg = r;
+	attr.ctor = stress_obj_ctor;
+	attr.dtor = stress_obj_dtor;
+	attr.arg = &r->counts;
 	attr.name = name;
 	r->pool = lfp_objpool_create(&attr);
 	ck_assert_msg(r->pool != NULL, "create: errno %d", errno);
@@ -435,7 +296,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
 		ops += workers[k].ops;
 	}
-	ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
 	ck_assert_uint_gt(ops, nthreads);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress objpool: %u threads, %lu operations\n", nthreads, ops);
@@ -447,7 +308,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 		r->xhead = (r->xhead + 1) % XCHG_SIZE;
 		r->xcount--;
 		owner = atomic_load(&o->owner);
-		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
 		ck_assert_uint_eq(owner, OWNER_EXCHANGE);
 		atomic_store(&o->owner, 0);
 		ck_assert_int_eq(lfp_objpool_put(r->pool, o), 0);
@@ -463,7 +324,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 	ck_assert_uint_eq(st.gets, st.puts);
 	ck_assert_uint_eq(st.cached, st.objects);
 	ck_assert_uint_eq(st.depot_cached, st.cached);
-	ck_assert_uint_eq(st.objects, count_of(&r->ctors));
+	ck_assert_uint_eq(st.objects, stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(st.ctor_failures, 0);
 	ck_assert_uint_gt(st.objects, 0);
 	all = calloc(st.objects, sizeof(*all));
@@ -479,14 +340,14 @@ stress(size_t size, unsigned int rounds, const char *name)
 		      (unsigned long long)st.objects);
 	ck_assert_uint_eq(st2.in_use, st.objects);
 	ck_assert_uint_eq(st2.cached, 0);
-	ck_assert_uint_eq(count_of(&r->ctors), st.objects);
+	ck_assert_uint_eq(stress_count_of(&r->counts.ctors), st.objects);
 	for (i = 0; i < got; i++) {
 		o = all[i];
 		owner = atomic_load(&o->owner);
-		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
 		ck_assert_uint_eq(owner, 0);
 	}
-	qsort(all, got, sizeof(*all), cmp_ptr);
+	qsort(all, got, sizeof(*all), stress_cmp_ptr);
 	for (i = 0; i + 1 < got; i++)
 		ck_assert_msg((uintptr_t)all[i] + size <= (uintptr_t)all[i + 1],
 			      "objects %p and %p overlap or repeat", all[i],
@@ -496,11 +357,12 @@ stress(size_t size, unsigned int rounds, const char *name)
 	ck_assert_uint_eq(st2.in_use, 0);
 
 	ck_assert_int_eq(lfp_objpool_destroy(r->pool), 0);
-	ck_assert_uint_eq(count_of(&r->dtors), count_of(&r->ctors));
-	ck_assert_uint_eq(count_of(&r->bad_dtors), 0);
+	ck_assert_uint_eq(stress_count_of(&r->counts.dtors),
+			  stress_count_of(&r->counts.ctors));
+	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 
 	pthread_barrier_destroy(&r->start);
-	pthread_mutex_destroy(&r->fail_lock);
+	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
 	free(all);
 	free(workers);

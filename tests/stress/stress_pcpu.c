@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,10 +41,14 @@
 #include <lfpool.h>
 
 #include "test-common.h"
+#include "stress-common.h"
+
+/* The first failure of the run. */
+#define w_fail(r, ...) stress_failf(&(r)->fail, __VA_ARGS__)
 
 #define OBJ_SIZE 128
-#define OBJ_MAGIC 0x70637075734f424aULL
-#define OBJ_POISON 0xdeadbeefdeadbeefULL
+/* a struct stress_obj, then its holder's payload */
+#define OBJ_PAYLOAD (OBJ_SIZE - sizeof(struct stress_obj))
 
 #define BUF_MIN ((size_t)16)
 #define BUF_MAX ((size_t)64 << 10)
@@ -61,14 +64,6 @@
 #define STATE_MASK 0xffffULL
 #define OWNER_FREE 0ULL
 #define OWNER_EXCHANGE 0xffffULL
-
-struct sobj {
-	atomic_uint_fast64_t owner;     /* 0, holder id + 1, OWNER_EXCHANGE */
-	uint64_t magic;
-	unsigned char payload[OBJ_SIZE - 16];
-};
-
-_Static_assert(sizeof(struct sobj) == OBJ_SIZE, "object layout");
 
 /*
  * The head of every buffer: the owner word holds the buffer's key (a hash
@@ -97,17 +92,13 @@ struct run {
 	pthread_barrier_t start;
 	pthread_barrier_t end;          /* work and housekeeping are over */
 
-	atomic_ulong ctors;
-	atomic_ulong dtors;
-	atomic_ulong bad_dtors;
+	struct stress_counts counts;
 
 	pthread_mutex_t xlock;          /* protects the ring */
 	struct xitem xring[XCHG_SIZE];
 	size_t xhead, xcount;
 
-	pthread_mutex_t fail_lock;
-	atomic_int failed;
-	char fail_msg[512];
+	struct stress_fail fail;
 };
 
 struct worker {
@@ -115,7 +106,7 @@ struct worker {
 	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
-	struct sobj *objs[MAX_OBJS];
+	struct stress_obj *objs[MAX_OBJS];
 	size_t nobjs;
 	unsigned char *bufs[MAX_BUFS];
 	size_t nbufs;
@@ -126,118 +117,27 @@ struct worker {
 	uint64_t allocs[BUF_NCLASSES], frees[BUF_NCLASSES];
 };
 
-static void w_fail(struct run *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-w_fail(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&r->fail_lock);
-	if (!atomic_load(&r->failed)) {
-		va_start(ap, fmt);
-		vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
-		va_end(ap);
-		atomic_store(&r->failed, 1);
-	}
-	pthread_mutex_unlock(&r->fail_lock);
-}
-
-static unsigned long
-count_of(atomic_ulong *counter)
-{
-	return atomic_load(counter);
-}
-
-static int
-stress_ctor(void *obj, void *arg)
-{
-	struct run *r = arg;
-	struct sobj *o = obj;
-
-	atomic_init(&o->owner, 0);
-	o->magic = OBJ_MAGIC;
-	atomic_fetch_add(&r->ctors, 1);
-	return 0;
-}
-
-static void
-stress_dtor(void *obj, void *arg)
-{
-	struct run *r = arg;
-	struct sobj *o = obj;
-
-	/* a trim may only free objects back in the pool, and once */
-	if (o->magic != OBJ_MAGIC || atomic_load(&o->owner) != 0)
-		atomic_fetch_add(&r->bad_dtors, 1);
-	o->magic = OBJ_POISON;
-	atomic_fetch_add(&r->dtors, 1);
-}
-
-static unsigned char
-pattern(unsigned int id)
-{
-	return (unsigned char)(0x40 + id % 191);
-}
-
 static uint64_t
 key_of(const void *p)
 {
 	return ((uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL) & ~STATE_MASK;
 }
 
-static unsigned int
-lg2(size_t x)
-{
-	unsigned int k = 0;
-
-	while (((size_t)1 << k) < x)
-		k++;
-	return k;
-}
-
 /* ---- objects ----------------------------------------------------------- */
 
+/* Claim @o for @w: owner @from -> w->id + 1 and fill the payload. */
 static bool
-obj_claim(struct worker *w, struct sobj *o, uint64_t from)
+obj_claim(struct worker *w, struct stress_obj *o, uint64_t from)
 {
-	uint_fast64_t expect = from;
-
-	if (o->magic != OBJ_MAGIC) {
-		w_fail(w->run, "worker %u: object %p has magic %#llx", w->id,
-		       (void *)o, (unsigned long long)o->magic);
-		return false;
-	}
-	if (!atomic_compare_exchange_strong(&o->owner, &expect, w->id + 1)) {
-		w_fail(w->run, "worker %u: object %p owned by %llu, expected "
-		       "%llu: handed out twice", w->id, (void *)o,
-		       (unsigned long long)expect, (unsigned long long)from);
-		return false;
-	}
-	memset(o->payload, pattern(w->id), sizeof(o->payload));
-	return true;
+	return stress_obj_claim(&w->run->fail, w->id, o, OBJ_PAYLOAD, from);
 }
 
+/* Check every 37th byte of the payload, owner w->id + 1 -> @to. */
 static bool
-obj_release(struct worker *w, struct sobj *o, uint64_t to)
+obj_release(struct worker *w, struct stress_obj *o, uint64_t to)
 {
-	uint_fast64_t expect = w->id + 1;
-	unsigned char c = pattern(w->id);
-	size_t i;
-
-	for (i = 0; i < sizeof(o->payload); i += 37)
-		if (o->payload[i] != c) {
-			w_fail(w->run, "worker %u: payload of object %p "
-			       "overwritten", w->id, (void *)o);
-			return false;
-		}
-	if (!atomic_compare_exchange_strong(&o->owner, &expect, to)) {
-		w_fail(w->run, "worker %u: object %p taken from it (owner "
-		       "%llu)", w->id, (void *)o, (unsigned long long)expect);
-		return false;
-	}
-	return true;
+	return stress_obj_release(&w->run->fail, w->id, o, OBJ_PAYLOAD, 37,
+				  to);
 }
 
 static void
@@ -252,22 +152,8 @@ do_get(struct worker *w)
 		n = MAX_OBJS - w->nobjs;
 	if (!n)
 		return;
-	if ((rnd >> 32) & 1) {
-		errno = 0;
-		got = lfp_objpool_get_bulk(r->op, dst, n);
-		if (got != n)
-			w_fail(r, "worker %u: get_bulk(%zu) = %zu, errno %d",
-			       w->id, n, got, errno);
-	} else {
-		for (got = 0; got < n; got++) {
-			dst[got] = lfp_objpool_get(r->op);
-			if (!dst[got]) {
-				w_fail(r, "worker %u: get: errno %d", w->id,
-				       errno);
-				break;
-			}
-		}
-	}
+	got = stress_objpool_get_n(&r->fail, w->id, r->op, dst, n,
+				   (rnd >> 32) & 1);
 	w->gets += got;
 	for (i = 0; i < got; i++)
 		if (!obj_claim(w, dst[i], 0))
@@ -275,11 +161,11 @@ do_get(struct worker *w)
 	w->nobjs += i;
 }
 
-static struct sobj *
+static struct stress_obj *
 take_obj(struct worker *w)
 {
 	size_t k = lfp_test_rand(&w->seed) % w->nobjs;
-	struct sobj *o = w->objs[k];
+	struct stress_obj *o = w->objs[k];
 
 	w->objs[k] = w->objs[--w->nobjs];
 	return o;
@@ -301,22 +187,8 @@ do_put(struct worker *w)
 		if (!obj_release(w, batch[i], 0))
 			return;
 	}
-	if ((rnd >> 32) & 1) {
-		errno = 0;
-		done = lfp_objpool_put_bulk(r->op, batch, n);
-		if (done != n)
-			w_fail(r, "worker %u: put_bulk(%zu) = %zu, errno %d",
-			       w->id, n, done, errno);
-	} else {
-		for (done = 0; done < n; done++) {
-			int rc = lfp_objpool_put(r->op, batch[done]);
-
-			if (rc) {
-				w_fail(r, "worker %u: put: %d", w->id, rc);
-				break;
-			}
-		}
-	}
+	done = stress_objpool_put_n(&r->fail, w->id, r->op, batch, n,
+				    (rnd >> 32) & 1);
 	w->puts += done;
 }
 
@@ -348,9 +220,9 @@ buf_claim(struct worker *w, unsigned char *b, size_t cap, uint64_t from)
 		       "another thread at once", w->id, cap, (void *)b);
 		return false;
 	}
-	memset(b + sizeof(*h), pattern(w->id),
+	memset(b + sizeof(*h), stress_pattern(w->id),
 	       cap - sizeof(*h) < PAT_LEN ? cap - sizeof(*h) : PAT_LEN);
-	b[cap - 1] = pattern(w->id);
+	b[cap - 1] = stress_pattern(w->id);
 	return true;
 }
 
@@ -360,7 +232,7 @@ buf_release(struct worker *w, unsigned char *b, uint64_t to)
 	struct bhdr *h = (struct bhdr *)b;
 	uint_fast64_t expect = key_of(b) | (w->id + 1);
 	size_t cap = lfp_bufpool_capacity(w->run->bp, b);
-	unsigned char c = pattern(w->id);
+	unsigned char c = stress_pattern(w->id);
 
 	if (cap < BUF_MIN || b[cap - 1] != c || b[sizeof(*h)] != c ||
 	    b[cap < sizeof(*h) + PAT_LEN ? cap - 1
@@ -396,12 +268,13 @@ do_alloc(struct worker *w)
 		return;
 	}
 	cap = lfp_bufpool_capacity(r->bp, b);
-	if (cap < n || cap != (BUF_MIN << (lg2(n) > 4 ? lg2(n) - 4 : 0))) {
+	if (cap < n ||
+	    cap != (BUF_MIN << (stress_lg2(n) > 4 ? stress_lg2(n) - 4 : 0))) {
 		w_fail(r, "worker %u: alloc(%zu) gave capacity %zu", w->id, n,
 		       cap);
 		return;
 	}
-	w->allocs[lg2(cap) - 4]++;
+	w->allocs[stress_lg2(cap) - 4]++;
 	if (buf_claim(w, b, cap, OWNER_FREE))
 		w->bufs[w->nbufs++] = b;
 }
@@ -419,7 +292,7 @@ free_buf(struct worker *w, unsigned char *b)
 	if (rc)
 		w_fail(r, "worker %u: free(%p): %d", w->id, (void *)b, rc);
 	else
-		w->frees[lg2(cap) - 4]++;
+		w->frees[stress_lg2(cap) - 4]++;
 }
 
 static void
@@ -526,17 +399,6 @@ move(struct worker *w)
 	w->last_cpu = cpu;
 }
 
-static bool
-past(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline->tv_sec ||
-	       (now.tv_sec == deadline->tv_sec &&
-		now.tv_nsec >= deadline->tv_nsec);
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -546,8 +408,8 @@ worker_main(void *arg)
 
 	w->last_cpu = sched_getcpu();
 	pthread_barrier_wait(&r->start);
-	while (!atomic_load(&r->failed)) {
-		if ((w->ops & 63) == 0 && past(&r->deadline))
+	while (!stress_failed(&r->fail)) {
+		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
 			break;
 		if (w->ops >= w->next_move)
 			move(w);
@@ -622,21 +484,12 @@ keeper_main(void *arg)
 			       flags, rc);
 		w->ops++;
 		nanosleep(&pause, NULL);
-	} while (!past(&r->deadline) && !atomic_load(&r->failed));
+	} while (!stress_past(&r->deadline) && !stress_failed(&r->fail));
 	pthread_barrier_wait(&r->end);
 	return NULL;
 }
 
 /* ---- the run ----------------------------------------------------------- */
-
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The mode a pool asked for in @mode must run in, or -1: either. */
 static int
@@ -661,7 +514,7 @@ static void
 conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 {
 	struct lfp_objpool_stats st, st2;
-	struct sobj *o;
+	struct stress_obj *o;
 	void **all;
 	size_t got, i;
 
@@ -672,9 +525,9 @@ conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.cached, st.objects);
 	ck_assert_uint_eq(st.depot_cached, st.cached);
-	ck_assert_uint_eq(st.objects, count_of(&r->ctors) -
-			  count_of(&r->dtors));
-	ck_assert_uint_eq(count_of(&r->bad_dtors), 0);
+	ck_assert_uint_eq(st.objects, stress_count_of(&r->counts.ctors) -
+			  stress_count_of(&r->counts.dtors));
+	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 	all = calloc(st.objects + 1, sizeof(*all));
 	ck_assert_ptr_nonnull(all);
 	errno = 0;
@@ -689,12 +542,12 @@ conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 	ck_assert_uint_eq(st2.cached, 0);
 	for (i = 0; i < got; i++) {
 		o = all[i];
-		ck_assert_uint_eq(o->magic, OBJ_MAGIC);
+		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
 		ck_assert_msg(atomic_load(&o->owner) == 0, "object %p still "
 			      "marked held by %llu", (void *)o,
 			      (unsigned long long)atomic_load(&o->owner));
 	}
-	qsort(all, got, sizeof(*all), cmp_ptr);
+	qsort(all, got, sizeof(*all), stress_cmp_ptr);
 	for (i = 0; i + 1 < got; i++)
 		ck_assert_msg((uintptr_t)all[i] + OBJ_SIZE <=
 			      (uintptr_t)all[i + 1], "objects %p and %p "
@@ -756,7 +609,7 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 			      "allocating its %llu buffers carved new ones "
 			      "(%llu)", cap, (unsigned long long)nbuf,
 			      (unsigned long long)st2.cls[ci].buffers);
-		qsort(all, nbuf, sizeof(*all), cmp_ptr);
+		qsort(all, nbuf, sizeof(*all), stress_cmp_ptr);
 		for (i = 0; i + 1 < nbuf; i++)
 			ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte "
 				      "buffers %p and %p overlap or repeat",
@@ -792,11 +645,8 @@ stress(int mode, const char *name)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
 	pthread_mutex_init(&r->xlock, NULL);
-	pthread_mutex_init(&r->fail_lock, NULL);
-	atomic_init(&r->failed, 0);
-	atomic_init(&r->ctors, 0);
-	atomic_init(&r->dtors, 0);
-	atomic_init(&r->bad_dtors, 0);
+	stress_fail_init(&r->fail);
+	stress_counts_init(&r->counts);
 	r->ncpus = lfp_test_allowed_cpus(r->cpus, MAX_CPUS);
 	if (r->ncpus > MAX_CPUS)
 		r->ncpus = MAX_CPUS;
@@ -805,9 +655,9 @@ stress(int mode, const char *name)
 	ck_assert_int_eq(lfp_objpool_attr_init(&oattr), 0);
 	oattr.size = OBJ_SIZE;
 	oattr.mag_rounds = 16;
-	oattr.ctor = stress_ctor;
-	oattr.dtor = stress_dtor;
-	oattr.arg = r;
+	oattr.ctor = stress_obj_ctor;
+	oattr.dtor = stress_obj_dtor;
+	oattr.arg = &r->counts;
 	oattr.name = name;
 	oattr.cache_mode = mode;
 	r->op = lfp_objpool_create(&oattr);
@@ -862,7 +712,7 @@ stress(int mode, const char *name)
 		}
 	}
 	ck_assert_int_eq(pthread_join(keeper.tid, NULL), 0);
-	ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
 	ck_assert_uint_gt(ops, nthreads);
 	ck_assert_uint_gt(gets, 0);
 	ck_assert_uint_gt(keeper.ops, 0);
@@ -897,7 +747,7 @@ stress(int mode, const char *name)
 			ck_assert_int_eq(lfp_objpool_put(r->op, it.p), 0);
 			puts++;
 		}
-		ck_assert_msg(!atomic_load(&r->failed), "%s", r->fail_msg);
+		ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
 	}
 	for (ci = 0; ci < BUF_NCLASSES; ci++)
 		frees[ci] += mainw.frees[ci];
@@ -911,12 +761,13 @@ stress(int mode, const char *name)
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(allowed), &allowed), 0);
 
 	ck_assert_int_eq(lfp_objpool_destroy(r->op), 0);
-	ck_assert_uint_eq(count_of(&r->dtors), count_of(&r->ctors));
-	ck_assert_uint_eq(count_of(&r->bad_dtors), 0);
+	ck_assert_uint_eq(stress_count_of(&r->counts.dtors),
+			  stress_count_of(&r->counts.ctors));
+	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
 	pthread_barrier_destroy(&r->start);
 	pthread_barrier_destroy(&r->end);
-	pthread_mutex_destroy(&r->fail_lock);
+	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
 	free(workers);
 	free(r);

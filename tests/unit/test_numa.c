@@ -29,6 +29,7 @@
 #include "chunkmap.h"
 #include "topo.h"
 #include "test-child.h"
+#include "stress-common.h"
 
 #include <lfpool/bufpool.h>
 #include <lfpool/objpool.h>
@@ -1035,15 +1036,6 @@ stress_worker(void *arg)
 	return NULL;
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 body_stress(void)
 {
@@ -1116,7 +1108,7 @@ body_stress(void)
 	req_eq(total, objects);
 	pool_stats(stress_pool, &st);
 	req_eq(st.objects, objects);
-	qsort(all, total, sizeof(*all), cmp_ptr);
+	qsort(all, total, sizeof(*all), stress_cmp_ptr);
 	for (uint64_t i = 1; i < total; i++)
 		req(all[i - 1] != all[i]);
 	cur_cpu = 0;

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stress-common.h - helpers shared by the stress programs, whose threads
+ * hand objects around and must each prove they held an object alone: the
+ * first-failure recorder (the first message wins, under a mutex; the main
+ * thread asserts on it after the join), counters of constructor and
+ * destructor calls for a tagged object (an owner word and a magic, the
+ * rest of the object its holder's payload), the holder's fill byte, the
+ * CAS that claims and releases a tagged object, getting and putting a
+ * number of objects of an object pool in one bulk call or one at a time,
+ * a deadline check, the ceiling log2, and a pointer order for qsort() in
+ * conservation checks.
+ */
+#ifndef LFP_STRESS_COMMON_H
+#define LFP_STRESS_COMMON_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <lfpool.h>
+
+/* ---- the first failure ------------------------------------------------- */
+
+struct stress_fail {
+	pthread_mutex_t lock;
+	atomic_int failed;
+	char msg[512];
+};
+
+static inline void
+stress_fail_init(struct stress_fail *f)
+{
+	pthread_mutex_init(&f->lock, NULL);
+	atomic_init(&f->failed, 0);
+	f->msg[0] = '\0';
+}
+
+static inline void
+stress_fail_destroy(struct stress_fail *f)
+{
+	pthread_mutex_destroy(&f->lock);
+}
+
+static inline bool
+stress_failed(struct stress_fail *f)
+{
+	return atomic_load(&f->failed) != 0;
+}
+
+static inline void stress_failf(struct stress_fail *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Record a failure; only the first message is kept. */
+static inline void
+stress_failf(struct stress_fail *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&f->lock);
+	if (!atomic_load(&f->failed)) {
+		va_start(ap, fmt);
+		vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+		va_end(ap);
+		atomic_store(&f->failed, 1);
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* A counter's value, as a plain call so failed assertions read well. */
+static inline unsigned long
+stress_count_of(atomic_ulong *counter)
+{
+	return atomic_load(counter);
+}
+
+/* ---- tagged objects ---------------------------------------------------- */
+
+#define STRESS_OBJ_MAGIC 0x7374726573734f4bULL
+#define STRESS_OBJ_POISON 0xdeadbeefdeadbeefULL
+
+/* The head of a tagged object; the holder's payload follows it. */
+struct stress_obj {
+	atomic_uint_fast64_t owner; /* 0 in the pool, holder id + 1 when held */
+	uint64_t magic;
+};
+
+/* What the constructor and destructor of a pool's objects counted. */
+struct stress_counts {
+	atomic_ulong ctors;
+	atomic_ulong dtors;
+	atomic_ulong bad_dtors; /* objects destructed while held or twice */
+};
+
+static inline void
+stress_counts_init(struct stress_counts *c)
+{
+	atomic_init(&c->ctors, 0);
+	atomic_init(&c->dtors, 0);
+	atomic_init(&c->bad_dtors, 0);
+}
+
+/* Constructor of a tagged object; @arg is its struct stress_counts. */
+static inline int
+stress_obj_ctor(void *obj, void *arg)
+{
+	struct stress_counts *c = arg;
+	struct stress_obj *o = obj;
+
+	atomic_init(&o->owner, 0);
+	o->magic = STRESS_OBJ_MAGIC;
+	atomic_fetch_add(&c->ctors, 1);
+	return 0;
+}
+
+static inline void
+stress_obj_dtor(void *obj, void *arg)
+{
+	struct stress_counts *c = arg;
+	struct stress_obj *o = obj;
+
+	/* a trim or destroy may only free objects back in the pool, once */
+	if (o->magic != STRESS_OBJ_MAGIC || atomic_load(&o->owner) != 0)
+		atomic_fetch_add(&c->bad_dtors, 1);
+	o->magic = STRESS_OBJ_POISON;
+	atomic_fetch_add(&c->dtors, 1);
+}
+
+/* The payload pattern of holder @id. */
+static inline unsigned char
+stress_pattern(unsigned int id)
+{
+	return (unsigned char)(0x40 + id % 191);
+}
+
+/*
+ * Claim @o for worker @id: owner @from -> @id + 1, then fill its
+ * @payload bytes with the worker's pattern.
+ */
+static inline bool
+stress_obj_claim(struct stress_fail *f, unsigned int id, struct stress_obj *o,
+		 size_t payload, uint64_t from)
+{
+	uint_fast64_t expect = from;
+
+	if (o->magic != STRESS_OBJ_MAGIC) {
+		stress_failf(f, "worker %u: object %p has magic %#llx", id,
+			     (void *)o, (unsigned long long)o->magic);
+		return false;
+	}
+	if (!atomic_compare_exchange_strong(&o->owner, &expect, id + 1)) {
+		stress_failf(f, "worker %u: object %p owned by %llu, expected "
+			     "%llu: handed out twice", id, (void *)o,
+			     (unsigned long long)expect,
+			     (unsigned long long)from);
+		return false;
+	}
+	memset(o + 1, stress_pattern(id), payload);
+	return true;
+}
+
+/*
+ * Release @o held by worker @id: check every @stride-th byte and the last
+ * of its @payload (an overlapping holder shows), then owner @id + 1 -> @to.
+ */
+static inline bool
+stress_obj_release(struct stress_fail *f, unsigned int id,
+		   struct stress_obj *o, size_t payload, size_t stride,
+		   uint64_t to)
+{
+	uint_fast64_t expect = id + 1;
+	const unsigned char *p = (const unsigned char *)(o + 1);
+	unsigned char c = stress_pattern(id);
+	size_t i;
+
+	if (!stride)
+		stride = 1;
+	for (i = 0; i < payload; i += stride)
+		if (p[i] != c)
+			goto bad;
+	if (payload && p[payload - 1] != c)
+		goto bad;
+	if (!atomic_compare_exchange_strong(&o->owner, &expect, to)) {
+		stress_failf(f, "worker %u: object %p taken from it (owner "
+			     "%llu)", id, (void *)o,
+			     (unsigned long long)expect);
+		return false;
+	}
+	return true;
+bad:
+	stress_failf(f, "worker %u: payload of object %p overwritten", id,
+		     (void *)o);
+	return false;
+}
+
+/* ---- object pool calls ------------------------------------------------ */
+
+/*
+ * Get @n objects of @pool into @dst for worker @id, in one bulk call or
+ * one at a time; returns how many it got (fewer only on a failure).
+ */
+static inline size_t
+stress_objpool_get_n(struct stress_fail *f, unsigned int id,
+		     struct lfp_objpool *pool, void **dst, size_t n, bool bulk)
+{
+	size_t got;
+
+	if (bulk) {
+		errno = 0;
+		got = lfp_objpool_get_bulk(pool, dst, n);
+		if (got != n)
+			stress_failf(f, "worker %u: get_bulk(%zu) = %zu, "
+				     "errno %d", id, n, got, errno);
+		return got;
+	}
+	for (got = 0; got < n; got++) {
+		dst[got] = lfp_objpool_get(pool);
+		if (!dst[got]) {
+			stress_failf(f, "worker %u: get: errno %d", id, errno);
+			break;
+		}
+	}
+	return got;
+}
+
+/*
+ * Put the @n objects of @src back into @pool for worker @id, in one bulk
+ * call or one at a time; returns how many went back.
+ */
+static inline size_t
+stress_objpool_put_n(struct stress_fail *f, unsigned int id,
+		     struct lfp_objpool *pool, void **src, size_t n, bool bulk)
+{
+	size_t done;
+	int rc;
+
+	if (bulk) {
+		errno = 0;
+		done = lfp_objpool_put_bulk(pool, src, n);
+		if (done != n)
+			stress_failf(f, "worker %u: put_bulk(%zu) = %zu, "
+				     "errno %d", id, n, done, errno);
+		return done;
+	}
+	for (done = 0; done < n; done++) {
+		rc = lfp_objpool_put(pool, src[done]);
+		if (rc) {
+			stress_failf(f, "worker %u: put: %d", id, rc);
+			break;
+		}
+	}
+	return done;
+}
+
+/* ---- odds and ends ----------------------------------------------------- */
+
+/* Whether CLOCK_MONOTONIC has reached @deadline. */
+static inline bool
+stress_past(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec &&
+		now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* The least k with 2^k >= @x. */
+static inline unsigned int
+stress_lg2(size_t x)
+{
+	unsigned int k = 0;
+
+	while (((size_t)1 << k) < x)
+		k++;
+	return k;
+}
+
+/* qsort() order of an array of pointers, by address. */
+static inline int
+stress_cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#endif /* LFP_STRESS_COMMON_H */
