@@ -17,7 +17,7 @@ test_ldflags = -no-install
 unit_ldadd = lib/liblfpool-core.la $(CHECK_LIBS) $(PTHREAD_LIBS)
 api_ldadd = lib/liblfpool.la $(CHECK_LIBS) $(PTHREAD_LIBS)
 
-EXTRA_DIST += %reldir%/common/test-common.h %reldir%/common/test-child.h \
+EXTRA_DIST += %reldir%/common/test-common.h %reldir%/common/test-child.h %reldir%/common/test-counts.h \
 	%reldir%/common/stress-common.h
 
 unit_tests = \

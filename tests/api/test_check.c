@@ -39,16 +39,6 @@
 
 #include <lfpool.h>
 
-/* Under valgrind, cached objects are inaccessible to the program too. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "test-common.h"
 
 /* An errno value no call of the library has a reason to store. */

@@ -36,74 +36,13 @@
 
 #include <lfpool.h>
 
-/* valgrind runs no rseq and at most 500 threads by default. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "test-common.h"
+#include "test-counts.h"
 
-#define OBJ_MAGIC 0x706370754f424a4bULL
-#define OBJ_POISON 0xdeadbeefdeadbeefULL
 #define ERRNO_SENTINEL 4242
 #define MIB ((size_t)1 << 20)
 
 /* ---- helpers --------------------------------------------------------- */
-
-/* What the counting constructor and destructor saw, for one pool. */
-struct counts {
-	atomic_ulong ctors;
-	atomic_ulong dtors;
-	atomic_ulong bad_dtors; /* on an object not constructed, or twice */
-};
-
-struct tobj {
-	uint64_t magic;
-	uint64_t value;
-};
-
-static int
-count_ctor(void *obj, void *arg)
-{
-	struct counts *c = arg;
-	struct tobj *o = obj;
-
-	o->magic = OBJ_MAGIC;
-	o->value = 0;
-	atomic_fetch_add(&c->ctors, 1);
-	return 0;
-}
-
-static void
-count_dtor(void *obj, void *arg)
-{
-	struct counts *c = arg;
-	struct tobj *o = obj;
-
-	if (o->magic != OBJ_MAGIC)
-		atomic_fetch_add(&c->bad_dtors, 1);
-	o->magic = OBJ_POISON;
-	atomic_fetch_add(&c->dtors, 1);
-}
-
-static unsigned long
-count_of(atomic_ulong *counter)
-{
-	return atomic_load(counter);
-}
-
-static void
-counts_init(struct counts *c)
-{
-	atomic_init(&c->ctors, 0);
-	atomic_init(&c->dtors, 0);
-	atomic_init(&c->bad_dtors, 0);
-}
 
 /* An object pool of @size bytes in @mode; counted by @c if not NULL. */
 static struct lfp_objpool *

@@ -3,7 +3,9 @@
  * test-common.h - helpers shared by every test program: the Check runner
  * (TAP output through the automake driver), the stress scale factor, a
  * gate (one thread waits until another opens it), a small deterministic
- * PRNG, and (in programs built with _GNU_SOURCE) moving the calling
+ * PRNG, whether the program runs under valgrind (which makes cached
+ * objects inaccessible to the program too, runs no rseq and at most 500
+ * threads), and (in programs built with _GNU_SOURCE) moving the calling
  * thread between CPUs, for the tests of per-CPU caches.
  */
 #ifndef LFP_TEST_COMMON_H
@@ -15,6 +17,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 /* Run the suite; returns the process exit status. */
 static inline int
