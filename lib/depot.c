@@ -79,6 +79,17 @@ lfp_depot_get_full(struct lfp_depot *d)
 	return m;
 }
 
+struct lfp_mag *
+lfp_depot_get_full_top(struct lfp_depot *d)
+{
+	struct lfp_snode *n = lfp_stack_pop(&d->full, d->tab);
+
+	if (!n)
+		return NULL;
+	lfp_shared_sub(&d->objs, lfp_mag_of(n)->n);
+	return lfp_mag_of(n);
+}
+
 void
 lfp_depot_put_full(struct lfp_depot *d, struct lfp_mag *m)
 {

@@ -44,6 +44,12 @@ struct lfp_mag *lfp_depot_get_empty(struct lfp_depot *d);
 void lfp_depot_put_empty(struct lfp_depot *d, struct lfp_mag *m);
 /* A loaded magazine, or NULL when the depot has none. */
 struct lfp_mag *lfp_depot_get_full(struct lfp_depot *d);
+/*
+ * The same, for a caller that only tops the magazine up and gives it
+ * back at once (a put with no cache): not a dip of the working set, so
+ * trim's low-water mark is left alone.
+ */
+struct lfp_mag *lfp_depot_get_full_top(struct lfp_depot *d);
 void lfp_depot_put_full(struct lfp_depot *d, struct lfp_mag *m);
 
 static inline uint64_t

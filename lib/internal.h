@@ -48,6 +48,17 @@ lfp_pow2_ceil(size_t x)
 	return x <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzll(x - 1));
 }
 
+/*
+ * Locks of the library held by the calling thread (slab locks, CPU cache
+ * locks; defined in slab.c). Non-zero on entry to a lock means that a
+ * signal handler interrupted the thread inside the library: then no lock
+ * is waited for (only tried, EAGAIN when taken), since its holder may be
+ * the interrupted code. Each lock raises it before taking and lowers it
+ * after releasing, so the handler sees it at every moment in between.
+ */
+extern __thread unsigned int lfp_locks_held
+	__attribute__((tls_model("initial-exec")));
+
 /* os.c: memory from the operating system, and bookkeeping memory. */
 size_t lfp_os_page_size(void);
 void *lfp_os_map(size_t size, size_t align);

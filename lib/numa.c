@@ -116,14 +116,10 @@ lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
 void
 lfp_zone_numa_fini(struct lfp_zone *z)
 {
+	/* The destructors ran already (lfp_zone_fini()). */
 	for (uint32_t k = 1; k < z->ndepots; k++) {
-		struct lfp_depot *d = lfp_zone_depot(z, k);
-		struct lfp_mag *m;
-
-		while ((m = lfp_depot_get_full(d)))
-			lfp_zone_mag_dtor(z, m);
 		lfp_slab_fini(lfp_zone_slab(z, k));
-		lfp_depot_fini(d);
+		lfp_depot_fini(lfp_zone_depot(z, k));
 	}
 	lfp_meta_free(z->extra);
 	lfp_meta_free(z->nc);
@@ -185,10 +181,15 @@ lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs, size_t n,
 	       int *err)
 {
 	struct lfp_slab *s = lfp_zone_slab(z, lfp_zone_didx(z, node));
-	size_t k = lfp_slab_carve(s, objs, n, err);
 
-	count_gets(z, node, objs, k, z->ndepots > 1);
-	return k;
+	return lfp_slab_carve(s, objs, n, err);
+}
+
+void
+lfp_zone_count_carved(struct lfp_zone *z, uint32_t node, void *const *objs,
+		      size_t n)
+{
+	count_gets(z, node, objs, n, z->ndepots > 1);
 }
 
 void

@@ -26,6 +26,13 @@
 static pthread_once_t avail_once = PTHREAD_ONCE_INIT;
 static bool avail;
 static uint32_t ncpus;
+/*
+ * Set when membarrier failed (or its registration did, in a fork child):
+ * no sequence on another CPU can then be stopped, so per-CPU mode is
+ * over for new pools, and existing ones no longer drain other CPUs.
+ */
+static _Atomic bool broken;
+static _Atomic int fail_next;           /* tests: membarrier calls to fail */
 
 /* The highest CPU id the kernel may ever report, plus one. */
 static uint32_t
@@ -56,10 +63,21 @@ possible_cpus(void)
 	return max > LFP_PCPU_NMASK ? 0 : (uint32_t)max;
 }
 
+void
+lfp_pcpu_fail_membarrier(int n)
+{
+	atomic_store_explicit(&fail_next, n, memory_order_relaxed);
+}
+
 #if LFP_HAVE_PCPU
 static long
 membarrier(int cmd, unsigned int flags, int cpu)
 {
+	if (atomic_load_explicit(&fail_next, memory_order_relaxed) > 0 &&
+	    atomic_fetch_sub_explicit(&fail_next, 1, memory_order_relaxed) > 0) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return syscall(__NR_membarrier, cmd, flags, cpu);
 }
 
@@ -97,7 +115,7 @@ bool
 lfp_pcpu_available(void)
 {
 	pthread_once(&avail_once, avail_init);
-	return avail;
+	return avail && !atomic_load_explicit(&broken, memory_order_relaxed);
 }
 
 uint32_t
@@ -112,21 +130,31 @@ lfp_pcpu_fork_child(void)
 {
 #if LFP_HAVE_PCPU
 	/* The registration belongs to the parent's address space. */
-	if (avail)
-		membarrier_register();
+	if (avail && !membarrier_register())
+		atomic_store_explicit(&broken, true, memory_order_relaxed);
 #endif
 }
 
-void
+bool
 lfp_pcpu_lock_remote(struct lfp_pcpu *base, uint32_t cpu)
 {
 	struct lfp_pcpu *p = &base[cpu];
 	uint32_t expected = 0;
+	unsigned int outer = lfp_locks_held++;
 
+	if (atomic_load_explicit(&broken, memory_order_relaxed)) {
+		lfp_locks_held--;
+		return false;
+	}
 	/* Acquire: pairs with the release store of lfp_pcpu_unlock(). */
 	while (!atomic_compare_exchange_weak_explicit(&p->lock, &expected, 1,
 						      memory_order_acquire,
 						      memory_order_relaxed)) {
+		/* A handler that interrupted a holder: it may be ours. */
+		if (outer) {
+			lfp_locks_held--;
+			return false;
+		}
 		expected = 0;
 		sched_yield();
 	}
@@ -134,12 +162,18 @@ lfp_pcpu_lock_remote(struct lfp_pcpu *base, uint32_t cpu)
 	/*
 	 * Restart every sequence in flight on @cpu: those that start after
 	 * see the lock; those that committed before are visible to us
-	 * (membarrier orders memory on both sides).
+	 * (membarrier orders memory on both sides). If neither form works,
+	 * a sequence may still run there: the cache is not ours to touch.
 	 */
 	if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-		       MEMBARRIER_CMD_FLAG_CPU, (int)cpu))
-		membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+		       MEMBARRIER_CMD_FLAG_CPU, (int)cpu) &&
+	    membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0)) {
+		atomic_store_explicit(&broken, true, memory_order_relaxed);
+		lfp_pcpu_unlock(p);
+		return false;
+	}
 #endif
+	return true;
 }
 
 int
@@ -262,9 +296,12 @@ lfp_zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
 		(*cp)->node = lfp_zone_local_node(z);
 		return 0;
 	}
+	lfp_locks_held++;       /* lowered by lfp_pcpu_unlock() */
 	cpu = lfp_pcpu_trylock_local(z->pcpu, z->ncpu);
-	if (cpu < 0)
+	if (cpu < 0) {
+		lfp_locks_held--;
 		return EAGAIN;
+	}
 	/* The objects the hit paths passed on (ThreadSanitizer only). */
 	lfp_tsan_acquire(z->pcpu);
 	p = &z->pcpu[cpu];
@@ -300,115 +337,6 @@ lfp_zone_cache_leave(struct lfp_zone *z, struct lfp_cache *c,
 	lfp_pcpu_unlock(p);
 }
 
-void *
-lfp_zone_get_direct(struct lfp_zone *z)
-{
-	uint32_t node = lfp_zone_local_node(z);
-	struct lfp_mag *m = lfp_zone_get_full(z, node, false);
-	void *obj;
-	int err;
-
-	if (!m) {
-		m = lfp_depot_get_empty(&z->depot);
-		if (!m)
-			return NULL;
-		m->n = (uint32_t)lfp_zone_carve(z, node, m->rounds,
-						z->carve_batch, &err);
-		if (z->debug)
-			lfp_check_carved(z, m->rounds, m->n);
-		if (!m->n) {
-			lfp_depot_put_empty(&z->depot, m);
-			m = lfp_zone_get_full(z, node, true);
-			if (!m) {
-				errno = err;
-				return NULL;
-			}
-		}
-	}
-	obj = lfp_mag_pop_local(m);
-	lfp_zone_put_full(z, node, m);
-	lfp_shared_add(&z->direct_gets, 1);
-	if (z->debug)
-		lfp_check_get(z, obj);
-	return obj;
-}
-
-int
-lfp_zone_put_direct(struct lfp_zone *z, void *obj)
-{
-	uint32_t node = lfp_zone_local_node(z), home;
-	struct lfp_depot *d;
-	struct lfp_mag *m;
-
-	if (z->debug && lfp_check_put(z, obj))
-		return -EINVAL;
-	/* Straight to the object's home depot. */
-	home = z->ndepots > 1 ? lfp_chunkmap_get(obj)->node : 0;
-	d = lfp_zone_depot(z, home);
-	/* Top up a loaded magazine if it has room, else start one. */
-	m = lfp_depot_get_full(d);
-	if (m && lfp_mag_full_local(m)) {
-		lfp_depot_put_full(d, m);
-		m = NULL;
-	}
-	if (!m && !(m = lfp_depot_get_empty(&z->depot)))
-		return -ENOMEM;
-	lfp_mag_push_local(m, obj);
-	lfp_depot_put_full(d, m);
-	lfp_shared_add(&z->direct_puts, 1);
-	if (z->nc && home != lfp_zone_didx(z, node))
-		lfp_shared_add(&z->nc[node].remote_frees, 1);
-	return 0;
-}
-
-size_t
-lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n)
-{
-	uint32_t node = lfp_zone_local_node(z);
-	size_t got = 0, k;
-	struct lfp_mag *m;
-
-	while (got < n) {
-		m = lfp_zone_get_full(z, node, false);
-		if (!m) {
-			/* Carves a magazine's worth into the depot. */
-			if (!(objs[got] = lfp_zone_get_direct(z)))
-				break;
-			got++;
-			continue;
-		}
-		k = LFP_MIN(n - got, (size_t)m->n);
-		m->n -= (uint32_t)k;
-		memcpy(objs + got, m->rounds + m->n, k * sizeof(void *));
-		for (size_t i = 0; z->debug && i < k; i++)
-			lfp_check_get(z, objs[got + i]);
-		got += k;
-		lfp_shared_add(&z->direct_gets, k);
-		lfp_zone_put_full(z, node, m);
-	}
-	return got;
-}
-
-size_t
-lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs, size_t n)
-{
-	uint32_t node = lfp_zone_local_node(z);
-	size_t i = 0;
-
-	while (i < n) {
-		struct lfp_mag *m = lfp_depot_get_empty(&z->depot);
-
-		if (!m)
-			break;          /* errno ENOMEM */
-		for (; i < n && m->n < m->cap; i++)
-			if (objs[i])
-				m->rounds[m->n++] = objs[i];
-		lfp_shared_add(&z->direct_puts, m->n);
-		lfp_zone_put_full(z, node, m);
-	}
-	return i;
-}
-
 void
 lfp_zone_pcpu_unload_all(struct lfp_zone *z, bool idle)
 {
@@ -416,7 +344,8 @@ lfp_zone_pcpu_unload_all(struct lfp_zone *z, bool idle)
 		struct lfp_pcpu *p = &z->pcpu[i];
 		struct lfp_cache *c = &z->pcpu_caches[i];
 
-		lfp_pcpu_lock_remote(z->pcpu, i);
+		if (!lfp_pcpu_lock_remote(z->pcpu, i))
+			continue;       /* best effort: it stays cached */
 		lfp_tsan_acquire(z->pcpu);
 		if (c->loaded) {
 			uint64_t ops;
@@ -493,6 +422,15 @@ lfp_zone_pcpu_fini(struct lfp_zone *z)
 void
 lfp_zone_pcpu_fork_child(struct lfp_zone *z)
 {
+	/*
+	 * A fork() from a signal handler that interrupted this thread while
+	 * it held a CPU's lock: the interrupted code goes on in the child
+	 * with that cache, and which one it is cannot be told apart from
+	 * those of vanished threads. Reset none: locked CPUs serve the child
+	 * through the direct paths.
+	 */
+	if (lfp_locks_held)
+		return;
 	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++) {
 		struct lfp_pcpu *p = &z->pcpu[i];
 		struct lfp_cache *c = &z->pcpu_caches[i];

@@ -30,10 +30,15 @@
  * compare-and-swap that is itself the commit of a restartable sequence:
  * a hit path on that CPU either finished before it or restarts after it
  * and sees the lock. The holder may then be migrated; the hit paths on the
- * CPU keep declining until it unlocks. A thread that finds the lock held
- * (its holder was preempted, or it is a signal handler that interrupted
- * the holder) never waits: it exchanges one object with the depot
- * directly (lfp_pcpu_get_direct/put_direct), lock-free.
+ * CPU keep declining until it unlocks. A holder runs no constructor,
+ * carves nothing and waits for no lock (carving and constructors run
+ * after the lock is dropped); it may map a magazine segment. A thread
+ * that finds the lock held (its holder was preempted, or it is a signal
+ * handler that interrupted the holder) does not wait for it: it exchanges
+ * objects with the depot directly (lfp_zone_get_direct/put_direct),
+ * lock-free. What it carves then takes the slab's lock, which a signal
+ * handler only tries (lfp_locks_held): a get in a handler fails with
+ * EAGAIN rather than wait on the code it interrupted.
  *
  * Draining another CPU's cache (trim, statistics of what sits there, a CPU
  * no thread runs on any more) takes that CPU's lock with an ordinary
@@ -268,12 +273,17 @@ lfp_pcpu_trylock_local(struct lfp_pcpu *base, uint32_t ncpu)
 
 #endif
 
-/* Release: pairs with the locked cmpxchg of the next holder. */
+/*
+ * Release: pairs with the locked cmpxchg of the next holder (and the
+ * acquire CAS of lfp_pcpu_lock_remote()). Lowers lfp_locks_held, which
+ * the taker raised.
+ */
 static inline void
 lfp_pcpu_unlock(struct lfp_pcpu *p)
 {
 	lfp_tsan_release(&p->lock);
 	atomic_store_explicit(&p->lock, 0, memory_order_release);
+	lfp_locks_held--;
 }
 
 /*
@@ -286,11 +296,18 @@ bool lfp_pcpu_available(void);
 uint32_t lfp_pcpu_ncpus(void);
 /*
  * Take CPU @cpu's lock from any CPU: spin on compare-and-swap (holders are
- * short and never wait), then membarrier so that no sequence on @cpu
- * still runs on what the lock now protects.
+ * short: they run no constructor, carve nothing and wait for no lock),
+ * then membarrier so that no sequence on @cpu still runs on what the lock
+ * now protects. False, with nothing taken, when membarrier fails (then
+ * per-CPU mode is over: lfp_pcpu_available() turns false and no other
+ * CPU's cache is drained again), or when the lock is held and this thread
+ * already holds one of the library's locks (a signal handler: the holder
+ * may be the code it interrupted), so that it never waits on itself.
  */
-void lfp_pcpu_lock_remote(struct lfp_pcpu *base, uint32_t cpu);
+bool lfp_pcpu_lock_remote(struct lfp_pcpu *base, uint32_t cpu);
 /* In a fork() child: membarrier's registration is the parent's. */
 void lfp_pcpu_fork_child(void);
+/* Tests only: make the next @n membarrier calls fail (ENOMEM). */
+void lfp_pcpu_fail_membarrier(int n);
 
 #endif /* LFP_PCPU_H */

@@ -10,11 +10,49 @@
 #include <errno.h>
 #include <string.h>
 
-/* Chunks hold at least this many bytes and this many objects. */
+/*
+ * Chunks hold at least this many bytes and this many objects, but objects
+ * so big that LFP_CHUNK_OBJS of them pass LFP_CHUNK_BIG come fewer (down
+ * to one) a chunk: a 64 MiB object takes a 64 MiB chunk, not 256 MiB.
+ * Chunks are aligned to a chunk-map granule (or their size, if smaller),
+ * so that mapping one costs its size plus at most a granule of address
+ * space for the moment of the alignment.
+ */
 #define LFP_CHUNK_MIN   ((size_t)64 << 10)
 #define LFP_CHUNK_OBJS  4
+#define LFP_CHUNK_BIG   ((size_t)8 << 20)
+#define LFP_CHUNK_ALIGN ((size_t)1 << LFP_CHUNKMAP_GRANULE_SHIFT)
 _Static_assert(LFP_CHUNK_MIN >= ((size_t)1 << LFP_CHUNKMAP_GRANULE_SHIFT),
 	       "every chunk must cover whole chunk-map granules");
+
+__thread unsigned int lfp_locks_held
+	__attribute__((tls_model("initial-exec")));
+
+/*
+ * Take the slab's lock; a thread that holds another lock of the library
+ * (a signal handler that interrupted it there) only tries: EAGAIN. The
+ * count goes up first, so a handler that interrupts the lock call itself
+ * sees it.
+ */
+static int
+slab_lock(struct lfp_slab *s)
+{
+	unsigned int outer = lfp_locks_held++;
+
+	if (outer ? pthread_mutex_trylock(&s->lock) :
+		    pthread_mutex_lock(&s->lock)) {
+		lfp_locks_held--;
+		return EAGAIN;
+	}
+	return 0;
+}
+
+static void
+slab_unlock(struct lfp_slab *s)
+{
+	pthread_mutex_unlock(&s->lock);
+	lfp_locks_held--;
+}
 
 void
 lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
@@ -24,8 +62,11 @@ lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
 	pthread_mutex_init(&s->lock, NULL);
 	s->stride = stride;
 	s->owner = owner;
-	s->chunk_size = lfp_pow2_ceil(LFP_MAX(LFP_CHUNK_MIN,
-					      LFP_CHUNK_OBJS * stride));
+	size_t objs = LFP_CHUNK_OBJS;
+
+	while (objs > 1 && objs * stride > LFP_CHUNK_BIG)
+		objs /= 2;
+	s->chunk_size = lfp_pow2_ceil(LFP_MAX(LFP_CHUNK_MIN, objs * stride));
 	s->ctor = ctor;
 	s->dtor = dtor;
 	s->arg = arg;
@@ -58,32 +99,42 @@ budget_give(struct lfp_budget *b, size_t size)
 					  memory_order_relaxed);
 }
 
+static void
+chunk_free_maps(struct lfp_chunk *c)
+{
+	lfp_meta_free((void *)c->inuse);
+	lfp_meta_free((void *)c->spill);
+	c->inuse = c->spill = NULL;
+}
+
 /* Map a new chunk (its budget taken) and make it the bump area. */
 static int
 slab_map_locked(struct lfp_slab *s)
 {
 	struct lfp_chunk *c = s->spare;
+	size_t words = (s->chunk_size / s->stride + 63) / 64;
 
 	if (c) {
 		s->spare = c->next;
-		lfp_meta_free((void *)c->inuse);
+		chunk_free_maps(c);
 		memset(c, 0, sizeof(*c));
 	} else if (!(c = lfp_meta_alloc(sizeof(*c)))) {
 		return ENOMEM;
 	}
-	if (s->checked) {
-		size_t words = (s->chunk_size / s->stride + 63) / 64;
-
+	/* The spill bitmap exists before any object that may need it. */
+	c->spill = lfp_meta_alloc(words * sizeof(*c->spill));
+	if (s->checked && c->spill)
 		c->inuse = lfp_meta_alloc(words * sizeof(*c->inuse));
-		if (!c->inuse) {
-			lfp_meta_free(c);
-			return ENOMEM;
-		}
+	if (!c->spill || (s->checked && !c->inuse)) {
+		chunk_free_maps(c);
+		lfp_meta_free(c);
+		return ENOMEM;
 	}
-	c->base = lfp_os_map(s->chunk_size, s->chunk_size);
+	c->base = lfp_os_map(s->chunk_size, LFP_MIN(s->chunk_size,
+						    LFP_CHUNK_ALIGN));
 	if (!c->base || lfp_chunkmap_set(c->base, s->chunk_size, c)) {
 		lfp_os_unmap(c->base, s->chunk_size);
-		lfp_meta_free((void *)c->inuse);
+		chunk_free_maps(c);
 		lfp_meta_free(c);
 		return ENOMEM;
 	}
@@ -121,7 +172,9 @@ slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
 {
 	size_t k = 0;
 
-	pthread_mutex_lock(&s->lock);
+	*err = slab_lock(s);
+	if (*err)
+		return 0;
 	while (k < n && s->raw) {
 		void *o = s->raw;
 
@@ -140,21 +193,82 @@ slab_take_raw(struct lfp_slab *s, void **objs, size_t n, int *err)
 		objs[k++] = s->cur;
 		s->cur += s->stride;
 		s->chunks->nout++;      /* the bump area is the first chunk's */
+		/* Relaxed: see lfp_chunk_carved(). */
+		atomic_store_explicit(&s->chunks->carved,
+				      (size_t)(s->cur - s->chunks->base),
+				      memory_order_relaxed);
 	}
-	pthread_mutex_unlock(&s->lock);
+	slab_unlock(s);
 	return k;
 }
 
+/*
+ * Raw objects back to the slab. This thread took the lock a moment ago
+ * (slab_take_raw()), so it does not hold it now even in a signal handler:
+ * waiting is safe.
+ */
 static void
 slab_return_raw(struct lfp_slab *s, void **objs, size_t n)
 {
+	lfp_locks_held++;
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < n; i++) {
 		memcpy(objs[i], &s->raw, sizeof(void *));
 		s->raw = objs[i];
 		lfp_chunkmap_get(objs[i])->nout--;
 	}
-	pthread_mutex_unlock(&s->lock);
+	slab_unlock(s);
+}
+
+void
+lfp_slab_spill(void *obj)
+{
+	struct lfp_chunk *c = lfp_chunkmap_get(obj);
+	size_t bit = (size_t)((char *)obj - c->base) / c->stride;
+
+	/*
+	 * Release: pairs with the acquire exchange in lfp_slab_unspill(),
+	 * so the next owner sees the object as this thread left it.
+	 */
+	atomic_fetch_or_explicit(&c->spill[bit / 64], (uint64_t)1 << (bit % 64),
+				 memory_order_release);
+	lfp_shared_add(&c->slab->spilled, 1);
+}
+
+size_t
+lfp_slab_unspill(struct lfp_slab *s, void **objs, size_t n)
+{
+	size_t k = 0;
+
+	if (!n || !lfp_counter_read(&s->spilled) || slab_lock(s))
+		return 0;
+	for (struct lfp_chunk *c = s->chunks; c && k < n; c = c->next) {
+		size_t words = (c->size / c->stride + 63) / 64;
+
+		for (size_t w = 0; w < words && k < n; w++) {
+			uint64_t bits;
+
+			if (!atomic_load_explicit(&c->spill[w],
+						  memory_order_relaxed))
+				continue;
+			/* Acquire: pairs with the release in lfp_slab_spill(). */
+			bits = atomic_exchange_explicit(&c->spill[w], 0,
+							memory_order_acquire);
+			while (bits && k < n) {
+				unsigned int b = (unsigned int)__builtin_ctzll(bits);
+
+				bits &= bits - 1;
+				objs[k++] = c->base + (w * 64 + b) * c->stride;
+			}
+			/* Release: as in lfp_slab_spill() (bits left over). */
+			if (bits)
+				atomic_fetch_or_explicit(&c->spill[w], bits,
+							 memory_order_release);
+		}
+	}
+	slab_unlock(s);
+	lfp_shared_sub(&s->spilled, k);
+	return k;
 }
 
 size_t
@@ -163,6 +277,9 @@ lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err)
 	size_t k, i;
 
 	*err = 0;
+	k = lfp_slab_unspill(s, objs, n);
+	if (k)
+		return k;       /* constructed already */
 	k = slab_take_raw(s, objs, n, err);
 	if (!k)
 		return 0;
@@ -193,7 +310,8 @@ lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
 	void **rawp;
 
 	*dead = NULL;
-	pthread_mutex_lock(&s->lock);
+	if (slab_lock(s))
+		return n;       /* busy, and we may not wait: nothing to free */
 	/* Objects of another slab (none, by numa.c's invariant) stay. */
 	for (i = 0; i < n; i++) {
 		c = lfp_chunkmap_get(objs[i]);
@@ -233,7 +351,7 @@ lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
 			objs[i] = t;
 		}
 	}
-	pthread_mutex_unlock(&s->lock);
+	slab_unlock(s);
 	lfp_shared_sub(&s->objects, freed);
 	return keep;
 }
@@ -251,10 +369,14 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 		lfp_shared_sub(&s->bytes, dead->size);
 		budget_give(s->budget, dead->size);
 		lfp_zone_chunk_gone(s, dead->node, dead->size);
-		pthread_mutex_lock(&s->lock);
-		dead->next = s->spare;
-		s->spare = dead;
-		pthread_mutex_unlock(&s->lock);
+		if (!slab_lock(s)) {
+			dead->next = s->spare;
+			s->spare = dead;
+			slab_unlock(s);
+		} else {                /* may not wait: no spare kept */
+			chunk_free_maps(dead);
+			lfp_meta_free(dead);
+		}
 		dead = next;
 	}
 }
@@ -270,14 +392,14 @@ lfp_slab_fini(struct lfp_slab *s)
 		lfp_chunkmap_clear(c->base, c->size);
 		lfp_check_expose(c->base, c->size);
 		lfp_os_unmap(c->base, c->size);
-		lfp_meta_free((void *)c->inuse);
+		chunk_free_maps(c);
 		lfp_meta_free(c);
 		c = next;
 	}
 	s->chunks = NULL;
 	while ((c = s->spare)) {
 		s->spare = c->next;
-		lfp_meta_free((void *)c->inuse);
+		chunk_free_maps(c);
 		lfp_meta_free(c);
 	}
 	pthread_mutex_destroy(&s->lock);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slab.h - the slab layer of a pool: chunks mapped from the operating
- * system, aligned to their (power-of-two) size, carved into objects of one
- * stride from their first byte (so an object whose stride is a power of
- * two is aligned to it). Chunk headers live apart from the chunks, and
+ * slab.h - the slab layer of a pool: chunks of a power-of-two size mapped
+ * from the operating system, aligned to a chunk-map granule (64 KiB) or
+ * their size if smaller, carved into objects of one stride from their
+ * first byte (so an object whose stride is a power of two is aligned to
+ * it up to 64 KiB). Chunk headers live apart from the chunks, and
  * every chunk is entered in the chunk map (chunkmap.h), so the slab that
  * owns any address is found from the address alone. Each object is constructed exactly once, when it is carved, and
  * destructed once, when its chunk goes back to the system.
@@ -13,7 +14,9 @@
  * (carved, but whose constructor failed) sit under one mutex, held only
  * for pointer arithmetic and mmap, never across a constructor call. The
  * hot paths (caches) and the depot never take it; fork() handling does
- * (lfp_slab_lock_all in thread.c via the registry).
+ * (registry.c). A thread that already holds one of the library's locks
+ * (a signal handler that interrupted it) only tries it: see
+ * lfp_locks_held.
  *
  * Synchronization table:
  *               carve   destroy
@@ -39,9 +42,12 @@ struct lfp_chunk {
 	const void *owner;
 	size_t stride;
 	struct lfp_slab *slab;
+	_Atomic size_t carved;          /* bytes from base carved so far */
 	size_t size;
 	struct lfp_chunk *next;
 	_Atomic uint64_t *inuse;        /* checked mode: a bit per object */
+	_Atomic uint64_t *spill;        /* a bit per object put without a
+					 * magazine (lfp_slab_spill()) */
 	uint32_t node;                  /* home: the node it was placed on */
 	size_t nout;                    /* objects out of the slab; under lock */
 	size_t ntrim;                   /* of those, in a trim's hands */
@@ -79,6 +85,7 @@ struct lfp_slab {
 	lfp_ctor_fn ctor;
 	lfp_dtor_fn dtor;
 	void *arg;
+	lfp_counter_t spilled;          /* objects in the spill bitmaps */
 	lfp_counter_t objects;          /* constructed objects */
 	lfp_counter_t ctor_failures;
 	lfp_counter_t nchunks;
@@ -91,9 +98,11 @@ void lfp_slab_init(struct lfp_slab *s, size_t stride, const void *owner,
 		   lfp_ctor_fn ctor, lfp_dtor_fn dtor, void *arg);
 
 /*
- * Carve up to @n constructed objects into @objs. Returns how many; when
- * that is 0, *err is ENOMEM, EDQUOT (the budget refused a chunk) or the
- * constructor's error.
+ * Carve up to @n constructed objects into @objs: spilled objects first,
+ * then new ones. Returns how many; when that is 0, *err is ENOMEM, EDQUOT
+ * (the budget refused a chunk), EAGAIN (the lock was busy and the caller
+ * may not wait: lfp_locks_held) or the constructor's error. Constructors
+ * run with no lock held.
  */
 size_t lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err);
 
@@ -117,6 +126,32 @@ size_t lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
 			struct lfp_chunk **dead);
 /* Give the chunks of lfp_slab_reclaim() back to the system. */
 void lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead);
+
+/*
+ * The spill: where a put goes when no magazine can be had (the system
+ * refused memory for one), so that a put of the pool's own object never
+ * fails. Each chunk has, from its birth, a bitmap with a bit per object;
+ * lfp_slab_spill() sets the object's bit (lock-free, no memory needed),
+ * lfp_slab_unspill() takes up to @n spilled objects back into @objs
+ * (under the slab lock), for a cache that found the depot dry. Spilled
+ * objects stay out of the slab (a trim never frees their chunk) and get
+ * their destructor at destroy (lfp_zone_fini()).
+ */
+void lfp_slab_spill(void *obj);
+size_t lfp_slab_unspill(struct lfp_slab *s, void **objs, size_t n);
+
+/*
+ * Whether @p, inside chunk @c, lies in the part carved so far: an address
+ * past it was never handed out. Exact for every address the caller was
+ * handed (carving happened before, in its view).
+ */
+static inline bool
+lfp_chunk_carved(const struct lfp_chunk *c, const void *p)
+{
+	return (size_t)((const char *)p - c->base) <
+	       atomic_load_explicit(&((struct lfp_chunk *)c)->carved,
+				    memory_order_relaxed);
+}
 
 /* Give every chunk back. The caller ran the destructors already. */
 void lfp_slab_fini(struct lfp_slab *s);

@@ -5,6 +5,7 @@
  * The fast paths are the inline lfp_zone_get/put in zone.h.
  */
 #include "zone.h"
+#include "chunkmap.h"
 #include "debug.h"
 
 #include <string.h>
@@ -29,7 +30,8 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->align = align;
 	z->cap = cap;
 	/* With a constructor, grow in smaller steps: each object costs. */
-	z->carve_batch = ctor ? LFP_MAX(1u, cap / 8) : cap;
+	z->carve_batch = LFP_MIN(LFP_CARVE_MAX,
+				 ctor ? LFP_MAX(1u, cap / 8) : cap);
 	atomic_init(&z->caches, NULL);
 	atomic_init(&z->ncaches, 0);
 	z->pcpu = NULL;
@@ -37,6 +39,7 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->ncpu = z->ncpu_fast = 0;
 	atomic_init(&z->direct_gets, 0);
 	atomic_init(&z->direct_puts, 0);
+	atomic_init(&z->carve_gets, 0);
 	lfp_zone_rcu_init(z, NULL);
 	lfp_depot_init(&z->depot, cap);
 	z->name = name;
@@ -61,10 +64,15 @@ lfp_zone_fork_child(struct lfp_zone *z, void *self)
 
 	/* Acquire: pairs with the release CAS publishing each cache. */
 	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next)
-		if (atomic_load_explicit(&c->owner, memory_order_relaxed) != self)
+	     c = c->next) {
+		void *owner = atomic_load_explicit(&c->owner,
+						   memory_order_relaxed);
+
+		/* A free cache (no owner) stays free for the child's threads. */
+		if (owner && owner != self)
 			atomic_store_explicit(&c->owner, CACHE_LOST,
 					      memory_order_relaxed);
+	}
 	lfp_zone_pcpu_fork_child(z);
 }
 
@@ -104,8 +112,25 @@ lfp_zone_fini(struct lfp_zone *z)
 		lfp_meta_free(c);
 	}
 	lfp_zone_pcpu_fini(z);
-	while ((m = lfp_depot_get_full(&z->depot)))
-		lfp_zone_mag_dtor(z, m);
+	/*
+	 * Every destructor runs before any chunk goes: a depot may hold
+	 * objects homed on another node (put_full found no magazine to
+	 * send them home), whose slab must still be mapped.
+	 */
+	for (uint32_t k = 0; k < z->ndepots; k++) {
+		struct lfp_slab *s = lfp_zone_slab(z, k);
+		void *objs[LFP_CARVE_MAX];
+		size_t n;
+
+		while ((m = lfp_depot_get_full(lfp_zone_depot(z, k))))
+			lfp_zone_mag_dtor(z, m);
+		while ((n = lfp_slab_unspill(s, objs, LFP_CARVE_MAX)))
+			for (size_t i = 0; i < n; i++) {
+				if (z->debug)
+					lfp_check_expose(objs[i], z->size);
+				lfp_slab_dtor(s, objs[i]);
+			}
+	}
 	lfp_zone_numa_fini(z);
 	lfp_slab_fini(&z->slab);
 	lfp_depot_fini(&z->depot);
@@ -213,31 +238,18 @@ cache_swap_local(struct lfp_cache *c)
 }
 
 int
-lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c)
+lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c, bool steal)
 {
 	struct lfp_mag *m;
-	size_t k;
-	int err;
 
 	if (!lfp_mag_empty_local(c->prev)) {
 		cache_swap_local(c);
 		return 0;
 	}
+	m = lfp_zone_get_full(z, c->node, steal);
+	if (!m)
+		return ENOENT;
 	lfp_counter_add(&c->misses, 1);
-	m = lfp_zone_get_full(z, c->node, false);
-	if (!m) {
-		k = lfp_zone_carve(z, c->node, c->rounds, z->carve_batch,
-				   &err);
-		c->n = (uint32_t)k;
-		if (z->debug)
-			lfp_check_carved(z, c->rounds, k);
-		if (k)
-			return 0;
-		/* The node's slab cannot grow: other nodes' depots. */
-		m = lfp_zone_get_full(z, c->node, true);
-		if (!m)
-			return err;
-	}
 	lfp_counter_add(&c->depot_gets, 1);
 	lfp_cache_park_local(c);
 	lfp_depot_put_empty(&z->depot, c->prev);
@@ -266,33 +278,172 @@ lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c)
 	return 0;
 }
 
-/* One try of a slow-path get; errno EDQUOT when the budget is spent. */
+void *
+lfp_zone_get_direct(struct lfp_zone *z, bool steal, int *err)
+{
+	uint32_t node = lfp_zone_local_node(z);
+	struct lfp_mag *m = lfp_zone_get_full(z, node, steal);
+	void *obj;
+
+	if (!m) {
+		*err = ENOENT;
+		return NULL;
+	}
+	obj = lfp_mag_pop_local(m);
+	lfp_zone_put_full(z, node, m);
+	lfp_shared_add(&z->direct_gets, 1);
+	if (z->debug)
+		lfp_check_get(z, obj);
+	*err = 0;
+	return obj;
+}
+
+void
+lfp_zone_put_direct(struct lfp_zone *z, void *obj)
+{
+	uint32_t node = lfp_zone_local_node(z), home;
+	struct lfp_depot *d;
+	struct lfp_mag *m;
+
+	/* Straight to the object's home depot. */
+	home = z->ndepots > 1 ? lfp_chunkmap_get(obj)->node : 0;
+	d = lfp_zone_depot(z, home);
+	/* Top up a loaded magazine if it has room, else start one. */
+	m = lfp_depot_get_full_top(d);
+	if (m && lfp_mag_full_local(m)) {
+		lfp_depot_put_full(d, m);
+		m = NULL;
+	}
+	if (!m)
+		m = lfp_depot_get_empty(&z->depot);
+	if (m) {
+		lfp_mag_push_local(m, obj);
+		lfp_depot_put_full(d, m);
+	} else {
+		lfp_slab_spill(obj);    /* no magazine to be had */
+	}
+	lfp_shared_add(&z->direct_puts, 1);
+	if (z->nc && home != lfp_zone_didx(z, node))
+		lfp_shared_add(&z->nc[node].remote_frees, 1);
+}
+
+size_t
+lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n,
+			 bool steal)
+{
+	uint32_t node = lfp_zone_local_node(z);
+	size_t got = 0, k;
+	struct lfp_mag *m;
+
+	while (got < n && (m = lfp_zone_get_full(z, node, steal))) {
+		k = lfp_mag_take_local(m, objs + got, n - got);
+		for (size_t i = 0; z->debug && i < k; i++)
+			lfp_check_get(z, objs[got + i]);
+		got += k;
+		lfp_shared_add(&z->direct_gets, k);
+		lfp_zone_put_full(z, node, m);
+	}
+	return got;
+}
+
+void
+lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs, size_t n)
+{
+	uint32_t node = lfp_zone_local_node(z);
+	size_t i = 0, k = 0;
+
+	while (i < n) {
+		struct lfp_mag *m = lfp_depot_get_empty(&z->depot);
+
+		if (!m) {               /* no magazine to be had: spill */
+			for (; i < n; i++)
+				if (objs[i]) {
+					lfp_slab_spill(objs[i]);
+					k++;
+				}
+			break;
+		}
+		for (; i < n && m->n < m->cap; i++)
+			if (objs[i])
+				m->rounds[m->n++] = objs[i];
+		k += m->n;
+		lfp_zone_put_full(z, node, m);
+	}
+	lfp_shared_add(&z->direct_puts, k);
+}
+
+/*
+ * A get from the caller's cache, refilled from the depot if need be (with
+ * @steal, other nodes' depots too); *err ENOENT when they are dry. With
+ * no cache to be had (its CPU's lock is held: EAGAIN; no memory for a
+ * thread's cache: ENOMEM), straight from the depot.
+ */
 static void *
-zone_get_once(struct lfp_zone *z)
+zone_get_cached(struct lfp_zone *z, bool steal, int *err)
 {
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
 	void *obj = NULL;
-	int err;
 
-	err = lfp_zone_cache_enter(z, &c, &p);
-	if (err == EAGAIN)
-		return lfp_zone_get_direct(z);
-	if (err) {
-		errno = err;
-		return NULL;
-	}
+	*err = lfp_zone_cache_enter(z, &c, &p);
+	if (*err)
+		return lfp_zone_get_direct(z, steal, err);
 	if (!c->n)
-		err = lfp_zone_refill(z, c);
-	if (!err) {
+		*err = lfp_zone_refill(z, c, steal);
+	if (!*err) {
 		lfp_counter_add(&c->gets, 1);
 		obj = c->rounds[--c->n];
 		if (z->debug)
 			lfp_check_get(z, obj);
 	}
 	lfp_zone_cache_leave(z, c, p);
-	if (err)
-		errno = err;
+	return obj;
+}
+
+/*
+ * Carved objects that nobody asked for yet: one magazine to the depot
+ * (@n is at most a magazine), or the spill when no magazine can be had.
+ */
+static void
+zone_stash(struct lfp_zone *z, uint32_t node, void *const *objs, size_t n)
+{
+	struct lfp_mag *m;
+
+	if (!n)
+		return;
+	m = lfp_depot_get_empty(&z->depot);
+	if (!m) {
+		for (size_t i = 0; i < n; i++)
+			lfp_slab_spill(objs[i]);
+		return;
+	}
+	lfp_mag_give_local(m, objs, n);
+	lfp_zone_put_full(z, node, m);
+}
+
+/*
+ * Grow: carve a batch outside every cache and lock, so that constructors
+ * run with nothing of the pool held (they may use this pool or another,
+ * take their time, or fail). One object is handed out; the rest go to the
+ * depot, where the cache's next refill finds them.
+ */
+static void *
+zone_get_carve(struct lfp_zone *z, int *err)
+{
+	void *objs[LFP_CARVE_MAX], *obj;
+	uint32_t node = lfp_zone_local_node(z);
+	size_t k = lfp_zone_carve(z, node, objs, z->carve_batch, err);
+
+	if (!k)
+		return NULL;
+	if (z->debug)
+		lfp_check_carved(z, objs, k);
+	obj = objs[--k];
+	zone_stash(z, node, objs, k);
+	lfp_zone_count_carved(z, node, &obj, 1);
+	lfp_shared_add(&z->carve_gets, 1);
+	if (z->debug)
+		lfp_check_get(z, obj);
 	return obj;
 }
 
@@ -306,23 +457,39 @@ lfp_zone_budget_reclaim(struct lfp_zone *z)
 }
 
 /*
- * At the budget, reclaim (other caches to the depot, other classes' depot
- * memory to the system), then try once more; past it, ENOMEM.
+ * The cache, then the depot, then a carve; when the slab cannot grow,
+ * other nodes' depots; at the budget, reclaim (other caches to the depot,
+ * other classes' depot memory to the system) and try once more; past it,
+ * ENOMEM.
  */
 void *
 lfp_zone_get_slow(struct lfp_zone *z)
 {
-	void *obj = zone_get_once(z);
+	void *obj;
+	int err, e;
 
-	if (lfp_unlikely(!obj) && errno == EDQUOT) {
+	if ((obj = zone_get_cached(z, false, &err)))
+		return obj;
+	for (int round = 0;; round++) {
+		if ((obj = zone_get_carve(z, &err)))
+			return obj;
+		if (z->ndepots > 1 && (obj = zone_get_cached(z, true, &e)))
+			return obj;
+		if (err != EDQUOT || round)
+			break;
 		lfp_zone_budget_reclaim(z);
-		obj = zone_get_once(z);
-		if (!obj && errno == EDQUOT)
-			errno = ENOMEM;
+		if ((obj = zone_get_cached(z, false, &e)))
+			return obj;
 	}
-	return obj;
+	errno = err == EDQUOT ? ENOMEM : err;
+	return NULL;
 }
 
+/*
+ * A put of the pool's own object never fails: with no cache to be had,
+ * or no magazine to make room, it goes straight to the depot, and with no
+ * magazine at all to the spill (slab.h), which needs no memory.
+ */
 int
 lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 {
@@ -331,48 +498,43 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 	int err;
 
 	err = lfp_zone_cache_enter(z, &c, &p);
-	if (err == EAGAIN)
-		return lfp_zone_put_direct(z, obj);
-	if (err)
-		return -err;
-	/* Room first: a put that fails leaves the object as it was. */
+	if (err) {
+		if (z->debug && lfp_check_put(z, obj))
+			return -EINVAL;
+		lfp_zone_put_direct(z, obj);
+		return 0;
+	}
+	if (z->debug && lfp_check_put(z, obj)) {
+		lfp_zone_cache_leave(z, c, p);
+		return -EINVAL;
+	}
 	if (c->n == c->cap)
 		err = lfp_zone_drain(z, c);
-	if (!err && z->debug && lfp_check_put(z, obj))
-		err = EINVAL;
 	if (!err) {
 		lfp_counter_add(&c->puts, 1);
 		c->rounds[c->n++] = obj;
 	}
 	lfp_zone_cache_leave(z, c, p);
-	return -err;
+	if (err)
+		lfp_zone_put_direct(z, obj);
+	return 0;
 }
 
+/* Up to @n from the cache and the depot; stops when both are dry. */
 static size_t
-zone_get_bulk_once(struct lfp_zone *z, void **objs, size_t n)
+zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 {
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
 	size_t got = 0;
-	int err;
 
-	err = lfp_zone_cache_enter(z, &c, &p);
-	if (err == EAGAIN)
-		return lfp_zone_get_bulk_direct(z, objs, n);
-	if (lfp_unlikely(err)) {
-		errno = err;
-		return 0;
-	}
+	if (lfp_zone_cache_enter(z, &c, &p))
+		return lfp_zone_get_bulk_direct(z, objs, n, steal);
 	while (got < n) {
 		size_t k;
 
-		if (!c->n) {
-			err = lfp_zone_refill(z, c);
-			if (err) {
-				errno = err;
-				break;
-			}
-		}
+		if (!c->n && lfp_zone_refill(z, c, steal))
+			break;
 		k = LFP_MIN(n - got, (size_t)c->n);
 		c->n -= (uint32_t)k;
 		memcpy(objs + got, c->rounds + c->n, k * sizeof(void *));
@@ -388,14 +550,36 @@ zone_get_bulk_once(struct lfp_zone *z, void **objs, size_t n)
 size_t
 lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 {
-	size_t got = zone_get_bulk_once(z, objs, n);
+	size_t got = zone_get_bulk_cached(z, objs, n, false), k;
+	int err = 0;
 
-	if (got < n && errno == EDQUOT) {
+	/* As lfp_zone_get_slow(); carving straight into the caller's array. */
+	for (int round = 0; got < n;) {
+		uint32_t node = lfp_zone_local_node(z);
+
+		k = lfp_zone_carve(z, node, objs + got, n - got, &err);
+		if (k) {
+			lfp_zone_count_carved(z, node, objs + got, k);
+			if (z->debug)
+				lfp_check_carved(z, objs + got, k);
+			for (size_t i = 0; z->debug && i < k; i++)
+				lfp_check_get(z, objs[got + i]);
+			lfp_shared_add(&z->carve_gets, k);
+			got += k;
+			continue;
+		}
+		if (z->ndepots > 1 &&
+		    (k = zone_get_bulk_cached(z, objs + got, n - got, true))) {
+			got += k;
+			continue;
+		}
+		if (err != EDQUOT || round++)
+			break;
 		lfp_zone_budget_reclaim(z);
-		got += zone_get_bulk_once(z, objs + got, n - got);
-		if (got < n && errno == EDQUOT)
-			errno = ENOMEM;
+		got += zone_get_bulk_cached(z, objs + got, n - got, false);
 	}
+	if (got < n)
+		errno = err == EDQUOT ? ENOMEM : err;
 	return got;
 }
 
@@ -405,7 +589,6 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
 	size_t i = 0, put = 0;
-	int err;
 
 	if (lfp_unlikely(z->debug)) {
 		/* One by one, each object checked. */
@@ -419,24 +602,16 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		}
 		return i;
 	}
-	err = lfp_zone_cache_enter(z, &c, &p);
-	if (err == EAGAIN)
-		return lfp_zone_put_bulk_direct(z, objs, n);
-	if (lfp_unlikely(err)) {
-		errno = err;
-		return 0;
+	if (lfp_zone_cache_enter(z, &c, &p)) {
+		lfp_zone_put_bulk_direct(z, objs, n);
+		return n;
 	}
 	while (i < n) {
 		uint32_t k, room, cnt;
 		void **r;
 
-		if (c->n == c->cap) {
-			err = lfp_zone_drain(z, c);
-			if (err) {
-				errno = err;
-				break;
-			}
-		}
+		if (c->n == c->cap && lfp_zone_drain(z, c))
+			break;  /* no magazine: the rest go direct */
 		/* Copy a run into the room left, skipping NULL entries. */
 		room = c->cap - c->n;
 		cnt = c->n;
@@ -453,7 +628,9 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 	}
 	lfp_counter_add(&c->puts, put);
 	lfp_zone_cache_leave(z, c, p);
-	return i;
+	if (i < n)
+		lfp_zone_put_bulk_direct(z, objs + i, n - i);
+	return n;
 }
 
 void
@@ -471,11 +648,13 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		lfp_zone_cache_count(z, &z->pcpu_caches[i], st, &misses);
 	st->direct = lfp_counter_read(&z->direct_gets) +
 		     lfp_counter_read(&z->direct_puts);
-	st->gets += lfp_counter_read(&z->direct_gets);
+	st->gets += lfp_counter_read(&z->direct_gets) +
+		    lfp_counter_read(&z->carve_gets);
 	st->puts += lfp_counter_read(&z->direct_puts) +
 		    lfp_counter_read(&z->rcu_puts);
 	st->deferred = lfp_counter_read(&z->rcu_pending);
-	misses += lfp_counter_read(&z->direct_gets);
+	misses += lfp_counter_read(&z->direct_gets) +
+		  lfp_counter_read(&z->carve_gets);
 	st->hits = st->gets > misses ? st->gets - misses : 0;
 	for (uint32_t k = 0; k < z->ndepots; k++) {
 		struct lfp_slab *s = lfp_zone_slab(z, k);

@@ -7,10 +7,13 @@
  *
  * get:  pop the loaded magazine; if it is empty and the previous one is
  *       not, swap them; else exchange the empty one for a loaded magazine
- *       from the depot; else carve a batch from the slab.
+ *       from the depot; else leave the cache and carve a batch from the
+ *       slab (constructors run outside every cache and lock), hand one
+ *       out and give the rest to the depot.
  * put:  push the loaded magazine; if it is full and the previous one is
  *       empty, swap; else hand the previous (full) one to the depot and
- *       take an empty magazine.
+ *       take an empty magazine. A put never fails: with no magazine to be
+ *       had it goes to the depot directly, or to the slab's spill.
  * Two magazines per cache (Bonwick's rule) guarantee at least `cap`
  * operations between two depot visits, whatever the get/put pattern.
  *
@@ -80,7 +83,8 @@ struct lfp_zone {
 	uint32_t ncpu;                  /* entries of both */
 	uint32_t ncpu_fast;             /* ncpu, or 0: hit path off (debug) */
 	lfp_counter_t direct_gets;      /* objects exchanged with the depot */
-	lfp_counter_t direct_puts;      /* while a CPU's lock was held */
+	lfp_counter_t direct_puts;      /* with no cache (lock held, none) */
+	lfp_counter_t carve_gets;       /* objects handed out by a carve */
 	/* Deferred puts (rcu.c). */
 	pthread_mutex_t rcu_lock;
 	struct lfp_rcu_batch *rcu_stage; /* under rcu_lock */
@@ -151,9 +155,13 @@ struct lfp_mag *lfp_zone_get_full(struct lfp_zone *z, uint32_t node,
  */
 void lfp_zone_put_full(struct lfp_zone *z, uint32_t node,
 		       struct lfp_mag *m);
-/* Carve for a cache of @node (lfp_slab_carve() of the right slab). */
+/* Carve for a thread on @node (lfp_slab_carve() of the right slab). */
 size_t lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs,
 		      size_t n, int *err);
+/* Count carved objects handed out on @node (stats; the rest are counted
+ * when a cache takes them from the depot). */
+void lfp_zone_count_carved(struct lfp_zone *z, uint32_t node,
+			   void *const *objs, size_t n);
 /* Slab hooks: the node of a new chunk (bound to it when possible). */
 uint32_t lfp_zone_place_chunk(struct lfp_slab *s, void *base, size_t size);
 void lfp_zone_chunk_gone(struct lfp_slab *s, uint32_t node, size_t size);
@@ -167,6 +175,8 @@ void lfp_zone_chunk_gone(struct lfp_slab *s, uint32_t node, size_t size);
 #define LFP_MAG_BYTES_MAX ((size_t)1 << 20)
 #define LFP_MAG_ROUNDS_LARGE 4u
 #define LFP_MAG_ROUNDS_AUTO_MAX 64u
+/* Objects carved per slab visit, at most (they pass a local array). */
+#define LFP_CARVE_MAX 64u
 
 /*
  * Fill in @z for objects of @size bytes aligned to @align (already checked).
@@ -236,8 +246,12 @@ void lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c,
  */
 void lfp_zone_fork_child(struct lfp_zone *z, void *self);
 
-/* Slow paths: make the loaded magazine non-empty / non-full. */
-int lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c);
+/*
+ * Slow paths: make the loaded magazine non-empty from the cache or the
+ * depot (with @steal, other nodes' depots too; ENOENT when dry: refill
+ * never carves), or non-full (ENOMEM when no empty magazine can be had).
+ */
+int lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c, bool steal);
 int lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c);
 /* Move the cache's non-empty magazines to the depot (best effort). */
 void lfp_zone_cache_unload(struct lfp_zone *z, struct lfp_cache *c);
@@ -263,19 +277,27 @@ lfp_cache_load_local(struct lfp_cache *c, struct lfp_mag *m)
  * The cache for a slow-path operation (pcpu.c): the thread's, or the
  * current CPU's with its lock taken (*pp set). Returns 0, ENOMEM, or
  * EAGAIN when the CPU's lock is held (then use the _direct calls).
- * lfp_zone_cache_leave() ends it.
+ * lfp_zone_cache_leave() ends it. Nothing between the two runs a
+ * constructor, carves, or waits for a lock.
  */
 int lfp_zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
 			 struct lfp_pcpu **pp);
 void lfp_zone_cache_leave(struct lfp_zone *z, struct lfp_cache *c,
 			  struct lfp_pcpu *p);
-/* One object from / to the depot with no cache (pcpu.c). */
-void *lfp_zone_get_direct(struct lfp_zone *z);
-int lfp_zone_put_direct(struct lfp_zone *z, void *obj);
+/*
+ * With no cache (its CPU's lock is held, or no memory for a thread's
+ * cache): one object from the depot (*err ENOENT when dry: no carving),
+ * or one to its home depot. The put is raw (checked mode checked it
+ * before) and never fails: with no magazine to be had, the object goes
+ * to the slab's spill.
+ */
+void *lfp_zone_get_direct(struct lfp_zone *z, bool steal, int *err);
+void lfp_zone_put_direct(struct lfp_zone *z, void *obj);
 /* The bulk calls with no cache: whole magazines from / to the depot. */
-size_t lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n);
-size_t lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs,
-				size_t n);
+size_t lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n,
+				bool steal);
+void lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs,
+			      size_t n);
 /*
  * Hand every CPU's cached objects to the depot (per-CPU mode); with
  * @idle, only those of CPUs that made no get or put since the last call.
