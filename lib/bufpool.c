@@ -200,6 +200,12 @@ bufpool_zone_of(struct lfp_bufpool *bp, const void *buf, bool report)
 			lfp_misuse(bp->name, LFP_MISUSE_INTERIOR, buf);
 		return NULL;
 	}
+	/* Past the carve point: never handed out. */
+	if (lfp_unlikely(!lfp_chunk_carved(c, buf))) {
+		if (report && bp->checked)
+			lfp_misuse(bp->name, LFP_MISUSE_FOREIGN, buf);
+		return NULL;
+	}
 	return c->slab->zone;
 }
 

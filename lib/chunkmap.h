@@ -6,10 +6,11 @@
  * buffer pool find a buffer's class from its address alone, and tells
  * foreign pointers apart from the library's own.
  *
- * The top level is static (2^16 pointers); a leaf (2^16 chunk pointers,
- * 512 KiB of address space mapped lazily by the kernel) is mapped the first
- * time a chunk lands in its 4 GiB region and installed with a CAS; leaves
- * are never freed, so a lookup needs no protection.
+ * The top level is static (2^16 pointers); a leaf (2^16 chunk pointers:
+ * 512 KiB of memory, which the kernel backs lazily, covering 4 GiB of
+ * address space) is mapped the first time a chunk lands in its 4 GiB
+ * region and installed with a CAS; leaves are never freed, so a lookup
+ * needs no protection.
  *
  * Synchronization table:
  *            set    clear  get

@@ -168,30 +168,57 @@ lfp_check_get(struct lfp_zone *z, void *obj)
 }
 
 int
-lfp_check_put(struct lfp_zone *z, void *obj)
+lfp_check_put_verify(struct lfp_zone *z, void *obj)
 {
 	struct lfp_chunk *c;
 	enum lfp_misuse_kind kind;
 	size_t bit;
 	uint64_t old, mask;
 
-	if (z->checked) {
-		kind = locate(z, obj, &c, &bit);
-		if (kind) {
-			lfp_misuse(z->name, kind, obj);
-			return EINVAL;
-		}
-		mask = (uint64_t)1 << (bit % 64);
-		/* Relaxed: as in lfp_check_get(). */
-		old = atomic_fetch_and_explicit(&c->inuse[bit / 64], ~mask,
-						memory_order_relaxed);
-		if (!(old & mask)) {
-			lfp_misuse(z->name, LFP_MISUSE_DOUBLE_FREE, obj);
-			return EINVAL;
-		}
-		if (z->poison)
-			memset(obj, LFP_POISON_BYTE, z->size);
+	if (!z->checked)
+		return 0;
+	kind = locate(z, obj, &c, &bit);
+	if (kind) {
+		lfp_misuse(z->name, kind, obj);
+		return EINVAL;
 	}
+	mask = (uint64_t)1 << (bit % 64);
+	/* Relaxed: as in lfp_check_get(). */
+	old = atomic_fetch_and_explicit(&c->inuse[bit / 64], ~mask,
+					memory_order_relaxed);
+	if (!(old & mask)) {
+		lfp_misuse(z->name, LFP_MISUSE_DOUBLE_FREE, obj);
+		return EINVAL;
+	}
+	return 0;
+}
+
+void
+lfp_check_put_undo(struct lfp_zone *z, void *obj)
+{
+	struct lfp_chunk *c;
+	size_t bit;
+
+	if (!z->checked || locate(z, obj, &c, &bit))
+		return;
+	/* Relaxed: as in lfp_check_get(). */
+	atomic_fetch_or_explicit(&c->inuse[bit / 64], (uint64_t)1 << (bit % 64),
+				 memory_order_relaxed);
+}
+
+void
+lfp_check_put_hide(struct lfp_zone *z, void *obj)
+{
+	if (z->poison)
+		memset(obj, LFP_POISON_BYTE, z->size);
 	hide(z, obj);
+}
+
+int
+lfp_check_put(struct lfp_zone *z, void *obj)
+{
+	if (lfp_check_put_verify(z, obj))
+		return EINVAL;
+	lfp_check_put_hide(z, obj);
 	return 0;
 }

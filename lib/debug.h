@@ -31,8 +31,21 @@ bool lfp_check_env(void);
 void lfp_check_carved(struct lfp_zone *z, void *const *objs, size_t n);
 /* An object leaves the pool: verify its poison, mark it held, expose it. */
 void lfp_check_get(struct lfp_zone *z, void *obj);
-/* An object comes back: 0, or EINVAL after a report (not taken). */
+/*
+ * An object comes back: 0, or EINVAL after a report (not taken). It is
+ * lfp_check_put_verify() then lfp_check_put_hide(); a deferred put
+ * (rcu.c) verifies at its call and hides after the grace period, since
+ * readers may still read the object until then.
+ */
 int lfp_check_put(struct lfp_zone *z, void *obj);
+/* Checked zones: verify @obj is held by a user and mark it not: 0, or
+ * EINVAL after a report (nothing changed). Others: 0. */
+int lfp_check_put_verify(struct lfp_zone *z, void *obj);
+/* Undo a verify whose put then failed: the user holds @obj again. */
+void lfp_check_put_undo(struct lfp_zone *z, void *obj);
+/* A verified object enters the pool: poison it (raw objects of checked
+ * zones) and hide it from ASan and valgrind. */
+void lfp_check_put_hide(struct lfp_zone *z, void *obj);
 /* An object about to be destroyed, or a chunk about to be unmapped. */
 void lfp_check_expose(void *p, size_t size);
 

@@ -52,10 +52,11 @@ struct lfp_mag *lfp_depot_get_full(struct lfp_depot *d);
 struct lfp_mag *lfp_depot_get_full_top(struct lfp_depot *d);
 void lfp_depot_put_full(struct lfp_depot *d, struct lfp_mag *m);
 
+/* Magazines allocated (not indices taken: a failed map burns one). */
 static inline uint64_t
 lfp_depot_magazines(struct lfp_depot *d)
 {
-	return atomic_load_explicit(&d->tab->count, memory_order_relaxed);
+	return lfp_nodetab_nodes(d->tab);
 }
 
 #endif /* LFP_DEPOT_H */

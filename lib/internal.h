@@ -73,6 +73,8 @@ void lfp_meta_free(void *p);
  * 0 turns it off. lfp_fault_requests() counts every request ever made.
  */
 void lfp_fault_fail_nth(uint64_t n);
+/* While @on, every memory request fails (the system out of memory). */
+void lfp_fault_fail_all(bool on);
 uint64_t lfp_fault_requests(void);
 /* Live mappings and bookkeeping blocks: a leak check for the tests. */
 uint64_t lfp_os_live_maps(void);

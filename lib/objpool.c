@@ -51,6 +51,11 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	align = attr->align ? attr->align : alignof(max_align_t);
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
 		goto inval;
+	/* A magazine's objects are bounded in bytes (the stride: zone.c). */
+	if (attr->mag_rounds > 1 &&
+	    attr->mag_rounds > LFP_MAG_SIZE_MAX /
+	    lfp_align_up(LFP_MAX(attr->size, sizeof(void *)), align))
+		goto inval;
 	name = attr->name ? attr->name : "";
 	p = lfp_meta_alloc(sizeof(*p) + strlen(name) + 1);
 	if (!p)

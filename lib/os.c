@@ -18,6 +18,7 @@
 
 static lfp_counter_t fault_requests;     /* every request made */
 static lfp_counter_t fault_at;           /* request number to fail; 0: none */
+static _Atomic bool fault_all;           /* every request fails */
 static lfp_counter_t live_maps, live_meta;
 
 uint64_t
@@ -40,6 +41,12 @@ lfp_fault_fail_nth(uint64_t n)
 			      memory_order_relaxed);
 }
 
+void
+lfp_fault_fail_all(bool on)
+{
+	atomic_store_explicit(&fault_all, on, memory_order_relaxed);
+}
+
 uint64_t
 lfp_fault_requests(void)
 {
@@ -53,7 +60,9 @@ fault_hit(void)
 	uint64_t n = atomic_fetch_add_explicit(&fault_requests, 1,
 					       memory_order_relaxed) + 1;
 
-	return lfp_unlikely(n == lfp_counter_read(&fault_at));
+	return lfp_unlikely(n == lfp_counter_read(&fault_at)) ||
+	       lfp_unlikely(atomic_load_explicit(&fault_all,
+						 memory_order_relaxed));
 }
 
 size_t

@@ -1,28 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registry.h - the process-wide table of live zones, and the RCU that lets
- * thread exit and lfp_thread_flush() reach a zone while another thread may
- * be destroying it.
+ * registry.h - the process-wide table of live zones, and the per-slot
+ * reader counts that let thread exit and lfp_thread_flush() reach a zone
+ * while another thread may be destroying it.
  *
  * Each zone takes a slot (the index of its entry in every thread's cache
- * map) and a 64-bit id never reused. Readers (thread exit, flush) look a
- * zone up by {slot, id} inside an RCU read-side section of liburcu's
- * bulletproof flavour (urcu-bp: no thread registration). Destroy clears
- * the slot, then waits for a grace period before it frees anything, so a
- * reader that found the zone can finish handing its cache back; only then
- * is the slot free for another zone.
+ * map) and a 64-bit id never reused. A reader (thread exit, flush, a
+ * deferred put's callback of a batch inherited through fork) pins a zone
+ * by {slot, id} with lfp_registry_get(): it adds one to the slot's reader
+ * count, then loads the slot's id; if that is not the id it looked for,
+ * it takes its one back and treats the zone as gone. Destroy stores id 0
+ * in the slot, then waits until the slot's reader count is 0 before it
+ * frees anything; only then is the slot free for another zone, so that a
+ * late reader never finds the new zone in the slot and hands it the old
+ * zone's cache.
+ *
+ * Why no reader can miss the removal while destroy misses the reader
+ * (Dekker): the reader's increment (W readers) and load of the id (R id),
+ * and destroy's store of id 0 (W id) and load of the count (R readers),
+ * are all seq_cst, so they lie in one total order. If the reader's R id
+ * still saw the old id, it comes before W id in that order, so the
+ * reader's W readers (sequenced before it) does too, and destroy's
+ * R readers (sequenced after W id) sees the count with the reader's one
+ * in it: destroy waits. Otherwise the reader sees id 0 (or another id)
+ * and leaves the zone alone. The reader's release decrement pairs with
+ * destroy's (seq_cst, so acquire) load that reads 0: everything the
+ * reader did to the zone happens before destroy frees it.
+ *
+ * Nothing here allocates memory, takes a lock or registers the thread
+ * anywhere on the reader's side, so thread exit and lfp_thread_flush()
+ * cannot fail (not even with the address space full). Readers never
+ * block destroy for long: a pin lasts one cache flush.
  *
  * Create and destroy take the registry mutex (they are rare); get and put
- * never touch the registry. fork() is handled here: the mutex, liburcu's
- * state and every slab lock are taken before fork and released (parent)
- * or reset (child) after, and in the child the caches owned by threads
- * that did not survive are marked lost (lfp_zone_fork_child()).
+ * never touch the registry. fork() is handled here: liburcu-bp's call_rcu
+ * workers are paused (lfp_zone_rcu_fork_*), then liburcu-bp's state, the
+ * mutex and every slab lock are taken before fork and released (parent)
+ * or reset (child) after; in the child the reader counts of threads that
+ * did not survive are cleared, and the caches they owned are marked lost
+ * (lfp_zone_fork_child()).
  *
  * Synchronization table:
- *              add     remove  lookup (in read section)
- *   add        mutex   mutex   -
- *   remove     mutex   mutex   - (remove waits for the readers)
- *   lookup     -       -       -
+ *              add     remove  sync    free_slot  get/put (readers)
+ *   add        mutex   mutex   mutex   mutex      -
+ *   remove     mutex   mutex   mutex   mutex      - (seq_cst pair above)
+ *   sync       mutex   mutex   mutex   mutex      - (waits for readers)
+ *   free_slot  mutex   mutex   mutex   mutex      -
+ *   get/put    -       -       -       -          - (atomic RMW count)
  */
 #ifndef LFP_REGISTRY_H
 #define LFP_REGISTRY_H
@@ -36,17 +60,22 @@
 int lfp_registry_add(struct lfp_zone *z);
 /*
  * Destroying zones takes three steps: lfp_registry_remove() each (readers
- * may still see them), one lfp_registry_sync() (now none can), then
- * lfp_registry_free_slot() each, so that no slot is reused while a reader
- * that found the old zone in it may still look at it.
+ * that pinned them may still use them), one lfp_registry_sync() (now
+ * none does, nor can), then lfp_registry_free_slot() each, so that no
+ * slot is reused while a reader that found the old zone in it may still
+ * look at it.
  */
 void lfp_registry_remove(struct lfp_zone *z);
 void lfp_registry_sync(void);
 void lfp_registry_free_slot(struct lfp_zone *z);
 
-void lfp_registry_read_lock(void);
-void lfp_registry_read_unlock(void);
-/* The live zone in @slot if its id is @id; in a read section only. */
-struct lfp_zone *lfp_registry_lookup(uint32_t slot, uint64_t id);
+/*
+ * Pin the live zone in @slot if its id is @id, and return it; NULL if
+ * there is none (nothing to unpin then). Every zone returned must be
+ * unpinned with lfp_registry_put(@slot) by the same caller, soon: destroy
+ * waits for it.
+ */
+struct lfp_zone *lfp_registry_get(uint32_t slot, uint64_t id);
+void lfp_registry_put(uint32_t slot);
 
 #endif /* LFP_REGISTRY_H */

@@ -13,6 +13,7 @@ lfp_nodetab_init(struct lfp_nodetab *t, size_t node_size)
 {
 	t->node_size = lfp_align_up(node_size, LFP_CACHELINE);
 	atomic_init(&t->count, 0);
+	atomic_init(&t->nodes, 0);
 	for (unsigned int k = 0; k < LFP_NODETAB_SEGS; k++)
 		atomic_init(&t->seg[k], NULL);
 }
@@ -56,13 +57,23 @@ lfp_nodetab_alloc(struct lfp_nodetab *t)
 	char *s;
 	struct lfp_snode *n;
 
-	idx = atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed) + 1;
-	if (idx == 0 || idx == UINT32_MAX) {
-		/* Out of indices: undo (approximately) and fail. */
-		atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
-		errno = ENOMEM;
-		return NULL;
-	}
+	/*
+	 * Take the next index unless none is left (a CAS, not a fetch-add,
+	 * so that count never passes the last index, even for a moment).
+	 * Relaxed: the index only needs to be unique; the segment's own
+	 * publication orders its memory.
+	 */
+	idx = atomic_load_explicit(&t->count, memory_order_relaxed);
+	do {
+		if (idx >= LFP_NODETAB_MAX_IDX) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(&t->count, &idx,
+							idx + 1,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	idx++;
 	lfp_nodetab_locate(idx, &k, &off);
 	/* Acquire: pairs with the release CAS below that published it. */
 	s = atomic_load_explicit(&t->seg[k], memory_order_acquire);
@@ -71,7 +82,7 @@ lfp_nodetab_alloc(struct lfp_nodetab *t)
 		char *expected = NULL;
 
 		if (!fresh)
-			return NULL;    /* index idx stays unused */
+			return NULL;    /* idx stays unused; nodes not raised */
 		/*
 		 * Release on success: pairs with the acquire loads above, so a
 		 * thread that finds the segment sees it mapped. Acquire on
@@ -91,6 +102,7 @@ lfp_nodetab_alloc(struct lfp_nodetab *t)
 	memset(n, 0, t->node_size);
 	atomic_init(&n->next, 0);
 	n->idx = idx;
+	atomic_fetch_add_explicit(&t->nodes, 1, memory_order_relaxed);
 	return n;
 }
 

@@ -42,15 +42,29 @@ struct lfp_snode {
 };
 
 /*
- * Segment k holds (LFP_NODETAB_BASE << k) nodes: indices 1..2^32-1 fit in
- * LFP_NODETAB_SEGS segments.
+ * Segment k holds (LFP_NODETAB_BASE << k) nodes, so LFP_NODETAB_SEGS
+ * segments hold BASE * (2^SEGS - 1) = 2^32 - 64 of them: indices
+ * 1..LFP_NODETAB_MAX_IDX. The index after that would lie in a segment past
+ * seg[]; an allocation there fails with ENOMEM instead.
  */
 #define LFP_NODETAB_BASE 64u
 #define LFP_NODETAB_SEGS 26
+#define LFP_NODETAB_MAX_IDX \
+	((uint32_t)(((uint64_t)LFP_NODETAB_BASE << LFP_NODETAB_SEGS) - \
+		    LFP_NODETAB_BASE))
+_Static_assert(((uint64_t)LFP_NODETAB_BASE << LFP_NODETAB_SEGS) -
+	       LFP_NODETAB_BASE <= UINT32_MAX,
+	       "node indices are 32-bit");
 
 struct lfp_nodetab {
 	size_t node_size;                       /* multiple of the cache line */
-	_Atomic uint32_t count;                 /* indices handed out */
+	/*
+	 * Indices handed out (never past LFP_NODETAB_MAX_IDX). One whose
+	 * segment could not be mapped stays unused, so nodes, the nodes
+	 * actually allocated, may be fewer.
+	 */
+	_Atomic uint32_t count;
+	_Atomic uint32_t nodes;
 	_Atomic(char *) seg[LFP_NODETAB_SEGS];
 };
 
@@ -60,8 +74,17 @@ struct lfp_stack {
 
 void lfp_nodetab_init(struct lfp_nodetab *t, size_t node_size);
 void lfp_nodetab_fini(struct lfp_nodetab *t);
-/* A new zeroed node with its idx set, or NULL with errno ENOMEM. */
+/*
+ * A new zeroed node with its idx set, or NULL with errno ENOMEM (no memory
+ * for its segment, or every index up to LFP_NODETAB_MAX_IDX handed out).
+ */
 struct lfp_snode *lfp_nodetab_alloc(struct lfp_nodetab *t);
+/* Nodes allocated so far (indices burned by a failed map not counted). */
+static inline uint32_t
+lfp_nodetab_nodes(struct lfp_nodetab *t)
+{
+	return atomic_load_explicit(&t->nodes, memory_order_relaxed);
+}
 /* Bytes mapped for the table's segments. */
 size_t lfp_nodetab_bytes(struct lfp_nodetab *t);
 

@@ -27,20 +27,26 @@ exit_key_init(void)
 	exit_key_err = pthread_key_create(&exit_key, tcache_exit);
 }
 
-/* Hand back (and with @release give up) every cache of this thread. */
+/*
+ * Hand back (and with @release give up) every cache of this thread. Each
+ * zone is pinned in the registry while its cache goes back, so a destroy
+ * in another thread waits for it; pinning needs no memory, so this cannot
+ * fail (the flush itself gives up what it has no magazine for).
+ */
 static void
 tcache_flush_local(struct lfp_tcache *t, bool release)
 {
-	lfp_registry_read_lock();
 	for (uint32_t i = 0; i < t->cap; i++) {
 		struct lfp_tentry *e = &t->map[i];
 		struct lfp_zone *z;
 
 		if (!e->cache)
 			continue;
-		z = lfp_registry_lookup(i, e->id);
-		if (z)
+		z = lfp_registry_get(i, e->id);
+		if (z) {
 			lfp_zone_cache_flush(z, e->cache, release);
+			lfp_registry_put(i);
+		}
 		if (release || !z) {
 			struct lfp_tentry *r = lfp_tcache_recent_local(i);
 
@@ -53,7 +59,6 @@ tcache_flush_local(struct lfp_tcache *t, bool release)
 			e->id = 0;
 		}
 	}
-	lfp_registry_read_unlock();
 }
 
 static void

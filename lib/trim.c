@@ -13,10 +13,11 @@
  *     run when the caller asks);
  *  3. asks the slab which chunks have every object out in its hands;
  *     those objects get their destructor and the chunks are unmapped;
- *     objects of the other chunks that have no constructed state and
- *     whole pages (buffers of a page or more) give their pages back with
- *     MADV_DONTNEED, so that a partly used chunk costs only its live
- *     objects' memory;
+ *     objects of the other chunks that have no constructed state
+ *     (buffers of a page or more) give back with MADV_DONTNEED the pages
+ *     that lie wholly inside them (never one an object out with a user
+ *     shares), so that a partly used chunk costs little more than its
+ *     live objects' memory;
  *  4. loads the other objects back into magazines for the depot.
  * Concurrent gets and puts go on meanwhile: the objects a trim holds are
  * simply not in the depot for a moment.
@@ -65,6 +66,24 @@ lfp_zone_unload_caches(struct lfp_zone *z, bool idle)
 	}
 }
 
+/*
+ * Give back the pages wholly inside [obj, obj + stride): the start rounded
+ * up, the end down. Not the whole range: the kernel rounds a madvise()
+ * length up to whole pages, so a stride that is no multiple of the page
+ * would drop the first page of the next object too, which may be out with
+ * a user (and a start off a page boundary makes the call fail).
+ */
+static void
+drop_pages(void *obj, size_t stride)
+{
+	size_t page = lfp_os_page_size();
+	uintptr_t lo = lfp_align_up((uintptr_t)obj, page);
+	uintptr_t hi = ((uintptr_t)obj + stride) & ~(uintptr_t)(page - 1);
+
+	if (lo < hi)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* Trim node @node's depot and slab (a LOCAL zone's depot holds its node's). */
 static void
 trim_node(struct lfp_zone *z, uint32_t node, bool idle)
@@ -111,13 +130,13 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 		lfp_slab_free_chunks(s, dead);
 		/*
 		 * Objects of chunks that stay: those with no constructed
-		 * state (no constructor: buffers) and whole pages of their
-		 * own give their pages back, and stay cached; the next use
+		 * state (no constructor: buffers) give back the pages that
+		 * lie wholly inside them, and stay cached; the next use
 		 * faults in zeroed pages.
 		 */
 		if (!s->ctor && !z->debug && s->stride >= lfp_os_page_size())
 			for (i = 0; i < keep; i++)
-				madvise(objs[i], s->stride, MADV_DONTNEED);
+				drop_pages(objs[i], s->stride);
 		/* What stays goes back, magazine by magazine. */
 		for (i = 0, k = 0; i < nmags; i++) {
 			m = mags[i];

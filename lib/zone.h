@@ -315,6 +315,15 @@ int lfp_zone_put_rcu(struct lfp_zone *z, void *obj);
 void lfp_zone_rcu_flush(struct lfp_zone *z);
 /* Wait for the batches in flight; destructors on the staged objects. */
 void lfp_zone_rcu_fini(struct lfp_zone *z);
+/*
+ * fork() (registry.c's handlers): prepare first of all, parent last; in
+ * the child, lfp_zone_rcu_fork_child() for each zone, then _child_all()
+ * last, once every lock is released (it may start a call_rcu worker).
+ */
+void lfp_zone_rcu_fork_prepare(void);
+void lfp_zone_rcu_fork_parent(void);
+void lfp_zone_rcu_fork_child(struct lfp_zone *z);
+void lfp_zone_rcu_fork_child_all(void);
 /* Give cached memory back to the system (trim.c); LFP_TRIM_* flags. */
 void lfp_zone_trim(struct lfp_zone *z, unsigned int flags);
 /* Per-CPU parts of lfp_zone_stats, fini and fork (pcpu.c). */

@@ -35,6 +35,9 @@ api_tests = \
 	%reldir%/api/test_pcpu \
 	%reldir%/api/test_stats \
 	%reldir%/api/test_budget \
+	%reldir%/api/test_reentry \
+	%reldir%/api/test_exhaust \
+	%reldir%/api/test_dlopen \
 	%reldir%/api/test_build
 stress_tests = \
 	%reldir%/stress/stress_objpool \
@@ -122,6 +125,28 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_api_test_budget_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_budget_LDADD = $(api_ldadd)
 
+# With the address space full (RLIMIT_AS): nothing may abort.
+%canon_reldir%_api_test_exhaust_SOURCES = %reldir%/api/test_exhaust.c
+%canon_reldir%_api_test_exhaust_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_exhaust_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_exhaust_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_exhaust_LDADD = $(api_ldadd)
+
+# lfpool loaded by dlopen(), with a plugin (a libtool module built for
+# make check only), into a program not linked with it.
+check_LTLIBRARIES = %reldir%/api/dlmod.la
+%canon_reldir%_api_dlmod_la_SOURCES = %reldir%/api/dlmod.c
+%canon_reldir%_api_dlmod_la_LDFLAGS = -module -avoid-version -shared \
+	-rpath $(abs_builddir)/%reldir%/api
+%canon_reldir%_api_dlmod_la_LIBADD = lib/liblfpool.la
+%canon_reldir%_api_test_dlopen_SOURCES = %reldir%/api/test_dlopen.c
+%canon_reldir%_api_test_dlopen_CPPFLAGS = $(test_cppflags) \
+	-DLFP_DLMOD_PATH='"$(abs_builddir)/%reldir%/api/.libs/dlmod.so"'
+%canon_reldir%_api_test_dlopen_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_dlopen_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_dlopen_LDADD = $(CHECK_LIBS) $(PTHREAD_LIBS) -ldl
+%canon_reldir%_api_test_dlopen_DEPENDENCIES = %reldir%/api/dlmod.la
+
 %canon_reldir%_api_test_stats_SOURCES = %reldir%/api/test_stats.c
 %canon_reldir%_api_test_stats_CPPFLAGS = $(test_cppflags)
 %canon_reldir%_api_test_stats_CFLAGS = $(test_cflags)
@@ -139,6 +164,13 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_api_test_thread_CFLAGS = $(test_cflags)
 %canon_reldir%_api_test_thread_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_thread_LDADD = $(api_ldadd)
+
+# Constructors and signal handlers that call into the library.
+%canon_reldir%_api_test_reentry_SOURCES = %reldir%/api/test_reentry.c
+%canon_reldir%_api_test_reentry_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_reentry_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_reentry_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_reentry_LDADD = $(api_ldadd)
 
 %canon_reldir%_api_test_pcpu_SOURCES = %reldir%/api/test_pcpu.c
 %canon_reldir%_api_test_pcpu_CPPFLAGS = $(test_cppflags)

@@ -23,7 +23,10 @@
  * threads at once, and a buffer may be freed by a thread other than the
  * one that allocated it. lfp_bufpool_destroy() must not run concurrently
  * with any other call on the same pool. fork() is handled as for object
- * pools (<lfpool/objpool.h>).
+ * pools (<lfpool/objpool.h>), deferred frees (lfp_bufpool_free_rcu())
+ * included: with a call_rcu_fn of a flavour other than the default, the
+ * program must call that flavour's call_rcu fork functions itself, and
+ * must not call liburcu-bp's when it uses the default flavour.
  *
  * Errors follow <lfpool/common.h>; a NULL pool is reported (EINVAL)
  * before anything else is looked at.
@@ -119,22 +122,24 @@ LFP_API void *lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 
 /**
  * Free a buffer; no size needed. @p buf NULL does nothing.
- * A pointer that no chunk of this pool holds, or that points inside a
- * buffer rather than at its start, is detected and refused: nothing is
- * freed (a checked pool also reports it). Freeing a buffer twice is
- * detected and reported only by a checked pool (<lfpool/check.h>);
- * otherwise it corrupts the pool.
- * @return 0, or
- *  - -EINVAL: @p bp is NULL, or @p buf is not a buffer of @p bp, or (in
- *    a checked pool) it was freed already;
- *  - -ENOMEM: the cache needed a new magazine and none could be made
- *    (the buffer was not taken; see lfp_objpool_put()).
+ * A pointer that no chunk of this pool holds, that points inside a
+ * buffer rather than at its start, or at a buffer's place that the pool
+ * never handed out (past what it carved of a chunk), is detected and
+ * refused: nothing is freed (a checked pool also reports it). Freeing a
+ * buffer twice is detected and reported only by a checked pool
+ * (<lfpool/check.h>); otherwise it corrupts the pool. A free of a buffer
+ * of the pool never fails, even with the system out of memory (see
+ * lfp_objpool_put()). Async-signal-safe in per-CPU mode, as
+ * lfp_objpool_put().
+ * @return 0, or -EINVAL: @p bp is NULL, or @p buf is not a buffer of
+ *         @p bp, or (in a checked pool) it was freed already.
  */
 LFP_API int lfp_bufpool_free(struct lfp_bufpool *bp, void *buf);
 
 /**
  * Free a buffer after a grace period of the pool's RCU flavour, as
- * lfp_objpool_put_rcu() does for objects.
+ * lfp_objpool_put_rcu() does for objects. A checked pool reports misuse
+ * (a double free in any mix with lfp_bufpool_free()) at this call.
  * @return 0, or -EINVAL (@p bp NULL, or @p buf not a buffer of @p bp),
  *         or -ENOMEM (not taken). @p buf NULL: nothing.
  */

@@ -7,20 +7,26 @@
  * LFP_BUFPOOL_F_CHECKED, or when the environment variable LFP_CHECKED is
  * exactly "1" at its creation (no rebuild needed; other values are
  * ignored). A checked pool detects:
- *  - a double put or double free, at the second call;
+ *  - a double put or double free, at the second call, whichever mix of
+ *    put and lfp_objpool_put_rcu() (free and lfp_bufpool_free_rcu()) the
+ *    two calls are: a deferred put is checked, and its object counted as
+ *    back in the pool, at its call, not when its grace period ends;
  *  - a pointer that is not an object of this pool: another pool's,
  *    malloc's, a stack address (LFP_MISUSE_FOREIGN), or one that points
  *    inside an object (LFP_MISUSE_INTERIOR);
  *  - a write into an object after it was put back: the objects of pools
  *    without constructor (all buffers) are filled with a poison pattern
- *    while cached, checked when handed out again. Objects of pools with a
+ *    while cached, checked when handed out again (an object put back
+ *    with put_rcu or free_rcu is filled only once its grace period has
+ *    ended, since readers may read it until then). Objects of pools with a
  *    constructor keep their state while cached, so they are not poisoned;
  *    build with AddressSanitizer or run under valgrind to catch a use
  *    after put there (both are supported in every mode).
  * Each report names the pool, the pointer and the kind of misuse, then
  * aborts, unless a handler installed with lfp_set_misuse_handler()
- * returns: the call then fails (put/free return -EINVAL and take nothing;
- * a get still hands out the object it reported).
+ * returns: the call then fails (put, free and their _rcu forms return
+ * -EINVAL and take nothing; a get still hands out the object it
+ * reported).
  *
  * Checked pools go through the library's slow path on every call; pools
  * that are not checked pay nothing for the mode.

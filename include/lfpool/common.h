@@ -107,6 +107,8 @@ struct rcu_head;
  * call_rcu after including that flavour's header), which lfpool uses to
  * wait for a grace period of the caller's readers before it reuses an
  * object handed back with lfp_objpool_put_rcu() or lfp_bufpool_free_rcu().
+ * Around fork(), the program calls that flavour's call_rcu fork functions
+ * (<lfpool/objpool.h>).
  */
 typedef void (*lfp_call_rcu_fn)(struct rcu_head *head,
 				void (*func)(struct rcu_head *head));

@@ -26,6 +26,27 @@
  * they count as in use. Call lfp_thread_flush() in those threads before
  * fork() to avoid it.
  *
+ * Deferred puts (lfp_objpool_put_rcu()) work in the child too. With the
+ * default flavour, lfpool's pthread_atfork() handlers pause liburcu-bp's
+ * call_rcu worker threads around fork() and start a new one in the child
+ * (urcu_bp_call_rcu_before_fork(), _after_fork_parent() and
+ * _after_fork_child(), once a pool has used that flavour; and
+ * urcu_bp_before_fork() and its pair always): the child's deferred puts
+ * come back, and so do those in flight at fork(). Those workers serve the
+ * whole process, so a program that uses the default flavour must not call
+ * these functions itself around fork() (they do not nest), nor fork()
+ * inside a liburcu-bp read-side section (the pause waits for a grace
+ * period in progress, which would wait for that section). With a
+ * call_rcu_fn of another flavour, the program must call that flavour's
+ * own, as liburcu asks of every program that uses call_rcu and forks:
+ * urcu_<flavour>_call_rcu_before_fork() before fork(),
+ * _after_fork_parent() in the parent and _after_fork_child() in the
+ * child; without them no deferred put of the child comes back, and its
+ * destroy waits for them forever. Destroy in the child does not wait for
+ * such a flavour's batches that were in flight at fork(), which may never
+ * complete there: those that complete before it bring their objects back;
+ * the others are freed with the pool, without destructor.
+ *
  * Errors follow <lfpool/common.h>: get and create return NULL and set
  * errno; int calls return 0 or a negative errno value.
  */
@@ -40,7 +61,10 @@ LFP_BEGIN_DECLS
 struct lfp_objpool;
 
 /**
- * Constructor: makes the raw memory at @p obj a valid object.
+ * Constructor: makes the raw memory at @p obj a valid object. It runs
+ * with no cache or lock of the pool held, so it may use any pool (this
+ * one included: a nested get is served like any other), flush or trim
+ * it, and take its time.
  * @return 0, or a positive errno value: the object is then not handed out
  *         and lfp_objpool_get() may fail with that value.
  */
@@ -57,6 +81,13 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
 
 /** The largest magazine round count lfp_objpool_attr.mag_rounds accepts. */
 #define LFP_MAG_ROUNDS_MAX 1024u
+
+/**
+ * The most bytes of objects one magazine may hold (mag_rounds times the
+ * object's stride, unless mag_rounds is 1): a cache holds two magazines,
+ * so this bounds what one cache can keep from the rest of the process.
+ */
+#define LFP_MAG_SIZE_MAX ((size_t)16 << 20)
 
 /**
  * Attributes of a new pool. Fill with lfp_objpool_attr_init(), then set
@@ -97,7 +128,8 @@ LFP_API int lfp_objpool_attr_init(struct lfp_objpool_attr *attr);
  * @return the pool, or NULL with errno:
  *  - EINVAL: @p attr is NULL; size is 0 or above LFP_OBJPOOL_SIZE_MAX;
  *    align is not 0 or a power of two no larger than the page size;
- *    mag_rounds above LFP_MAG_ROUNDS_MAX; flags has unknown bits;
+ *    mag_rounds above LFP_MAG_ROUNDS_MAX, or above 1 with mag_rounds
+ *    objects taking more than LFP_MAG_SIZE_MAX; flags has unknown bits;
  *    cache_mode is not one of enum lfp_cache_mode; max_bytes is not 0 and
  *    smaller than one chunk; placement is not one of enum lfp_placement,
  *    or is LFP_PLACE_NODE with a node the machine does not have;
@@ -129,7 +161,12 @@ LFP_API int lfp_objpool_destroy(struct lfp_objpool *pool);
  *  - ENOMEM: the operating system refused memory, or the byte budget
  *    is spent;
  *  - the constructor's error, when it failed and no other constructed
- *    object was at hand. The pool stays usable: a later get retries.
+ *    object was at hand. The pool stays usable: a later get retries;
+ *  - EAGAIN: called from a signal handler that interrupted this thread
+ *    inside the library, when the pool would have had to grow while the
+ *    code the handler interrupted may hold the lock that growing takes.
+ * Async-signal-safe in per-CPU mode (get, put and the bulk calls; not in
+ * per-thread mode, whose cache the interrupted code may be changing).
  */
 LFP_API void *lfp_objpool_get(struct lfp_objpool *pool) LFP_WARN_UNUSED;
 
@@ -139,12 +176,12 @@ LFP_API void *lfp_objpool_get(struct lfp_objpool *pool) LFP_WARN_UNUSED;
  * been put since: anything else is undefined, unless the pool is checked
  * (<lfpool/check.h>), which reports it. @p obj may be NULL: nothing
  * happens.
- * @return 0, or
- *  - -EINVAL: @p pool is NULL (whatever @p obj is); or, in a checked
- *    pool, @p obj is not an object of the pool held by a user (reported);
- *  - -ENOMEM: the cache needed a new magazine and none could be made.
- *    The object was not taken; the caller still owns it. This cannot
- *    happen while the pool holds only its own objects, each put once.
+ * A put of the pool's own object never fails, even with the system out
+ * of memory: with no magazine to be had, it is kept in its chunk's
+ * bitmap (one bit per object, made with the chunk) until a get takes it.
+ * @return 0, or -EINVAL: @p pool is NULL (whatever @p obj is); or, in a
+ *         checked pool, @p obj is not an object of the pool held by a
+ *         user (reported, and not taken).
  */
 LFP_API int lfp_objpool_put(struct lfp_objpool *pool, void *obj);
 
@@ -161,10 +198,15 @@ LFP_API int lfp_objpool_put(struct lfp_objpool *pool, void *obj);
  * earlier grace period). Objects wait in batches of one magazine; each
  * full batch costs one call_rcu(). lfp_objpool_flush() and trim send a
  * partial batch on its way; destroy waits for batches in flight (they
- * need the call_rcu thread of the flavour) and runs the destructor on
- * objects still staged.
- * @return 0, or -EINVAL if @p pool is NULL, or -ENOMEM if no batch could
- *         be made (the caller still owns @p obj). @p obj NULL: nothing.
+ * need the call_rcu thread of the flavour; for fork(), see the top of
+ * this header) and runs the destructor on objects still staged.
+ * In a checked pool, misuse (a double put in any mix with
+ * lfp_objpool_put(), a foreign or interior pointer) is reported at this
+ * call, which then fails with -EINVAL and takes nothing.
+ * @return 0, or -EINVAL if @p pool is NULL (or, in a checked pool, @p obj
+ *         is not an object of the pool held by a user: reported), or
+ *         -ENOMEM if no batch could be made (the caller still owns
+ *         @p obj). @p obj NULL: nothing.
  */
 LFP_API int lfp_objpool_put_rcu(struct lfp_objpool *pool, void *obj);
 
@@ -178,10 +220,11 @@ LFP_API size_t lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
 				    size_t n);
 
 /**
- * Put the @p n objects of @p objs back; NULL entries are skipped.
+ * Put the @p n objects of @p objs back; NULL entries are skipped. Like a
+ * put, it never fails for the pool's own objects.
  * @return how many entries were handled (n on success); fewer than @p n
- *         only on error, with errno set as lfp_objpool_put() would return
- *         it: objs[ret..n-1] were not taken. 0 with EINVAL if @p pool is
+ *         only in a checked pool, at the first misuse (errno EINVAL;
+ *         objs[ret..n-1] were not taken). 0 with EINVAL if @p pool is
  *         NULL, or @p objs is NULL while @p n is not 0.
  */
 LFP_API size_t lfp_objpool_put_bulk(struct lfp_objpool *pool,

@@ -26,7 +26,9 @@ LFP_BEGIN_DECLS
  *
  * Objects of a cache whose magazines cannot be exchanged (no memory for an
  * empty magazine) stay in the cache; they are still counted and still
- * reclaimed when the pool is destroyed.
+ * reclaimed when the pool is destroyed. Beyond that it needs no memory,
+ * nor does handing the caches back at thread exit: neither fails, even
+ * with memory exhausted.
  */
 LFP_API void lfp_thread_flush(void);
 

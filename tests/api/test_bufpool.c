@@ -1063,6 +1063,28 @@ START_TEST(test_foreign_pointers)
 	ck_assert_int_eq(lfp_objpool_put(op, obj), 0);
 	ck_assert_int_eq(lfp_objpool_destroy(op), 0);
 
+	/*
+	 * A buffer-start address past the carve point of a live chunk: never
+	 * handed out, so refused (taking it would hand that slot out twice).
+	 * The chunk of a fresh 1 KiB class holds 64 buffers; one is carved
+	 * a batch, so the last slot of its chunk is beyond the carve point.
+	 */
+	buf = alloc_one(bp, 1024);
+	{
+		unsigned char *base = (unsigned char *)((uintptr_t)buf &
+							~(uintptr_t)(64 * KIB - 1));
+		unsigned char *last = base + 64 * KIB - 1024;
+		struct lfp_bufpool_stats before = get_stats(bp), after;
+
+		if (last != buf) {
+			ck_assert_int_eq(lfp_bufpool_free(bp, last), -EINVAL);
+			ck_assert_uint_eq(lfp_bufpool_capacity(bp, last), 0);
+			after = get_stats(bp);
+			ck_assert_uint_eq(after.frees, before.frees);
+		}
+	}
+	free_one(bp, buf);
+
 	/* after all this the pool is whole */
 	st = get_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);

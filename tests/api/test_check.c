@@ -12,7 +12,9 @@
  * from several threads gives no report. Unchecked buffer pools refuse bad
  * frees without a report, LFP_CHECKED=1 checks pools created without the
  * flag, the default handler prints the report and aborts (in a child
- * process), and lfp_misuse_name() names every kind.
+ * process), and lfp_misuse_name() names every kind. Deferred puts and
+ * frees (put_rcu, free_rcu) are checked at their call too, against every
+ * mix with the plain ones, and nothing is handed out twice afterwards.
  *
  * Unchecked object pools get no misuse at all: they do not detect it, and
  * it would corrupt them. Pools run in the cache mode the environment
@@ -35,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lfpool.h>
@@ -1392,6 +1395,215 @@ START_TEST(test_misuse_name)
 }
 END_TEST
 
+/* ---- deferred puts and frees ----------------------------------------- */
+
+/* put_rcu(@obj) must be refused with -EINVAL, errno left alone. */
+static void
+expect_put_rcu_refused(struct lfp_objpool *pool, void *obj, const char *what)
+{
+	int rc;
+
+	errno = ERRNO_SENTINEL;
+	rc = lfp_objpool_put_rcu(pool, obj);
+	ck_assert_msg(rc == -EINVAL, "put_rcu of %s (%p) = %d, expected "
+		      "-EINVAL", what, obj, rc);
+	ck_assert_msg(errno == ERRNO_SENTINEL, "put_rcu of %s changed errno "
+		      "to %d", what, errno);
+}
+
+static void
+expect_free_rcu_refused(struct lfp_bufpool *bp, void *buf, const char *what)
+{
+	int rc;
+
+	errno = ERRNO_SENTINEL;
+	rc = lfp_bufpool_free_rcu(bp, buf);
+	ck_assert_msg(rc == -EINVAL, "free_rcu of %s (%p) = %d, expected "
+		      "-EINVAL", what, buf, rc);
+	ck_assert_msg(errno == ERRNO_SENTINEL, "free_rcu of %s changed errno "
+		      "to %d", what, errno);
+}
+
+/* Send the partial batch on its way; wait (5 s at most) until every
+ * deferred put of @pool is back. */
+static void
+wait_obj_deferred(struct lfp_objpool *pool)
+{
+	const struct timespec ms = { 0, 1000000 };
+	int i;
+
+	ck_assert_int_eq(lfp_objpool_flush(pool), 0);
+	for (i = 0; i < 5000 && obj_stats(pool).deferred; i++)
+		nanosleep(&ms, NULL);
+	ck_assert_msg(obj_stats(pool).deferred == 0, "%llu deferred puts not "
+		      "back after 5 s",
+		      (unsigned long long)obj_stats(pool).deferred);
+}
+
+/* The same for buffers of class @cap: until none is out. */
+static void
+wait_buf_deferred(struct lfp_bufpool *bp, size_t cap)
+{
+	const struct timespec ms = { 0, 1000000 };
+	int i;
+
+	ck_assert_int_eq(lfp_bufpool_flush(bp), 0);
+	for (i = 0; i < 5000 && buf_class(bp, cap).in_use; i++)
+		nanosleep(&ms, NULL);
+	ck_assert_msg(buf_class(bp, cap).in_use == 0, "%llu deferred frees not "
+		      "back after 5 s",
+		      (unsigned long long)buf_class(bp, cap).in_use);
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @n pointers, all different. */
+static void
+expect_distinct(void **p, size_t n, const char *what)
+{
+	qsort(p, n, sizeof(*p), cmp_ptr);
+	for (size_t i = 0; i + 1 < n; i++)
+		ck_assert_msg(p[i] != p[i + 1], "%s: %p handed out twice",
+			      what, p[i]);
+}
+
+/*
+ * put_rcu checks and marks the object at its call: put_rcu then put,
+ * put_rcu twice, put then put_rcu, put_rcu of a malloc'd pointer or of
+ * one inside an object are each reported there, fail with -EINVAL and
+ * take nothing. After the grace periods nothing more is reported, and
+ * every object is handed out once.
+ */
+START_TEST(test_obj_put_rcu_misuse)
+{
+	struct lfp_objpool *pool;
+	void *a, *b, *c, *d, *heap, **objs;
+	size_t n, i;
+
+	rec_start();
+	pool = make_checked_objpool(48, "deferred");
+	a = get_one(pool);
+	b = get_one(pool);
+	c = get_one(pool);
+	d = get_one(pool);
+	heap = malloc(48);
+	ck_assert_ptr_nonnull(heap);
+
+	ck_assert_int_eq(lfp_objpool_put_rcu(pool, a), 0);
+	expect_reports(0, "a correct put_rcu");
+	expect_put_refused(pool, a, "an object put with put_rcu");
+	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, "deferred", a,
+			  "put after put_rcu");
+
+	ck_assert_int_eq(lfp_objpool_put_rcu(pool, b), 0);
+	expect_put_rcu_refused(pool, b, "an object put with put_rcu");
+	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, "deferred", b,
+			  "put_rcu twice");
+
+	put_one(pool, c);
+	expect_put_rcu_refused(pool, c, "an object put already");
+	expect_new_report(2, LFP_MISUSE_DOUBLE_FREE, "deferred", c,
+			  "put_rcu after put");
+
+	expect_put_rcu_refused(pool, heap, "malloc'd memory");
+	expect_new_report(3, LFP_MISUSE_FOREIGN, "deferred", heap,
+			  "put_rcu of malloc'd memory");
+	expect_put_rcu_refused(pool, (char *)d + 8, "a pointer inside an "
+			       "object");
+	expect_new_report(4, LFP_MISUSE_INTERIOR, "deferred", (char *)d + 8,
+			  "put_rcu of an interior pointer");
+	/* the refused calls took nothing: d still goes back once */
+	ck_assert_int_eq(lfp_objpool_put_rcu(pool, d), 0);
+	expect_reports(5, "put_rcu of an object held");
+
+	/* the callbacks report nothing; each object came back once */
+	wait_obj_deferred(pool);
+	expect_reports(5, "after the grace periods");
+	expect_obj_stats(pool, 4, 4, 0);
+	n = obj_stats(pool).objects + 16;
+	objs = calloc(n, sizeof(*objs));
+	ck_assert_ptr_nonnull(objs);
+	for (i = 0; i < n; i++)
+		objs[i] = get_one(pool);
+	expect_reports(5, "getting every object");
+	expect_distinct(objs, n, "gets after refused deferred puts");
+	for (i = 0; i < n; i++)
+		put_one(pool, objs[i]);
+	expect_reports(5, "putting every object back");
+	expect_pool_usable(pool);
+	free(objs);
+	free(heap);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	rec_stop();
+}
+END_TEST
+
+/* The same for buffers: free_rcu then free, free_rcu twice, free then
+ * free_rcu; a malloc'd pointer. */
+START_TEST(test_buf_free_rcu_misuse)
+{
+	const size_t size = buf_sizes[_i];
+	struct lfp_bufpool *bp;
+	void *a, *b, *c, *heap, **bufs;
+	size_t cap, n, i;
+
+	rec_start();
+	bp = make_bufpool("deferred-bufs", LFP_BUFPOOL_F_CHECKED);
+	a = alloc_one(bp, size);
+	b = alloc_one(bp, size);
+	c = alloc_one(bp, size);
+	cap = lfp_bufpool_capacity(bp, a);
+	heap = malloc(size);
+	ck_assert_ptr_nonnull(heap);
+
+	ck_assert_int_eq(lfp_bufpool_free_rcu(bp, a), 0);
+	expect_reports(0, "a correct free_rcu");
+	expect_free_refused(bp, a, "a buffer freed with free_rcu");
+	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, "deferred-bufs", a,
+			  "free after free_rcu");
+
+	ck_assert_int_eq(lfp_bufpool_free_rcu(bp, b), 0);
+	expect_free_rcu_refused(bp, b, "a buffer freed with free_rcu");
+	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, "deferred-bufs", b,
+			  "free_rcu twice");
+
+	free_one(bp, c);
+	expect_free_rcu_refused(bp, c, "a buffer freed already");
+	expect_new_report(2, LFP_MISUSE_DOUBLE_FREE, "deferred-bufs", c,
+			  "free_rcu after free");
+
+	expect_free_rcu_refused(bp, heap, "malloc'd memory");
+	expect_new_report(3, LFP_MISUSE_FOREIGN, "deferred-bufs", heap,
+			  "free_rcu of malloc'd memory");
+
+	wait_buf_deferred(bp, cap);
+	expect_reports(4, "after the grace periods");
+	expect_class_stats(bp, cap, 3, 3, 0);
+	n = buf_class(bp, cap).buffers + 4;
+	bufs = calloc(n, sizeof(*bufs));
+	ck_assert_ptr_nonnull(bufs);
+	for (i = 0; i < n; i++)
+		bufs[i] = alloc_one(bp, size);
+	expect_reports(4, "allocating every buffer");
+	expect_distinct(bufs, n, "allocs after refused deferred frees");
+	for (i = 0; i < n; i++)
+		free_one(bp, bufs[i]);
+	expect_reports(4, "freeing every buffer");
+	expect_bufpool_usable(bp);
+	free(bufs);
+	free(heap);
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+	rec_stop();
+}
+END_TEST
+
 static Suite *
 check_suite(void)
 {
@@ -1423,6 +1635,16 @@ check_suite(void)
 	tcase_add_loop_test(tc, test_buf_write_after_free, 0,
 			    ARRAY_SIZE(wafb_cases));
 	tcase_add_test(tc, test_buf_unchecked_no_report);
+	suite_add_tcase(s, tc);
+
+	/* deferred puts: the callbacks run on liburcu's worker thread */
+	tc = tcase_create("deferred");
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
+	tcase_add_checked_fixture(tc, NULL, restore_defaults);
+	tcase_add_test(tc, test_obj_put_rcu_misuse);
+	tcase_add_loop_test(tc, test_buf_free_rcu_misuse, 0,
+			    ARRAY_SIZE(buf_sizes));
 	suite_add_tcase(s, tc);
 
 	/* threads on all CPUs: no fixture keeping them on one */

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <lfpool.h>
@@ -244,6 +245,29 @@ START_TEST(test_create_bad_rounds)
 	expect_create_einval(&attr, "mag_rounds LFP_MAG_ROUNDS_MAX + 1");
 	attr.mag_rounds = UINT_MAX;
 	expect_create_einval(&attr, "mag_rounds UINT_MAX");
+	/* A magazine's objects are bounded in bytes: 1024 of 64 MiB is not. */
+	attr.size = LFP_OBJPOOL_SIZE_MAX;
+	attr.mag_rounds = LFP_MAG_ROUNDS_MAX;
+	expect_create_einval(&attr, "1024 rounds of 64 MiB");
+	attr.mag_rounds = 2;
+	expect_create_einval(&attr, "2 rounds of 64 MiB");
+	attr.size = LFP_MAG_SIZE_MAX / 16 + 1;
+	attr.mag_rounds = 16;
+	expect_create_einval(&attr, "16 rounds just over LFP_MAG_SIZE_MAX");
+	/* At the bound, and a single round of anything, are fine. */
+	{
+		struct lfp_objpool *p;
+
+		attr.size = LFP_MAG_SIZE_MAX / 16;
+		p = lfp_objpool_create(&attr);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(lfp_objpool_destroy(p), 0);
+		attr.size = LFP_OBJPOOL_SIZE_MAX;
+		attr.mag_rounds = 1;
+		p = lfp_objpool_create(&attr);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(lfp_objpool_destroy(p), 0);
+	}
 }
 END_TEST
 
@@ -275,15 +299,25 @@ START_TEST(test_create_limits)
 	size_t page = page_size();
 
 	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = LFP_OBJPOOL_SIZE_MAX;
-	attr.align = page;
+	/* The most rounds with small objects (within LFP_MAG_SIZE_MAX). */
+	attr.size = 64;
 	attr.mag_rounds = LFP_MAG_ROUNDS_MAX;
 	pool = lfp_objpool_create(&attr);
-	ck_assert_msg(pool != NULL, "create(max size, page align, max rounds): "
+	ck_assert_msg(pool != NULL, "create(64 B, max rounds): errno %d",
+		      errno);
+	st = get_stats(pool);
+	ck_assert_uint_eq(st.mag_rounds, LFP_MAG_ROUNDS_MAX);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+
+	attr.size = LFP_OBJPOOL_SIZE_MAX;
+	attr.align = page;
+	attr.mag_rounds = 1;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_msg(pool != NULL, "create(max size, page align, 1 round): "
 		      "errno %d", errno);
 	st = get_stats(pool);
 	ck_assert_uint_eq(st.size, LFP_OBJPOOL_SIZE_MAX);
-	ck_assert_uint_eq(st.mag_rounds, LFP_MAG_ROUNDS_MAX);
+	ck_assert_uint_eq(st.mag_rounds, 1);
 	ck_assert_uint_eq(st.align % page, 0);
 	ck_assert_uint_eq(st.objects, 0);
 	ck_assert_uint_eq(st.chunks, 0);
@@ -595,6 +629,96 @@ START_TEST(test_big_objects)
 		put_one(pool, a);
 		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
 	}
+}
+END_TEST
+
+/*
+ * Whether trim gives cached buffers' pages back: not in zones on the debug
+ * path (checked mode, AddressSanitizer, valgrind), which keep cached
+ * objects' bytes for their checks.
+ */
+static bool
+trim_drops_pages(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	return false;
+#else
+	const char *v = getenv("LFP_CHECKED");
+
+	return !RUNNING_ON_VALGRIND && !(v && !strcmp(v, "1"));
+#endif
+}
+
+/*
+ * Trim gives cached buffers' pages back (a pool without constructor whose
+ * stride is at least a page), but only pages wholly inside a cached
+ * object: the kernel rounds a madvise() length up to whole pages, so
+ * dropping [obj, obj + stride) for a stride that is no multiple of the
+ * page would zero the start of the next object, out with its holder.
+ * Strides 4112 and 5008 straddle pages; 8192 is exact. Every held byte
+ * must survive, and the cached object's first page (wholly its own: it
+ * starts on a page) must be gone (mincore() looks without touching).
+ */
+START_TEST(test_trim_spares_neighbour)
+{
+	static const size_t sizes[] = { 4100, 5000, 8192 };
+	const size_t n = 300, page = page_size();
+	struct lfp_objpool *pool;
+	unsigned char *p, vec[4];
+	size_t i, j, k, stride, a, whole;
+	void **objs;
+
+	objs = calloc(n, sizeof(*objs));
+	ck_assert_ptr_nonnull(objs);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		pool = make_pool(sizes[k], 0, NULL);
+		stride = get_stats(pool).stride;
+		ck_assert_uint_ge(stride, sizes[k]);
+		for (i = 0; i < n; i++)
+			objs[i] = get_one(pool);
+		qsort(objs, n, sizeof(*objs), cmp_ptr);
+		/*
+		 * A page-aligned object and its neighbour in the chunk (any
+		 * pair where pages are bigger than a stride: nothing drops).
+		 */
+		for (a = 0; a + 1 < n; a++)
+			if ((stride < page || (uintptr_t)objs[a] % page == 0) &&
+			    (char *)objs[a + 1] == (char *)objs[a] + stride)
+				break;
+		ck_assert_msg(a + 1 < n, "size %zu: no page-aligned object "
+			      "with a neighbour among %zu", sizes[k], n);
+		for (i = 0; i < n; i++)
+			memset(objs[i], (int)(i % 251 + 1), sizes[k]);
+		put_one(pool, objs[a]);
+		ck_assert_int_eq(lfp_objpool_trim(pool, LFP_TRIM_CACHES), 0);
+		for (i = 0; i < n; i++) {
+			if (i == a)
+				continue;
+			p = objs[i];
+			for (j = 0; j < sizes[k]; j++)
+				ck_assert_msg(p[j] == i % 251 + 1,
+					      "size %zu (stride %zu): held "
+					      "object %zu byte %zu is %u after "
+					      "trim", sizes[k], stride,
+					      i - a, j, p[j]);
+		}
+		/* Its whole pages: all of them when the stride is exact. */
+		whole = !trim_drops_pages() || stride < page ? 0 :
+			stride % page ? 1 : stride / page;
+		ck_assert_uint_le(whole, sizeof(vec));
+		if (whole)
+			ck_assert_int_eq(mincore(objs[a], whole * page, vec),
+					 0);
+		for (j = 0; j < whole; j++)
+			ck_assert_msg(!(vec[j] & 1), "size %zu: page %zu of "
+				      "the cached object is still resident",
+				      sizes[k], j);
+		for (i = 0; i < n; i++)
+			if (i != a)
+				put_one(pool, objs[i]);
+		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+	free(objs);
 }
 END_TEST
 
@@ -1266,6 +1390,7 @@ objpool_suite(void)
 				  lfp_test_stay_teardown);
 	tcase_add_test(tc, test_distinct_writable);
 	tcase_add_test(tc, test_big_objects);
+	tcase_add_test(tc, test_trim_spares_neighbour);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ctor");

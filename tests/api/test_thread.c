@@ -10,7 +10,9 @@
  * destroyed pool's cached objects leaking into a new pool show), and a
  * thread exiting while its pool is destroyed neither crashes nor breaks
  * the once-per-object destructor count (nor does one calling
- * lfp_thread_flush() then).
+ * lfp_thread_flush() then). Deferred puts (lfp_objpool_put_rcu()) work in
+ * the child of a parent that used them: the child's come back, and so do
+ * those in flight at fork(), and destroy does not hang.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,6 +29,7 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lfpool.h>
@@ -462,6 +465,7 @@ child_main(struct tagpool *tp, void **held, size_t nheld, bool exact)
 	size_t i;
 
 	/* a deadlock in the child shows as SIGALRM, not as a hung test */
+	signal(SIGALRM, SIG_DFL);       /* not Check's handler: see below */
 	alarm(60);
 	for (i = 0; i < nheld; i++)
 		CHILD_CHECK(lfp_objpool_put(tp->pool, held[i]) == 0, 10);
@@ -594,6 +598,294 @@ START_TEST(test_fork)
 	fail_assert_none();
 	gate_destroy(&sb.ready);
 	gate_destroy(&sb.release);
+}
+END_TEST
+
+/* ---- fork after deferred puts ---------------------------------------- */
+
+/* Wait up to @ms milliseconds for @pool's deferred puts to come back. */
+static bool
+wait_deferred(struct lfp_objpool *pool, unsigned int ms)
+{
+	const struct timespec tick = { 0, 1000000 };
+	struct lfp_objpool_stats st;
+
+	for (unsigned int i = 0;; i++) {
+		if (lfp_objpool_stats(pool, &st))
+			return false;
+		if (!st.deferred)
+			return true;
+		if (i == ms)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* put_rcu @n objects of @tp, then send the partial batch on its way. */
+static int
+put_rcu_n(struct tagpool *tp, size_t n)
+{
+	void *objs[64];
+	size_t i;
+
+	if (n > 64)
+		return 1;
+	for (i = 0; i < n; i++) {
+		objs[i] = lfp_objpool_get(tp->pool);
+		if (!check_obj(tp, objs[i]))
+			return 2;
+	}
+	for (i = 0; i < n; i++)
+		if (lfp_objpool_put_rcu(tp->pool, objs[i]))
+			return 3;
+	return lfp_objpool_flush(tp->pool) ? 4 : 0;
+}
+
+/*
+ * The child of a parent that used lfp_objpool_put_rcu() (so liburcu-bp's
+ * call_rcu worker runs in the parent, not in the child): its own deferred
+ * puts come back, and so do the batches still in flight at fork() (the
+ * child's new worker takes them over); destroy does not hang, and every
+ * object gets its destructor once.
+ */
+static void
+fork_put_rcu_child(struct tagpool *tp)
+{
+	struct lfp_objpool_stats st;
+
+	/*
+	 * A hang in the child shows as SIGALRM, not as a hung test (Check's
+	 * own SIGALRM handler, inherited, would kill the test instead).
+	 */
+	signal(SIGALRM, SIG_DFL);
+	alarm(20);
+	CHILD_CHECK(put_rcu_n(tp, 40) == 0, 30);
+	CHILD_CHECK(wait_deferred(tp->pool, 5000), 31);
+	CHILD_CHECK(put_rcu_n(tp, 64) == 0, 32);
+	CHILD_CHECK(put_rcu_n(tp, 3) == 0, 33);
+	CHILD_CHECK(wait_deferred(tp->pool, 5000), 34);
+	CHILD_CHECK(lfp_objpool_stats(tp->pool, &st) == 0, 35);
+	CHILD_CHECK(st.in_use == 0, 36);
+	/* more, left staged and in flight for destroy */
+	CHILD_CHECK(put_rcu_n(tp, 20) == 0, 37);
+	CHILD_CHECK(lfp_objpool_put_rcu(tp->pool,
+					lfp_objpool_get(tp->pool)) == 0, 38);
+	CHILD_CHECK(lfp_objpool_destroy(tp->pool) == 0, 39);
+	CHILD_CHECK(count_of(&tp->dtors) == count_of(&tp->ctors), 40);
+	CHILD_CHECK(count_of(&tp->bad_dtors) == 0, 41);
+	_exit(0);
+}
+
+START_TEST(test_fork_put_rcu)
+{
+	struct tagpool tp;
+	int status, rc;
+	pid_t pid, w;
+	unsigned int waited;
+
+#ifdef __SANITIZE_THREAD__
+	/*
+	 * ThreadSanitizer makes a child of a multi-threaded parent die when
+	 * it starts a thread, and the child needs a call_rcu worker of its
+	 * own (liburcu-bp starts it at fork): the other builds test this.
+	 */
+	printf("# SKIP test_fork_put_rcu: ThreadSanitizer cannot start the "
+	       "child's call_rcu worker thread\n");
+	fflush(stdout);
+	return;
+#endif
+	fail_reset();
+	ck_assert(tagpool_create(&tp, 8));
+	/* liburcu-bp's worker starts, and the first batches come back */
+	ck_assert_int_eq(put_rcu_n(&tp, 30), 0);
+	ck_assert(wait_deferred(tp.pool, 5000));
+	/* more in flight, or about to be, at fork() */
+	ck_assert_int_eq(put_rcu_n(&tp, 64), 0);
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		fork_put_rcu_child(&tp);
+
+	/* The parent's deferred puts still come back. */
+	rc = put_rcu_n(&tp, 10);
+	/* Wait for the child, 30 s at most: a hang fails, not hangs. */
+	for (waited = 0;; waited++) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w != 0 || waited == 3000)
+			break;
+		usleep(10000);
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the child hung (killed after 30 s)");
+	}
+	ck_assert_int_eq(w, pid);
+	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
+		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
+		      " (hang: alarm fired)" : "");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child failed with exit status %d (see "
+		      "fork_put_rcu_child; 31, 34: deferred puts never came "
+		      "back)", WEXITSTATUS(status));
+	ck_assert_int_eq(rc, 0);
+	ck_assert(wait_deferred(tp.pool, 5000));
+	ck_assert_uint_eq(get_stats(tp.pool).in_use, 0);
+	tagpool_destroy(&tp);
+	fail_assert_none();
+}
+END_TEST
+
+/*
+ * A call_rcu of the test's own, with no worker: callbacks wait in a list
+ * until manual_run() runs them (a grace period has passed by then: there
+ * are no readers). In a fork() child, the parent's list is a list of
+ * callbacks that no thread of the child would ever run.
+ */
+struct rcu_head {
+	struct rcu_head *next;
+	void (*func)(struct rcu_head *head);
+};
+
+static pthread_mutex_t manual_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rcu_head *manual_list;
+
+static void
+manual_call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *head))
+{
+	pthread_mutex_lock(&manual_lock);
+	head->func = func;
+	head->next = manual_list;
+	manual_list = head;
+	pthread_mutex_unlock(&manual_lock);
+}
+
+/* Run every queued callback; how many there were. */
+static unsigned int
+manual_run(void)
+{
+	struct rcu_head *h, *next;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&manual_lock);
+	h = manual_list;
+	manual_list = NULL;
+	pthread_mutex_unlock(&manual_lock);
+	for (; h; h = next, n++) {
+		next = h->next;
+		h->func(h);
+	}
+	return n;
+}
+
+static bool
+manual_pool_create(struct tagpool *tp)
+{
+	struct lfp_objpool_attr attr;
+
+	tp->tag = atomic_fetch_add(&next_tag, 1);
+	atomic_init(&tp->ctors, 0);
+	atomic_init(&tp->dtors, 0);
+	atomic_init(&tp->bad_dtors, 0);
+	if (lfp_objpool_attr_init(&attr))
+		return false;
+	attr.size = sizeof(struct tobj);
+	attr.mag_rounds = 8;
+	attr.ctor = tag_ctor;
+	attr.dtor = tag_dtor;
+	attr.arg = tp;
+	attr.call_rcu_fn = manual_call_rcu;
+	tp->pool = lfp_objpool_create(&attr);
+	return tp->pool != NULL;
+}
+
+/*
+ * With a call_rcu_fn of the program's own, batches in flight at fork()
+ * may never complete in the child (if the program does not restart its
+ * flavour's worker there). Loop index 0: the child destroys the pool with
+ * them pending: destroy does not wait for them, and when they do run
+ * afterwards they leave the destroyed pool alone. 1: they run first and
+ * bring their objects back; the child's own deferred puts work too.
+ */
+START_TEST(test_fork_put_rcu_own_flavour)
+{
+	struct lfp_objpool_stats st;
+	struct tagpool tp;
+	int status;
+	pid_t pid, w;
+	unsigned int waited;
+
+	fail_reset();
+	ck_assert(manual_pool_create(&tp));
+	ck_assert_int_eq(put_rcu_n(&tp, 20), 0);
+	ck_assert_uint_gt(manual_run(), 0);
+	ck_assert(wait_deferred(tp.pool, 0));
+	/* in flight at fork(): 3 batches (8 + 8 + 4 objects) */
+	ck_assert_int_eq(put_rcu_n(&tp, 20), 0);
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		signal(SIGALRM, SIG_DFL);       /* as in fork_put_rcu_child() */
+		alarm(20);
+		if (_i == 0) {
+			CHILD_CHECK(lfp_objpool_stats(tp.pool, &st) == 0, 50);
+			CHILD_CHECK(st.deferred == 20, 51);
+			CHILD_CHECK(lfp_objpool_destroy(tp.pool) == 0, 52);
+			/* (the 20 were out with a user, as far as destroy knows) */
+			CHILD_CHECK(count_of(&tp.dtors) + 20 ==
+				    count_of(&tp.ctors), 53);
+			/* late: they find the pool gone and only free themselves */
+			CHILD_CHECK(manual_run() == 3, 54);
+			CHILD_CHECK(count_of(&tp.dtors) + 20 ==
+				    count_of(&tp.ctors), 55);
+		} else {
+			CHILD_CHECK(manual_run() == 3, 56);
+			CHILD_CHECK(wait_deferred(tp.pool, 0), 57);
+			CHILD_CHECK(put_rcu_n(&tp, 12) == 0, 58);
+			CHILD_CHECK(manual_run() == 2, 59);
+			CHILD_CHECK(wait_deferred(tp.pool, 0), 60);
+			CHILD_CHECK(put_rcu_n(&tp, 8) == 0, 61);
+			/* in flight at destroy: waited for, so run it meanwhile */
+			CHILD_CHECK(manual_run() == 1, 62);
+			CHILD_CHECK(lfp_objpool_stats(tp.pool, &st) == 0, 63);
+			CHILD_CHECK(st.in_use == 0, 64);
+			CHILD_CHECK(lfp_objpool_destroy(tp.pool) == 0, 65);
+			CHILD_CHECK(count_of(&tp.dtors) ==
+				    count_of(&tp.ctors), 66);
+		}
+		CHILD_CHECK(count_of(&tp.bad_dtors) == 0, 67);
+		_exit(0);
+	}
+	for (waited = 0;; waited++) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w != 0 || waited == 3000)
+			break;
+		usleep(10000);
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the child hung (killed after 30 s)");
+	}
+	ck_assert_int_eq(w, pid);
+	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
+		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
+		      " (hang: alarm fired)" : "");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child failed with exit status %d (see "
+		      "test_fork_put_rcu_own_flavour)", WEXITSTATUS(status));
+	/* In the parent they were never orphans. */
+	ck_assert_uint_eq(manual_run(), 3);
+	ck_assert(wait_deferred(tp.pool, 0));
+	ck_assert_uint_eq(get_stats(tp.pool).in_use, 0);
+	tagpool_destroy(&tp);
+	fail_assert_none();
 }
 END_TEST
 
@@ -836,6 +1128,8 @@ thread_suite(void)
 
 	tc = tcase_create("fork");
 	tcase_add_loop_test(tc, test_fork, 0, 2);
+	tcase_add_test(tc, test_fork_put_rcu);
+	tcase_add_loop_test(tc, test_fork_put_rcu_own_flavour, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pools");

@@ -1127,6 +1127,118 @@ START_TEST(test_stress)
 }
 END_TEST
 
+#define MAGIC3 0x33333333u
+
+static int
+magic_ctor(void *obj, void *arg)
+{
+	(void)arg;
+	*(uint32_t *)obj = MAGIC3;
+	return 0;
+}
+
+/* Reads the object: a destructor on an unmapped object crashes here. */
+static void
+magic_dtor(void *obj, void *arg)
+{
+	(void)arg;
+	req_eq(*(volatile uint32_t *)obj, MAGIC3);
+	atomic_fetch_add_explicit(&dtor_calls, 1, memory_order_relaxed);
+}
+
+/*
+ * Destroy on 3 nodes when a depot holds objects homed on another node
+ * (what lfp_zone_put_full() leaves when no magazine can be had to send
+ * them home): every destructor runs before any slab is unmapped, so the
+ * destructor of an object homed on node 1 found in node 2's depot reads
+ * mapped memory.
+ */
+static void
+body_destroy_foreign_depot(void)
+{
+	struct lfp_objpool_attr a;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *p;
+	struct lfp_zone *z;
+	struct lfp_mag *m;
+	unsigned int n;
+
+	use_hook();
+	req_eq(lfp_objpool_attr_init(&a), 0);
+	a.size = SMALL;
+	a.ctor = magic_ctor;
+	a.dtor = magic_dtor;
+	a.cache_mode = LFP_CACHE_PER_THREAD;
+	p = lfp_objpool_create(&a);
+	req(p != NULL);
+	z = pool_zone(p);
+	req_eq(z->ndepots, 3);
+	pool_stats(p, &st);
+	n = 3 * st.mag_rounds;
+	cur_cpu = 1;
+	get_n(p, objs, n);
+	req_homed(objs, n, 1);
+	put_n(p, objs, n);
+	req_eq(lfp_objpool_flush(p), 0);
+	req(depot_objs(p, 1) > 0);
+	/* Node 1's loaded magazines into node 2's depot. */
+	while ((m = lfp_depot_get_full(lfp_zone_depot(z, 1))))
+		lfp_depot_put_full(lfp_zone_depot(z, 2), m);
+	req_eq(depot_objs(p, 1), 0);
+	req(depot_objs(p, 2) > 0);
+	pool_stats(p, &st);
+	atomic_store(&dtor_calls, 0);
+	req_eq(lfp_objpool_destroy(p), 0);
+	req_eq(atomic_load(&dtor_calls), st.objects);
+}
+
+START_TEST(test_destroy_foreign_depot)
+{
+	run_child(body_destroy_foreign_depot, "numa:3 core:1 pu:1", true);
+}
+END_TEST
+
+/*
+ * A put with no cache (lfp_zone_put_direct()) tops up the depot's top
+ * magazine: that is no dip of the depot's working set, so an idle trim
+ * afterwards still sees the depot's whole content as idle.
+ */
+static void
+body_put_direct_low(void)
+{
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *p;
+	struct lfp_zone *z;
+	uint64_t objs_before;
+	void *o;
+
+	p = pool_new(SMALL, LFP_PLACE_LOCAL, 0, LFP_CACHE_PER_THREAD);
+	z = pool_zone(p);
+	get_n(p, objs, 100);
+	put_n(p, objs, 99);
+	req_eq(lfp_objpool_flush(p), 0);
+	req_eq(lfp_objpool_trim(p, 0), 0);      /* low = what is there */
+	objs_before = depot_objs(p, 0);
+	req(objs_before > 0);
+	req_eq(lfp_counter_read(&z->depot.low), objs_before);
+	/* The top magazine has room (99 is no multiple of the rounds). */
+	lfp_zone_put_direct(z, objs[99]);
+	req_eq(depot_objs(p, 0), objs_before + 1);
+	req_eq(lfp_counter_read(&z->depot.low), objs_before);
+	pool_stats(p, &st);
+	req_eq(st.in_use, 0);
+	o = lfp_objpool_get(p);
+	req(o != NULL);
+	req_eq(lfp_objpool_put(p, o), 0);
+	req_eq(lfp_objpool_destroy(p), 0);
+}
+
+START_TEST(test_put_direct_low)
+{
+	run_child(body_put_direct_low, TOPO_ONE, true);
+}
+END_TEST
+
 static Suite *
 numa_suite(void)
 {
@@ -1142,6 +1254,8 @@ numa_suite(void)
 	tcase_add_test(tc, test_one_node);
 	tcase_add_test(tc, test_bufpool);
 	tcase_add_test(tc, test_trim);
+	tcase_add_test(tc, test_destroy_foreign_depot);
+	tcase_add_test(tc, test_put_direct_low);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pcpu");
 	tcase_add_test(tc, test_pcpu);

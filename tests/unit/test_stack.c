@@ -2,14 +2,19 @@
 /*
  * test_stack.c - white-box tests of the depot's tagged-index lock-free
  * stack and its node table: LIFO order, index mapping across segments,
- * and a multi-threaded run that would catch ABA (two threads owning one
- * node at once, or a node lost).
+ * the last index (no write past the table), magazine counts after a
+ * failed segment map, and a multi-threaded run that would catch ABA (two
+ * threads owning one node at once, or a node lost).
  */
 #include "stack.h"
+#include "depot.h"
 #include "test-common.h"
 
+#include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct tnode {
@@ -74,6 +79,87 @@ START_TEST(test_nodetab_segments)
 	ck_assert_uint_ge(lfp_nodetab_bytes(&t), total * t.node_size);
 	free(n);
 	lfp_nodetab_fini(&t);
+}
+END_TEST
+
+/*
+ * The last index: segments 0..SEGS-1 hold indices 1..MAX_IDX, and the
+ * index after it would lie in segment SEGS, past seg[]. With count at
+ * MAX_IDX, an allocation must fail with ENOMEM and touch nothing past the
+ * table: the word after seg[] (where seg[SEGS] would be) points at a
+ * buffer that must keep its bytes.
+ */
+struct canary_tab {
+	struct lfp_nodetab t;
+	_Atomic(char *) after;          /* where seg[LFP_NODETAB_SEGS] lies */
+};
+
+START_TEST(test_nodetab_last_index)
+{
+	struct canary_tab w;
+	struct lfp_snode *n;
+	char buf[256];
+	unsigned int seg;
+	size_t off;
+	int e;
+
+	ck_assert_uint_eq(offsetof(struct canary_tab, after),
+			  offsetof(struct lfp_nodetab, seg) +
+			  LFP_NODETAB_SEGS * sizeof(w.t.seg[0]));
+	ck_assert_uint_eq(LFP_NODETAB_MAX_IDX, UINT32_MAX - 63);
+	lfp_nodetab_locate(LFP_NODETAB_MAX_IDX, &seg, &off);
+	ck_assert_uint_eq(seg, LFP_NODETAB_SEGS - 1);
+	ck_assert_uint_eq(off, ((size_t)LFP_NODETAB_BASE <<
+				(LFP_NODETAB_SEGS - 1)) - 1);
+
+	memset(buf, 0xa5, sizeof(buf));
+	lfp_nodetab_init(&w.t, sizeof(struct tnode));
+	ck_assert_uint_le(w.t.node_size, sizeof(buf));
+	atomic_init(&w.after, buf);
+	atomic_store(&w.t.count, LFP_NODETAB_MAX_IDX);
+	errno = 0;
+	n = lfp_nodetab_alloc(&w.t);
+	e = errno;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ck_assert_msg((unsigned char)buf[i] == 0xa5,
+			      "byte %zu past the table written: %#x", i,
+			      (unsigned char)buf[i]);
+	ck_assert_ptr_eq(atomic_load(&w.after), buf);
+	ck_assert_ptr_null(n);
+	ck_assert_int_eq(e, ENOMEM);
+	/* It stays full, and no node was counted. */
+	ck_assert_uint_eq(atomic_load(&w.t.count), LFP_NODETAB_MAX_IDX);
+	ck_assert_ptr_null(lfp_nodetab_alloc(&w.t));
+	ck_assert_uint_eq(lfp_nodetab_nodes(&w.t), 0);
+	ck_assert_uint_eq(lfp_nodetab_bytes(&w.t), 0);
+	lfp_nodetab_fini(&w.t);
+}
+END_TEST
+
+/*
+ * A failed segment map leaves its index unused: the depot's magazine
+ * count (the pool's `magazines` statistic) counts only magazines made.
+ */
+START_TEST(test_failed_map_not_counted)
+{
+	struct lfp_depot d;
+	struct lfp_mag *m;
+
+	lfp_depot_init(&d, 4);
+	lfp_fault_fail_nth(1);          /* the first segment's map */
+	errno = 0;
+	ck_assert_ptr_null(lfp_depot_get_empty(&d));
+	ck_assert_int_eq(errno, ENOMEM);
+	lfp_fault_fail_nth(0);
+	ck_assert_uint_eq(lfp_depot_magazines(&d), 0);
+	m = lfp_depot_get_empty(&d);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->node.idx, 2);      /* index 1 was burned */
+	ck_assert_uint_eq(lfp_depot_magazines(&d), 1);
+	lfp_depot_put_empty(&d, m);
+	ck_assert_ptr_eq(lfp_depot_get_empty(&d), m);
+	ck_assert_uint_eq(lfp_depot_magazines(&d), 1);
+	lfp_depot_fini(&d);
 }
 END_TEST
 
@@ -175,6 +261,8 @@ main(void)
 
 	tcase_add_test(tc, test_lifo);
 	tcase_add_test(tc, test_nodetab_segments);
+	tcase_add_test(tc, test_nodetab_last_index);
+	tcase_add_test(tc, test_failed_map_not_counted);
 	tcase_add_test(tc, test_aba_threads);
 	tcase_set_timeout(tc, 60 + 10 * lfp_test_scale());
 	suite_add_tcase(s, tc);

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_exhaust.c - black-box tests of <lfpool.h> with the address space
+ * full: a library must never abort its host because memory is short.
+ * Each test runs in a forked child (test-child.h) that sets RLIMIT_AS to
+ * what it uses plus a little and maps until not one more page can be
+ * mapped (exhaust_fill()), does its calls, then frees the address space
+ * again (exhaust_release()) and checks that the pools are still whole.
+ * Threads a test needs are created before the fill (a thread's stack and
+ * static TLS are mapped at creation) and wait on a gate until then.
+ *
+ * Covered: a thread that never used lfpool gets from a pool (which may
+ * fail with ENOMEM), calls lfp_thread_flush() and exits; the main thread
+ * calls lfp_thread_flush(); in per-thread and per-CPU (automatic) mode.
+ * Neither may abort, and nothing may be written on stderr.
+ *
+ * Address-space limits and the sanitizers' or valgrind's own mappings do
+ * not mix: under AddressSanitizer, ThreadSanitizer or valgrind the whole
+ * program is skipped, with the reason (a TAP plan "1..0 # SKIP" under
+ * the automake driver, else exit status 77).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <lfpool.h>
+
+#include "test-child.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
+/* ---- filling the address space -------------------------------------- */
+
+/* Room above the current size that the limit leaves, then maps fill. */
+#define EXHAUST_SLACK ((size_t)64 << 20)
+#define EXHAUST_MAPS_MAX 256
+
+struct exhaust {
+	struct rlimit saved;            /* the limit before the fill */
+	unsigned int n;                 /* mappings made */
+	void *addr[EXHAUST_MAPS_MAX];
+	size_t len[EXHAUST_MAPS_MAX];
+};
+
+/* The process's address-space size now, in bytes; 0 if unknown. */
+static size_t
+exhaust_vm_size(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Fill the address space: RLIMIT_AS to the current size plus
+ * EXHAUST_SLACK, then reserve (PROT_NONE, no memory behind it) ever
+ * smaller mappings until not even one page can be had. 0, or the errno
+ * value of what failed before the address space was full. Uses no
+ * malloc: @e holds the mappings.
+ */
+static int
+exhaust_fill(struct exhaust *e)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t vm = exhaust_vm_size(), len;
+	struct rlimit lim;
+
+	memset(e, 0, sizeof(*e));
+	if (!vm)
+		return ENOENT;
+	if (getrlimit(RLIMIT_AS, &e->saved))
+		return errno;
+	lim = e->saved;
+	lim.rlim_cur = vm + EXHAUST_SLACK;
+	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
+		return ERANGE;
+	if (setrlimit(RLIMIT_AS, &lim))
+		return errno;
+	for (len = EXHAUST_SLACK; len >= page;) {
+		void *p;
+
+		if (e->n == EXHAUST_MAPS_MAX)
+			return E2BIG;
+		p = mmap(NULL, len, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED) {
+			len /= 2;
+			continue;
+		}
+		e->addr[e->n] = p;
+		e->len[e->n] = len;
+		e->n++;
+	}
+	/* Full: the smallest mapping there is fails. */
+	return mmap(NULL, page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? 0 : EAGAIN;
+}
+
+/* Give the address space back: unmap the fill, restore the limit. */
+static void
+exhaust_release(struct exhaust *e)
+{
+	while (e->n) {
+		e->n--;
+		munmap(e->addr[e->n], e->len[e->n]);
+	}
+	setrlimit(RLIMIT_AS, &e->saved);
+}
+
+/* ---- a thread that first uses lfpool with the address space full ---- */
+
+static struct gate go;
+static struct lfp_objpool *pool;
+static int worker_errno;        /* of its get; 0 if it got an object */
+
+static void *
+newcomer_main(void *arg)
+{
+	void *obj;
+
+	gate_wait(&go);
+	/* This thread's first lfpool call, with nothing left to map. */
+	errno = 0;
+	obj = lfp_objpool_get(pool);
+	worker_errno = obj ? 0 : errno;
+	if (obj && lfp_objpool_put(pool, obj))
+		worker_errno = -1;
+	lfp_thread_flush();
+	return NULL;    /* and exit: its caches go back */
+}
+
+/* Loop index: the pool's cache mode. */
+static const int modes[] = { LFP_CACHE_PER_THREAD, LFP_CACHE_AUTO };
+static int mode;
+
+static void
+thread_flush_exit_body(void)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct exhaust e;
+	pthread_t tid;
+	void *objs[16];
+	size_t i;
+	int err;
+
+	/*
+	 * A hang in the child shows as SIGALRM, not as a hung test (Check's
+	 * own SIGALRM handler, inherited, would kill the test instead).
+	 */
+	signal(SIGALRM, SIG_DFL);
+	alarm(60);
+	req_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 40;
+	attr.cache_mode = mode;
+	pool = lfp_objpool_create(&attr);
+	req(pool != NULL);
+	/* the main thread uses the pool (its fast path needs nothing more) */
+	for (i = 0; i < 16; i++)
+		req((objs[i] = lfp_objpool_get(pool)) != NULL);
+	for (i = 0; i < 16; i++)
+		req_eq(lfp_objpool_put(pool, objs[i]), 0);
+	gate_init(&go);
+	req_eq(pthread_create(&tid, NULL, newcomer_main, NULL), 0);
+
+	err = exhaust_fill(&e);
+	if (err) {
+		exhaust_release(&e);
+		req_eq(err, 0);
+	}
+	gate_open(&go);
+	req_eq(pthread_join(tid, NULL), 0);
+	/* (ENOMEM or success; nothing else) */
+	req(worker_errno == 0 || worker_errno == ENOMEM);
+	lfp_thread_flush();
+	exhaust_release(&e);
+
+	/* The pool is whole: nothing out, and it works. */
+	req_eq(lfp_objpool_stats(pool, &st), 0);
+	req_eq(st.in_use, 0);
+	req_eq(st.gets, st.puts);
+	for (i = 0; i < 16; i++)
+		req((objs[i] = lfp_objpool_get(pool)) != NULL);
+	for (i = 0; i < 16; i++)
+		req_eq(lfp_objpool_put(pool, objs[i]), 0);
+	lfp_thread_flush();
+	req_eq(lfp_objpool_destroy(pool), 0);
+	gate_destroy(&go);
+}
+
+/*
+ * With the address space full, a thread whose first lfpool call is a get
+ * (failing or not) flushes and exits, then the main thread flushes: the
+ * child exits normally, with nothing on stderr.
+ */
+START_TEST(test_thread_flush_exit)
+{
+	mode = modes[_i];
+	run_child(thread_flush_exit_body, NULL, true);
+}
+END_TEST
+
+/* Skip the whole program: see the header comment. */
+static int
+skip(const char *why)
+{
+	if (getenv("CK_TAP_LOG_FILE_NAME")) {
+		printf("1..0 # SKIP %s\n", why);
+		return 0;
+	}
+	printf("SKIP: %s\n", why);
+	return 77;
+}
+
+int
+main(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	if (SANITIZED)
+		return skip("address-space exhaustion tests need a build "
+			    "without AddressSanitizer or ThreadSanitizer");
+	if (RUNNING_ON_VALGRIND)
+		return skip("address-space exhaustion tests do not run under "
+			    "valgrind");
+	s = suite_create("exhaust");
+	tc = tcase_create("thread");
+	tcase_add_loop_test(tc, test_thread_flush_exit, 0,
+			    sizeof(modes) / sizeof(modes[0]));
+	suite_add_tcase(s, tc);
+	return lfp_test_run(s);
+}
