@@ -128,6 +128,8 @@ locate(struct lfp_zone *z, const void *obj, struct lfp_chunk **cp,
 	off = (size_t)((const char *)obj - c->base);
 	if (off % c->stride)
 		return LFP_MISUSE_INTERIOR;
+	if (!lfp_chunk_carved(c, obj))  /* never handed out */
+		return LFP_MISUSE_FOREIGN;
 	*cp = c;
 	*bit = off / c->stride;
 	return 0;

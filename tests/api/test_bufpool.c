@@ -228,15 +228,6 @@ check_fill(const void *buf, size_t len, unsigned char c, const char *what)
 				     what, i, buf, p[i], c);
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Every counter of @b equals that of @a: nothing happened in between. */
 static void
 check_stats_same(const struct lfp_bufpool_stats *a,
@@ -761,7 +752,7 @@ START_TEST(test_class_boundaries)
 		check_fill(bufs[i], caps[i], fill_byte(i), what);
 	}
 	memcpy(sorted, bufs, n * sizeof(*bufs));
-	qsort(sorted, n, sizeof(*sorted), cmp_ptr);
+	qsort(sorted, n, sizeof(*sorted), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < n; i++)
 		ck_assert_msg((uintptr_t)sorted[i] +
 			      lfp_bufpool_capacity(bp, sorted[i]) <=
@@ -819,7 +810,7 @@ START_TEST(test_many_per_class)
 			snprintf(what, sizeof(what), "%zu-byte class", cls);
 			check_fill(bufs[i], cls, fill_byte(i), what);
 		}
-		qsort(bufs, per, sizeof(*bufs), cmp_ptr);
+		qsort(bufs, per, sizeof(*bufs), lfp_test_cmp_ptr);
 		for (i = 0; i + 1 < per; i++)
 			ck_assert_msg((uintptr_t)bufs[i] + cls <=
 				      (uintptr_t)bufs[i + 1],

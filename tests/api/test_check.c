@@ -557,6 +557,16 @@ START_TEST(test_obj_foreign)
 		/* (the usable check added a get and a put) */
 		expect_obj_stats(pool, 2 + i, 1 + i, 1);
 	}
+	/* the last place of mine's 64 KiB chunk: never carved, never out */
+	{
+		unsigned char *last = (unsigned char *)((uintptr_t)mine &
+			~(uintptr_t)0xffff) + 0x10000 - 64;
+
+		reports = rec_count();
+		expect_put_refused(pool, last, "a place never handed out");
+		expect_new_report(reports, LFP_MISUSE_FOREIGN, "host", last,
+				  "a place never handed out");
+	}
 	reports = rec_count();
 	put_one(pool, mine);
 	expect_obj_stats(pool, 1 + i, 1 + i, 0);
@@ -1455,20 +1465,11 @@ wait_buf_deferred(struct lfp_bufpool *bp, size_t cap)
 		      (unsigned long long)buf_class(bp, cap).in_use);
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* @n pointers, all different. */
 static void
 expect_distinct(void **p, size_t n, const char *what)
 {
-	qsort(p, n, sizeof(*p), cmp_ptr);
+	qsort(p, n, sizeof(*p), lfp_test_cmp_ptr);
 	for (size_t i = 0; i + 1 < n; i++)
 		ck_assert_msg(p[i] != p[i + 1], "%s: %p handed out twice",
 			      what, p[i]);

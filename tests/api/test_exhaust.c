@@ -11,8 +11,11 @@
  *
  * Covered: a thread that never used lfpool gets from a pool (which may
  * fail with ENOMEM), calls lfp_thread_flush() and exits; the main thread
- * calls lfp_thread_flush(); in per-thread and per-CPU (automatic) mode.
- * Neither may abort, and nothing may be written on stderr.
+ * calls lfp_thread_flush(); a thread new to a pool puts back thousands of
+ * objects and buffers, every put succeeding; in per-thread and per-CPU
+ * (automatic) mode. None may abort, and nothing may be written on stderr.
+ * And with 200 MiB of address space to spare, the first 64 MiB object
+ * can be had (its chunk takes 64 MiB, not 256).
  *
  * Address-space limits and the sanitizers' or valgrind's own mappings do
  * not mix: under AddressSanitizer, ThreadSanitizer or valgrind the whole
@@ -83,11 +86,11 @@ exhaust_vm_size(void)
  * value of what failed before the address space was full. Uses no
  * malloc: @e holds the mappings.
  */
+/* RLIMIT_AS to the current size plus @room; 0, or an errno value. */
 static int
-exhaust_fill(struct exhaust *e)
+exhaust_limit(struct exhaust *e, size_t room)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t vm = exhaust_vm_size(), len;
+	size_t vm = exhaust_vm_size();
 	struct rlimit lim;
 
 	memset(e, 0, sizeof(*e));
@@ -96,11 +99,21 @@ exhaust_fill(struct exhaust *e)
 	if (getrlimit(RLIMIT_AS, &e->saved))
 		return errno;
 	lim = e->saved;
-	lim.rlim_cur = vm + EXHAUST_SLACK;
+	lim.rlim_cur = vm + room;
 	if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max)
 		return ERANGE;
-	if (setrlimit(RLIMIT_AS, &lim))
-		return errno;
+	return setrlimit(RLIMIT_AS, &lim) ? errno : 0;
+}
+
+static int
+exhaust_fill(struct exhaust *e)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len;
+	int err = exhaust_limit(e, EXHAUST_SLACK);
+
+	if (err)
+		return err;
 	for (len = EXHAUST_SLACK; len >= page;) {
 		void *p;
 
@@ -225,6 +238,135 @@ START_TEST(test_thread_flush_exit)
 }
 END_TEST
 
+/* ---- puts with the address space full ----------------------------- */
+
+#define NPUT 5000
+
+static struct lfp_bufpool *bpool;
+static void *objs_out[NPUT], *bufs_out[NPUT];
+static int put_failures;
+
+static void *
+putter_main(void *arg)
+{
+	(void)arg;
+	gate_wait(&go);
+	/* This thread's first lfpool calls: it has no cache to use. */
+	for (size_t i = 0; i < NPUT; i++) {
+		put_failures += lfp_objpool_put(pool, objs_out[i]) != 0;
+		put_failures += lfp_bufpool_free(bpool, bufs_out[i]) != 0;
+	}
+	lfp_thread_flush();
+	return NULL;
+}
+
+static void
+put_exhausted_body(void)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_bufpool_attr battr;
+	struct lfp_objpool_stats st;
+	struct lfp_bufpool_stats bst;
+	struct exhaust e;
+	pthread_t tid;
+	uint64_t objects;
+	int err;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(60);
+	req_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 40;
+	attr.mag_rounds = 4;            /* a new magazine every few puts */
+	attr.cache_mode = mode;
+	pool = lfp_objpool_create(&attr);
+	req(pool != NULL);
+	req_eq(lfp_bufpool_attr_init(&battr), 0);
+	battr.cache_mode = mode;
+	bpool = lfp_bufpool_create(&battr);
+	req(bpool != NULL);
+	for (size_t i = 0; i < NPUT; i++) {
+		req((objs_out[i] = lfp_objpool_get(pool)) != NULL);
+		req((bufs_out[i] = lfp_bufpool_alloc(bpool, 1000)) != NULL);
+	}
+	req_eq(lfp_objpool_stats(pool, &st), 0);
+	objects = st.objects;
+	gate_init(&go);
+	req_eq(pthread_create(&tid, NULL, putter_main, NULL), 0);
+
+	err = exhaust_fill(&e);
+	if (err) {
+		exhaust_release(&e);
+		req_eq(err, 0);
+	}
+	gate_open(&go);
+	req_eq(pthread_join(tid, NULL), 0);
+	exhaust_release(&e);
+	req_eq(put_failures, 0);
+
+	/* Every object and buffer is back, and comes out again. */
+	req_eq(lfp_objpool_stats(pool, &st), 0);
+	req_eq(st.in_use, 0);
+	req_eq(st.gets, st.puts);
+	req_eq(lfp_bufpool_stats(bpool, &bst), 0);
+	req_eq(bst.bytes_in_use, 0);
+	req_eq(lfp_objpool_flush(pool), 0);
+	for (size_t i = 0; i < NPUT; i++)
+		req((objs_out[i] = lfp_objpool_get(pool)) != NULL);
+	req_eq(lfp_objpool_stats(pool, &st), 0);
+	req_eq(st.objects, objects);    /* none carved anew */
+	req_eq(lfp_objpool_put_bulk(pool, objs_out, NPUT), NPUT);
+	req_eq(lfp_objpool_destroy(pool), 0);
+	req_eq(lfp_bufpool_destroy(bpool), 0);
+	gate_destroy(&go);
+}
+
+/*
+ * With the address space full, a thread new to both pools puts back
+ * 5,000 objects and 5,000 buffers: every put and free succeeds (the
+ * pool's own objects need no memory to go back), and afterwards the same
+ * objects come out again with nothing carved anew.
+ */
+START_TEST(test_put_exhausted)
+{
+	mode = modes[_i];
+	run_child(put_exhausted_body, NULL, true);
+}
+END_TEST
+
+static void
+big_object_body(void)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct exhaust e;
+	void *o;
+
+	alarm(60);
+	req_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = LFP_OBJPOOL_SIZE_MAX;
+	attr.cache_mode = mode;
+	pool = lfp_objpool_create(&attr);
+	req(pool != NULL);
+	req_eq(exhaust_limit(&e, (size_t)200 << 20), 0);
+	o = lfp_objpool_get(pool);
+	req(o != NULL);
+	memset(o, 0x5a, 4096);
+	req_eq(lfp_objpool_stats(pool, &st), 0);
+	req_eq(st.bytes_reserved - (st.bytes_reserved % LFP_OBJPOOL_SIZE_MAX),
+	       LFP_OBJPOOL_SIZE_MAX);
+	req_eq(lfp_objpool_put(pool, o), 0);
+	req_eq(lfp_objpool_destroy(pool), 0);
+	exhaust_release(&e);
+}
+
+/* The first 64 MiB object, with 200 MiB of address space to spare. */
+START_TEST(test_big_object)
+{
+	mode = modes[_i];
+	run_child(big_object_body, NULL, true);
+}
+END_TEST
+
 /* Skip the whole program: see the header comment. */
 static int
 skip(const char *why)
@@ -252,6 +394,12 @@ main(void)
 	s = suite_create("exhaust");
 	tc = tcase_create("thread");
 	tcase_add_loop_test(tc, test_thread_flush_exit, 0,
+			    sizeof(modes) / sizeof(modes[0]));
+	suite_add_tcase(s, tc);
+	tc = tcase_create("put");
+	tcase_add_loop_test(tc, test_put_exhausted, 0,
+			    sizeof(modes) / sizeof(modes[0]));
+	tcase_add_loop_test(tc, test_big_object, 0,
 			    sizeof(modes) / sizeof(modes[0]));
 	suite_add_tcase(s, tc);
 	return lfp_test_run(s);

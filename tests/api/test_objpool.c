@@ -111,15 +111,6 @@ put_one(struct lfp_objpool *pool, void *obj)
 	ck_assert_int_eq(lfp_objpool_put(pool, obj), 0);
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Sort @objs and check that no two of the @n objects of @size bytes
  * overlap (which also means they are distinct). */
 static void
@@ -127,7 +118,7 @@ check_disjoint(void **objs, size_t n, size_t size)
 {
 	size_t i;
 
-	qsort(objs, n, sizeof(*objs), cmp_ptr);
+	qsort(objs, n, sizeof(*objs), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < n; i++)
 		ck_assert_msg((uintptr_t)objs[i] + size <=
 			      (uintptr_t)objs[i + 1],
@@ -676,7 +667,7 @@ START_TEST(test_trim_spares_neighbour)
 		ck_assert_uint_ge(stride, sizes[k]);
 		for (i = 0; i < n; i++)
 			objs[i] = get_one(pool);
-		qsort(objs, n, sizeof(*objs), cmp_ptr);
+		qsort(objs, n, sizeof(*objs), lfp_test_cmp_ptr);
 		/*
 		 * A page-aligned object and its neighbour in the chunk (any
 		 * pair where pages are bigger than a stride: nothing drops).

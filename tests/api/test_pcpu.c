@@ -116,22 +116,13 @@ find_class(const struct lfp_bufpool_stats *st, size_t size)
 	return NULL;
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Sort @objs and check that the @n objects of @size bytes are disjoint. */
 static void
 check_disjoint(void **objs, size_t n, size_t size)
 {
 	size_t i;
 
-	qsort(objs, n, sizeof(*objs), cmp_ptr);
+	qsort(objs, n, sizeof(*objs), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < n; i++)
 		ck_assert_msg((uintptr_t)objs[i] + size <=
 			      (uintptr_t)objs[i + 1],

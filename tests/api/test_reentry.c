@@ -143,20 +143,11 @@ make_pool(size_t max_bytes)
 	req_eq(lfp_objpool_cache_mode(pool), mode);
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* No pointer of @v[0..n) appears twice. */
 static void
 req_distinct(void **v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_ptr);
+	qsort(v, n, sizeof(*v), lfp_test_cmp_ptr);
 	for (size_t i = 1; i < n; i++)
 		req(v[i] != v[i - 1]);
 }

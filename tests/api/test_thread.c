@@ -273,15 +273,6 @@ get_stats(struct lfp_objpool *pool)
 	return st;
 }
 
-static int
-cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* ---- thread exit ---------------------------------------------------- */
 
 struct user {
@@ -390,7 +381,7 @@ START_TEST(test_exit_hands_back)
 	ck_assert_uint_eq(u.after.objects, objects);
 	ck_assert_uint_eq(u.after.in_use, objects);
 	ck_assert_uint_eq(u.after.cached, 0);
-	qsort(u.objs, u.got, sizeof(*u.objs), cmp_ptr);
+	qsort(u.objs, u.got, sizeof(*u.objs), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < u.got; i++)
 		ck_assert_ptr_ne(u.objs[i], u.objs[i + 1]);
 	free(u.objs);
@@ -974,6 +965,67 @@ helper_run(struct helper *h, struct tagpool *tp)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* Uses the pool once and exits, leaving its cache free. */
+static void *
+use_once_main(void *arg)
+{
+	void *o = lfp_objpool_get(arg);
+
+	if (o && lfp_objpool_put(arg, o))
+		o = NULL;
+	return o;
+}
+
+/*
+ * A cache that an exited thread left free before fork() is not one a
+ * vanished thread was using: a new thread of the child reuses it rather
+ * than make another (only caches owned by the parent's other threads are
+ * lost).
+ */
+START_TEST(test_fork_reuses_free_cache)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *pool;
+	pthread_t tid;
+	void *ret;
+	pid_t pid, w;
+	int status;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 32;
+	attr.cache_mode = LFP_CACHE_PER_THREAD;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	/* this thread's cache, and an exited thread's free one */
+	ret = use_once_main(pool);
+	ck_assert_ptr_nonnull(ret);
+	ck_assert_int_eq(pthread_create(&tid, NULL, use_once_main, pool), 0);
+	ck_assert_int_eq(pthread_join(tid, &ret), 0);
+	ck_assert_ptr_nonnull(ret);
+	ck_assert_uint_eq(get_stats(pool).caches, 2);
+
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		alarm(30);
+#ifndef __SANITIZE_THREAD__
+		/* (ThreadSanitizer cannot start threads in this child.) */
+		if (pthread_create(&tid, NULL, use_once_main, pool) ||
+		    pthread_join(tid, &ret) || !ret)
+			_exit(2);
+#endif
+		_exit(get_stats(pool).caches == 2 ? 0 : 3);
+	}
+	do
+		w = waitpid(pid, &status, 0);
+	while (w == -1 && errno == EINTR);
+	ck_assert_int_eq(w, pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child: status %#x (3: a new cache was made)", status);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
 START_TEST(test_many_pools)
 {
 	static const unsigned int rounds[] = { 0, 1, 4, 16 };
@@ -1129,6 +1181,7 @@ thread_suite(void)
 	tc = tcase_create("fork");
 	tcase_add_loop_test(tc, test_fork, 0, 2);
 	tcase_add_test(tc, test_fork_put_rcu);
+	tcase_add_test(tc, test_fork_reuses_free_cache);
 	tcase_add_loop_test(tc, test_fork_put_rcu_own_flavour, 0, 2);
 	suite_add_tcase(s, tc);
 

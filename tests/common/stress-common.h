@@ -284,14 +284,4 @@ stress_lg2(size_t x)
 	return k;
 }
 
-/* qsort() order of an array of pointers, by address. */
-static inline int
-stress_cmp_ptr(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(void *const *)a;
-	uintptr_t y = (uintptr_t)*(void *const *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 #endif /* LFP_STRESS_COMMON_H */

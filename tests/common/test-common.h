@@ -58,6 +58,16 @@ lfp_test_ncpus(void)
 	return n > 0 ? (unsigned int)n : 1;
 }
 
+/* qsort() order of pointers: by address. */
+static inline int
+lfp_test_cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* xorshift64*: deterministic, one state per thread. */
 static inline uint64_t
 lfp_test_rand(uint64_t *state)

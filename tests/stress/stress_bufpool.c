@@ -532,7 +532,7 @@ conserve_class(struct run *r, unsigned int ci)
 		      (unsigned long long)c->buffers);
 	ck_assert_uint_eq(c->in_use, nbuf);
 	ck_assert_uint_eq(c->cached, 0);
-	qsort(all, nbuf, sizeof(*all), stress_cmp_ptr);
+	qsort(all, nbuf, sizeof(*all), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < nbuf; i++)
 		ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte buffers "
 			      "%p and %p overlap or repeat", cap,

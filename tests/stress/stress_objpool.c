@@ -347,7 +347,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
 		ck_assert_uint_eq(owner, 0);
 	}
-	qsort(all, got, sizeof(*all), stress_cmp_ptr);
+	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < got; i++)
 		ck_assert_msg((uintptr_t)all[i] + size <= (uintptr_t)all[i + 1],
 			      "objects %p and %p overlap or repeat", all[i],

@@ -547,7 +547,7 @@ conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 			      "marked held by %llu", (void *)o,
 			      (unsigned long long)atomic_load(&o->owner));
 	}
-	qsort(all, got, sizeof(*all), stress_cmp_ptr);
+	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
 	for (i = 0; i + 1 < got; i++)
 		ck_assert_msg((uintptr_t)all[i] + OBJ_SIZE <=
 			      (uintptr_t)all[i + 1], "objects %p and %p "
@@ -609,7 +609,7 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 			      "allocating its %llu buffers carved new ones "
 			      "(%llu)", cap, (unsigned long long)nbuf,
 			      (unsigned long long)st2.cls[ci].buffers);
-		qsort(all, nbuf, sizeof(*all), stress_cmp_ptr);
+		qsort(all, nbuf, sizeof(*all), lfp_test_cmp_ptr);
 		for (i = 0; i + 1 < nbuf; i++)
 			ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte "
 				      "buffers %p and %p overlap or repeat",

@@ -1110,7 +1110,7 @@ body_stress(void)
 	req_eq(total, objects);
 	pool_stats(stress_pool, &st);
 	req_eq(st.objects, objects);
-	qsort(all, total, sizeof(*all), stress_cmp_ptr);
+	qsort(all, total, sizeof(*all), lfp_test_cmp_ptr);
 	for (uint64_t i = 1; i < total; i++)
 		req(all[i - 1] != all[i]);
 	cur_cpu = 0;
