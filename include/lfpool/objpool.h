@@ -196,8 +196,12 @@ LFP_API int lfp_objpool_put(struct lfp_objpool *pool, void *obj);
  * with Linux's SLAB_TYPESAFE_BY_RCU; a reader must still check that the
  * object is the one it looked for, since it may have been reused after an
  * earlier grace period). Objects wait in batches of one magazine; each
- * full batch costs one call_rcu(). lfp_objpool_flush() and trim send a
- * partial batch on its way; destroy waits for batches in flight (they
+ * full batch costs one call_rcu(). lfp_objpool_flush(), and
+ * lfp_objpool_trim() with LFP_TRIM_CACHES but not LFP_TRIM_IDLE, send a
+ * partial batch on its way. Nothing but the byte budget (max_bytes)
+ * bounds how many objects wait: while readers hold grace periods up, a
+ * pool that keeps putting this way keeps growing (stats: deferred);
+ * destroy waits for batches in flight (they
  * need the call_rcu thread of the flavour; for fork(), see the top of
  * this header) and runs the destructor on objects still staged.
  * In a checked pool, misuse (a double put in any mix with

@@ -310,6 +310,7 @@ static volatile sig_atomic_t handled, handler_errno;
 static void *volatile handler_obj;
 
 
+#if !UNDER_TSAN  /* ThreadSanitizer's runtime needs its own mmap */
 void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -317,6 +318,7 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		raise(SIGUSR1);
 	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 }
+#endif
 
 static void
 on_usr1(int sig)
