@@ -217,8 +217,8 @@ lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c, bool release)
 	 * Release: pairs with the acquire CAS of the next owner in
 	 * lfp_zone_cache_claim() and the acquire load in lfp_zone_fini().
 	 * Without @release the owner stays, but the store still orders this
-	 * flush before a destroy that waited for it (through RCU, which
-	 * ThreadSanitizer cannot see).
+	 * flush before a destroy that waited for it (which the registry's
+	 * reader count orders too).
 	 */
 	atomic_store_explicit(&c->owner,
 			      release ? NULL :
