@@ -632,6 +632,28 @@ put_rcu_n(struct tagpool *tp, size_t n)
 	return lfp_objpool_flush(tp->pool) ? 4 : 0;
 }
 
+/* Wait for child @pid, 30 s at most (then kill it and fail): its status. */
+static int
+wait_child_30s(pid_t pid)
+{
+	int status = 0;
+	pid_t w;
+
+	for (int waited = 0;; waited++) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w != 0 || waited == 3000)
+			break;
+		usleep(10000);
+	}
+	if (w == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		ck_abort_msg("the child hung (killed after 30 s)");
+	}
+	ck_assert_int_eq(w, pid);
+	return status;
+}
+
 /*
  * The child of a parent that used lfp_objpool_put_rcu() (so liburcu-bp's
  * call_rcu worker runs in the parent, not in the child): its own deferred
@@ -671,8 +693,7 @@ START_TEST(test_fork_put_rcu)
 {
 	struct tagpool tp;
 	int status, rc;
-	pid_t pid, w;
-	unsigned int waited;
+	pid_t pid;
 
 #ifdef __SANITIZE_THREAD__
 	/*
@@ -703,18 +724,7 @@ START_TEST(test_fork_put_rcu)
 	/* The parent's deferred puts still come back. */
 	rc = put_rcu_n(&tp, 10);
 	/* Wait for the child, 30 s at most: a hang fails, not hangs. */
-	for (waited = 0;; waited++) {
-		w = waitpid(pid, &status, WNOHANG);
-		if (w != 0 || waited == 3000)
-			break;
-		usleep(10000);
-	}
-	if (w == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		ck_abort_msg("the child hung (killed after 30 s)");
-	}
-	ck_assert_int_eq(w, pid);
+	status = wait_child_30s(pid);
 	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
 		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
 		      " (hang: alarm fired)" : "");
@@ -806,8 +816,7 @@ START_TEST(test_fork_put_rcu_own_flavour)
 	struct lfp_objpool_stats st;
 	struct tagpool tp;
 	int status;
-	pid_t pid, w;
-	unsigned int waited;
+	pid_t pid;
 
 	fail_reset();
 	ck_assert(manual_pool_create(&tp));
@@ -853,18 +862,7 @@ START_TEST(test_fork_put_rcu_own_flavour)
 		CHILD_CHECK(count_of(&tp.bad_dtors) == 0, 67);
 		_exit(0);
 	}
-	for (waited = 0;; waited++) {
-		w = waitpid(pid, &status, WNOHANG);
-		if (w != 0 || waited == 3000)
-			break;
-		usleep(10000);
-	}
-	if (w == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		ck_abort_msg("the child hung (killed after 30 s)");
-	}
-	ck_assert_int_eq(w, pid);
+	status = wait_child_30s(pid);
 	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
 		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
 		      " (hang: alarm fired)" : "");
