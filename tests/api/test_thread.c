@@ -632,9 +632,12 @@ put_rcu_n(struct tagpool *tp, size_t n)
 	return lfp_objpool_flush(tp->pool) ? 4 : 0;
 }
 
-/* Wait for child @pid, 30 s at most (then kill it and fail): its status. */
-static int
-wait_child_30s(pid_t pid)
+/*
+ * Wait for child @pid, 30 s at most (then kill it and fail), and fail
+ * unless it exited with status 0; @see says where its codes are told.
+ */
+static void
+wait_child_ok(pid_t pid, const char *see)
 {
 	int status = 0;
 	pid_t w;
@@ -651,7 +654,12 @@ wait_child_30s(pid_t pid)
 		ck_abort_msg("the child hung (killed after 30 s)");
 	}
 	ck_assert_int_eq(w, pid);
-	return status;
+	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
+		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
+		      " (hang: alarm fired)" : "");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child failed with exit status %d (see %s)",
+		      WEXITSTATUS(status), see);
 }
 
 /*
@@ -692,7 +700,7 @@ fork_put_rcu_child(struct tagpool *tp)
 START_TEST(test_fork_put_rcu)
 {
 	struct tagpool tp;
-	int status, rc;
+	int rc;
 	pid_t pid;
 
 #ifdef __SANITIZE_THREAD__
@@ -724,14 +732,8 @@ START_TEST(test_fork_put_rcu)
 	/* The parent's deferred puts still come back. */
 	rc = put_rcu_n(&tp, 10);
 	/* Wait for the child, 30 s at most: a hang fails, not hangs. */
-	status = wait_child_30s(pid);
-	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
-		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
-		      " (hang: alarm fired)" : "");
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child failed with exit status %d (see "
-		      "fork_put_rcu_child; 31, 34: deferred puts never came "
-		      "back)", WEXITSTATUS(status));
+	wait_child_ok(pid, "fork_put_rcu_child; 31, 34: deferred puts never "
+		      "came back");
 	ck_assert_int_eq(rc, 0);
 	ck_assert(wait_deferred(tp.pool, 5000));
 	ck_assert_uint_eq(get_stats(tp.pool).in_use, 0);
@@ -815,7 +817,6 @@ START_TEST(test_fork_put_rcu_own_flavour)
 {
 	struct lfp_objpool_stats st;
 	struct tagpool tp;
-	int status;
 	pid_t pid;
 
 	fail_reset();
@@ -862,13 +863,7 @@ START_TEST(test_fork_put_rcu_own_flavour)
 		CHILD_CHECK(count_of(&tp.bad_dtors) == 0, 67);
 		_exit(0);
 	}
-	status = wait_child_30s(pid);
-	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
-		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
-		      " (hang: alarm fired)" : "");
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child failed with exit status %d (see "
-		      "test_fork_put_rcu_own_flavour)", WEXITSTATUS(status));
+	wait_child_ok(pid, "test_fork_put_rcu_own_flavour");
 	/* In the parent they were never orphans. */
 	ck_assert_uint_eq(manual_run(), 3);
 	ck_assert(wait_deferred(tp.pool, 0));
