@@ -17,6 +17,9 @@
 #   BENCH_QUICK=1      a short run (under 2 minutes) instead of the full one
 #   BENCH_WORKLOADS    workloads to run (default: all)
 #   BENCH_PEERS        peers to run (default: all that were built)
+#   BENCH_THREADS      thread counts of the workloads, e.g. 1,2,4,8,16
+#                      (default: 1 and the CPUs when quick, else 1, 2, 4 ...
+#                      up to 4 times the CPUs)
 #   BENCH_PROGRAMS     the article's programs (default: those in bench/)
 #   BENCH_ARGS         options for those programs (e.g. '-r 15')
 #   BENCH_RESULTS      where the results folder goes (default bench/results)
@@ -40,11 +43,11 @@ esac
 # Options of bench_peers per workload, and of the article's programs.
 if [ -n "$quick" ]; then
 	mode="quick (BENCH_QUICK)"
-	common="-r 5 -t 1,$ncpu"
+	common="-r 5 -t ${BENCH_THREADS:-1,$ncpu}"
 	prog_args=${BENCH_ARGS:--r 3 -d 10}
 else
 	mode=full
-	common="-r 7"
+	common="-r 7${BENCH_THREADS:+ -t $BENCH_THREADS}"
 	prog_args=${BENCH_ARGS:-}
 fi
 peer_args() {
