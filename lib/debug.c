@@ -80,14 +80,16 @@ lfp_check_env(void)
 	return v && !strcmp(v, "1");
 }
 
-void
-lfp_check_zone_init(struct lfp_zone *z, bool checked, bool has_ctor)
+struct lfp_check_mode
+lfp_check_mode(bool checked, bool has_ctor)
 {
-	z->checked = checked || lfp_check_env();
+	struct lfp_check_mode m;
+
+	m.checked = checked || lfp_check_env();
 	/* Constructed state must survive a cache: poison raw objects only. */
-	z->poison = z->checked && !has_ctor;
-	z->debug = z->checked || LFP_ASAN || RUNNING_ON_VALGRIND;
-	z->slab.checked = z->checked;
+	m.poison = m.checked && !has_ctor;
+	m.debug = m.checked || LFP_ASAN || RUNNING_ON_VALGRIND;
+	return m;
 }
 
 /* Hide a cached object from ASan and valgrind (contents kept). */

@@ -22,8 +22,14 @@ struct lfp_zone;
 /* The byte that fills cached objects of poisoned zones. */
 #define LFP_POISON_BYTE 0xdb
 
-/* Decide z->debug, z->checked, z->poison; @checked asked by the pool. */
-void lfp_check_zone_init(struct lfp_zone *z, bool checked, bool has_ctor);
+/* What a zone's hooks do, decided once at its creation. */
+struct lfp_check_mode {
+	bool checked;                   /* checked mode (<lfpool/check.h>) */
+	bool poison;                    /* fill cached objects (no ctor) */
+	bool debug;                     /* slow path always: these hooks */
+};
+/* The mode of a zone: @checked asked by the pool, or LFP_CHECKED=1. */
+struct lfp_check_mode lfp_check_mode(bool checked, bool has_ctor);
 /* Does the environment ask for checked pools (LFP_CHECKED=1)? */
 bool lfp_check_env(void);
 

@@ -17,6 +17,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/zone.h %reldir%/zone.c \
 	%reldir%/tcache.h %reldir%/tcache.c \
 	%reldir%/pcpu.h %reldir%/pcpu.c \
+	%reldir%/arch/x86_64/rseq.h \
 	%reldir%/topo.h %reldir%/topo.c \
 	%reldir%/trim.c \
 	%reldir%/rcu.c \

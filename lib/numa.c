@@ -15,7 +15,7 @@
  * An object's home is its chunk's node (chunk map, then chunk header).
  * With one node (or a topology that cannot be read) all of this reduces
  * to one depot and no lookups; a kernel that knows only node 0 spares
- * even the loading of hwloc's topology (nodes_init()).
+ * even the loading of hwloc's topology (lfp_topo_nodes_used()).
  *
  * Binding happens only on the machine's own topology; a synthetic one
  * (LFP_TOPOLOGY, for tests) drives the same decisions with unbound
@@ -30,45 +30,13 @@
 #include "chunkmap.h"
 #include "topo.h"
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static pthread_once_t nodes_once = PTHREAD_ONCE_INIT;
-static uint32_t nodes_seen = 1;
-
-/*
- * Nodes the pools place memory on. A machine whose kernel knows only
- * node 0 (most virtual machines and containers) has one, and then hwloc
- * is not loaded at all: a topology costs milliseconds and megabytes.
- */
-static void
-nodes_init(void)
-{
-	FILE *f;
-	char buf[64] = "";
-
-	if (!getenv("LFP_TOPOLOGY")) {
-		f = fopen("/sys/devices/system/node/possible", "re");
-		if (!f)
-			return;         /* no NUMA in this kernel: one node */
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = '\0';
-		fclose(f);
-		if (!strcmp(buf, "0\n") || !strcmp(buf, "0"))
-			return;
-	}
-	nodes_seen = lfp_topo_nnodes();
-}
 
 int
 lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
 {
 	uint32_t n;
 
-	pthread_once(&nodes_once, nodes_init);
-	n = nodes_seen;
+	n = lfp_topo_nodes_used();
 
 	z->nnodes = n;
 	z->placement = placement;

@@ -34,35 +34,6 @@ static uint32_t ncpus;
 static _Atomic bool broken;
 static _Atomic int fail_next;           /* tests: membarrier calls to fail */
 
-/* The highest CPU id the kernel may ever report, plus one. */
-static uint32_t
-possible_cpus(void)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	unsigned long lo, hi, max = 0;
-	long conf;
-	int c;
-
-	if (f) {
-		/* A list of ranges: "0-3,8-11" or "0". */
-		while (fscanf(f, "%lu", &lo) == 1) {
-			hi = lo;
-			c = fgetc(f);
-			if (c == '-' && fscanf(f, "%lu", &hi) == 1)
-				c = fgetc(f);
-			if (hi + 1 > max)
-				max = hi + 1;
-			if (c != ',')
-				break;
-		}
-		fclose(f);
-	}
-	conf = sysconf(_SC_NPROCESSORS_CONF);
-	if (conf > 0 && (unsigned long)conf > max)
-		max = (unsigned long)conf;
-	return max > LFP_PCPU_NMASK ? 0 : (uint32_t)max;
-}
-
 void
 lfp_pcpu_fail_membarrier(int n)
 {
@@ -95,18 +66,20 @@ static void
 avail_init(void)
 {
 #if LFP_HAVE_PCPU
-	const struct rseq *r;
-
-	/* glibc registered rseq (0 when disabled by its tunable or refused). */
-	if (__rseq_size < offsetof(struct rseq, flags) + sizeof(r->flags))
+	/*
+	 * glibc registered rseq (size 0 when disabled by its tunable or
+	 * refused), with the fields the sequences use.
+	 */
+	if (__rseq_size < offsetof(struct rseq, flags) +
+			  sizeof(((struct rseq *)0)->flags))
 		return;
-	r = (const struct rseq *)((char *)__builtin_thread_pointer() +
-				  __rseq_offset);
-	if ((int32_t)r->cpu_id < 0)
+	if (lfp_topo_rseq_cpu() < 0)
 		return;
 	if (!membarrier_register())
 		return;
-	ncpus = possible_cpus();
+	ncpus = lfp_topo_possible_cpus();
+	if (ncpus > LFP_PCPU_NMASK)
+		ncpus = 0;      /* more than the word's n can index */
 	avail = ncpus > 0;
 #endif
 }

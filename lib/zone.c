@@ -17,6 +17,7 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 {
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
+	struct lfp_check_mode mode;
 
 	if (!cap) {
 		size_t target = LFP_MAX(LFP_MAG_BYTES,
@@ -50,7 +51,11 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->placement = LFP_PLACE_LOCAL;
 	z->extra = NULL;
 	z->nc = NULL;
-	lfp_check_zone_init(z, checked, ctor != NULL);
+	mode = lfp_check_mode(checked, ctor != NULL);
+	z->checked = mode.checked;
+	z->poison = mode.poison;
+	z->debug = mode.debug;
+	z->slab.checked = mode.checked;
 }
 
 /* The owner of a cache whose thread vanished in fork(). */
