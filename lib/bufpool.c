@@ -285,7 +285,7 @@ lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
 	st->nclasses = bp->nclasses;
 	st->cache_mode = bp->cache_mode;
 	st->bytes_limit = bp->budget.limit;
-	st->placement = bp->zones[0].placement;
+	st->placement = bp->zones[0].numa.place.placement;
 	for (unsigned int i = 0; i < bp->nclasses; i++) {
 		struct lfp_bufpool_class_stats *cs = &st->cls[i];
 		struct lfp_zone *z = &bp->zones[i];

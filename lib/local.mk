@@ -21,7 +21,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/topo.h %reldir%/topo.c \
 	%reldir%/trim.c \
 	%reldir%/rcu.c \
-	%reldir%/numa.c \
+	%reldir%/numa.h %reldir%/numa.c \
 	%reldir%/stats.c \
 	%reldir%/registry.h %reldir%/registry.c \
 	%reldir%/objpool.c \

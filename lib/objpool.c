@@ -211,7 +211,7 @@ lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
 	st->direct = zs.direct;
 	st->deferred = zs.deferred;
 	st->bytes_limit = pool->budget.limit;
-	st->placement = z->placement;
+	st->placement = z->numa.place.placement;
 	st->nnodes = zs.nnodes;
 	memcpy(st->node, zs.node, sizeof(st->node));
 	st->cache_mode = zs.cache_mode;

@@ -191,7 +191,7 @@ lfp_zone_set_cache_mode(struct lfp_zone *z, int mode)
 		atomic_init(&z->pcpu[i].seq, 0);
 		atomic_init(&z->pcpu[i].base_n, 0);
 		z->pcpu_caches[i].cap = z->cap;
-		z->pcpu_caches[i].node = z->nnodes > 1 ?
+		z->pcpu_caches[i].node = z->numa.place.nnodes > 1 ?
 					 lfp_topo_node_of_cpu((int)i) : 0;
 	}
 	z->ncpu = n;
@@ -266,7 +266,7 @@ lfp_zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
 		if (!*cp)
 			return ENOMEM;
 		/* A thread's cache serves the node it runs on now. */
-		(*cp)->node = lfp_zone_local_node(z);
+		(*cp)->node = lfp_numa_local_node(&z->numa);
 		return 0;
 	}
 	lfp_locks_held++;       /* lowered by lfp_pcpu_unlock() */
@@ -280,12 +280,12 @@ lfp_zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
 	p = &z->pcpu[cpu];
 	c = &z->pcpu_caches[cpu];
 	if (!c->loaded) {
-		struct lfp_mag *a = lfp_depot_get_empty(&z->depot);
-		struct lfp_mag *b = a ? lfp_depot_get_empty(&z->depot) : NULL;
+		struct lfp_mag *a = lfp_depot_get_empty(&z->numa.depot);
+		struct lfp_mag *b = a ? lfp_depot_get_empty(&z->numa.depot) : NULL;
 
 		if (!b) {
 			if (a)
-				lfp_depot_put_empty(&z->depot, a);
+				lfp_depot_put_empty(&z->numa.depot, a);
 			lfp_pcpu_unlock(p);
 			return ENOMEM;
 		}

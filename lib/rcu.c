@@ -123,8 +123,8 @@ lfp_zone_rcu_init(struct lfp_zone *z, lfp_call_rcu_fn fn)
 static void
 batch_return(struct lfp_zone *z, struct lfp_rcu_batch *b)
 {
-	struct lfp_mag *m = lfp_depot_get_empty(&z->depot);
-	uint32_t node = lfp_zone_local_node(z);
+	struct lfp_mag *m = lfp_depot_get_empty(&z->numa.depot);
+	uint32_t node = lfp_numa_local_node(&z->numa);
 
 	for (uint32_t i = 0; i < b->n; i++) {
 		void *obj = b->objs[i];
@@ -141,7 +141,7 @@ batch_return(struct lfp_zone *z, struct lfp_rcu_batch *b)
 		}
 	}
 	if (m)  /* objects homed on other nodes go home */
-		lfp_zone_put_full(z, node, m);
+		lfp_numa_put_full(&z->numa, node, m);
 	lfp_shared_sub(&z->rcu_pending, b->n);
 }
 

@@ -44,14 +44,14 @@ static void
 slab_lock(struct lfp_zone *z)
 {
 	pthread_mutex_lock(&z->rcu_lock);
-	for (uint32_t k = 0; k < z->ndepots; k++)
+	for (uint32_t k = 0; k < z->numa.ndepots; k++)
 		pthread_mutex_lock(&lfp_zone_slab(z, k)->lock);
 }
 
 static void
 slab_unlock(struct lfp_zone *z)
 {
-	for (uint32_t k = 0; k < z->ndepots; k++)
+	for (uint32_t k = 0; k < z->numa.ndepots; k++)
 		pthread_mutex_unlock(&lfp_zone_slab(z, k)->lock);
 	pthread_mutex_unlock(&z->rcu_lock);
 }

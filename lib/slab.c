@@ -3,9 +3,10 @@
  * slab.c - chunks from the operating system carved into constructed
  * objects; see slab.h.
  */
-#include "zone.h"
-#include "debug.h"
+#include "slab.h"
 #include "chunkmap.h"
+#include "debug.h"
+#include "numa.h"
 
 #include <errno.h>
 #include <string.h>
@@ -138,7 +139,7 @@ slab_map_locked(struct lfp_slab *s)
 		lfp_meta_free(c);
 		return ENOMEM;
 	}
-	c->node = lfp_zone_place_chunk(s, c->base, s->chunk_size);
+	c->node = lfp_place_chunk(s->place, s->node, c->base, s->chunk_size);
 	c->owner = s->owner;
 	c->stride = s->stride;
 	c->next = s->chunks;
@@ -368,7 +369,7 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 		lfp_shared_sub(&s->nchunks, 1);
 		lfp_shared_sub(&s->bytes, dead->size);
 		budget_give(s->budget, dead->size);
-		lfp_zone_chunk_gone(s, dead->node, dead->size);
+		lfp_place_chunk_gone(s->place, dead->node, dead->size);
 		if (!slab_lock(s)) {
 			dead->next = s->spare;
 			s->spare = dead;

@@ -148,7 +148,7 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 	}
 	for (i = 0; i < nmags; i++) {
 		if (lfp_mag_empty_local(mags[i]))
-			lfp_depot_put_empty(&z->depot, mags[i]);
+			lfp_depot_put_empty(&z->numa.depot, mags[i]);
 		else
 			lfp_depot_put_full(d, mags[i]);
 	}
@@ -163,6 +163,6 @@ lfp_zone_trim(struct lfp_zone *z, unsigned int flags)
 {
 	if (flags & LFP_TRIM_CACHES)
 		lfp_zone_unload_caches(z, flags & LFP_TRIM_IDLE);
-	for (uint32_t k = 0; k < z->ndepots; k++)
+	for (uint32_t k = 0; k < z->numa.ndepots; k++)
 		trim_node(z, k, flags & LFP_TRIM_IDLE);
 }

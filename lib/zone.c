@@ -38,19 +38,15 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->pcpu = NULL;
 	z->pcpu_caches = NULL;
 	z->ncpu = z->ncpu_fast = 0;
-	atomic_init(&z->direct_gets, 0);
-	atomic_init(&z->direct_puts, 0);
 	atomic_init(&z->carve_gets, 0);
 	lfp_zone_rcu_init(z, NULL);
-	lfp_depot_init(&z->depot, cap);
+	/* One node until lfp_zone_numa_init() says otherwise. */
+	lfp_numa_init(&z->numa, cap);
 	z->name = name;
 	lfp_slab_init(&z->slab, stride, owner, ctor, dtor, arg);
-	/* One node until lfp_zone_numa_init() says otherwise. */
+	z->slab.place = &z->numa.place;
 	z->slab.zone = z;
-	z->ndepots = z->nnodes = 1;
-	z->placement = LFP_PLACE_LOCAL;
-	z->extra = NULL;
-	z->nc = NULL;
+	z->xslab = NULL;
 	mode = lfp_check_mode(checked, ctor != NULL);
 	z->checked = mode.checked;
 	z->poison = mode.poison;
@@ -122,7 +118,7 @@ lfp_zone_fini(struct lfp_zone *z)
 	 * objects homed on another node (put_full found no magazine to
 	 * send them home), whose slab must still be mapped.
 	 */
-	for (uint32_t k = 0; k < z->ndepots; k++) {
+	for (uint32_t k = 0; k < z->numa.ndepots; k++) {
 		struct lfp_slab *s = lfp_zone_slab(z, k);
 		void *objs[LFP_CARVE_MAX];
 		size_t n;
@@ -136,9 +132,52 @@ lfp_zone_fini(struct lfp_zone *z)
 				lfp_slab_dtor(s, objs[i]);
 			}
 	}
-	lfp_zone_numa_fini(z);
+	for (uint32_t k = 1; k < z->numa.ndepots; k++)
+		lfp_slab_fini(lfp_zone_slab(z, k));
+	lfp_meta_free(z->xslab);
+	z->xslab = NULL;
 	lfp_slab_fini(&z->slab);
-	lfp_depot_fini(&z->depot);
+	lfp_numa_fini(&z->numa);
+}
+
+int
+lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
+{
+	int err = lfp_numa_setup(&z->numa, placement, node);
+	uint32_t n = z->numa.ndepots;
+
+	if (err)
+		return err;
+	z->slab.node = lfp_numa_slab_node(&z->numa, node);
+	if (n <= 1)
+		return 0;
+	z->xslab = lfp_meta_alloc((n - 1) * sizeof(*z->xslab));
+	if (!z->xslab) {
+		lfp_numa_fini(&z->numa);
+		lfp_numa_init(&z->numa, z->cap);
+		return ENOMEM;
+	}
+	for (uint32_t k = 1; k < n; k++) {
+		struct lfp_slab *x = &z->xslab[k - 1];
+
+		lfp_slab_init(x, z->slab.stride, z->slab.owner, z->slab.ctor,
+			      z->slab.dtor, z->slab.arg);
+		x->checked = z->slab.checked;
+		x->budget = z->slab.budget;
+		x->place = &z->numa.place;
+		x->zone = z;
+		x->node = (int)k;
+	}
+	return 0;
+}
+
+size_t
+lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs, size_t n,
+	       int *err)
+{
+	struct lfp_slab *s = lfp_zone_slab(z, lfp_numa_didx(&z->numa, node));
+
+	return lfp_slab_carve(s, objs, n, err);
 }
 
 struct lfp_cache *
@@ -164,14 +203,14 @@ lfp_zone_cache_claim(struct lfp_zone *z, void *owner)
 							    memory_order_relaxed))
 			return c;
 	}
-	a = lfp_depot_get_empty(&z->depot);
-	b = a ? lfp_depot_get_empty(&z->depot) : NULL;
+	a = lfp_depot_get_empty(&z->numa.depot);
+	b = a ? lfp_depot_get_empty(&z->numa.depot) : NULL;
 	c = b ? lfp_meta_alloc(sizeof(*c)) : NULL;
 	if (!c) {
 		if (a)
-			lfp_depot_put_empty(&z->depot, a);
+			lfp_depot_put_empty(&z->numa.depot, a);
 		if (b)
-			lfp_depot_put_empty(&z->depot, b);
+			lfp_depot_put_empty(&z->numa.depot, b);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -204,10 +243,10 @@ lfp_zone_cache_unload(struct lfp_zone *z, struct lfp_cache *c)
 
 		if (lfp_mag_empty_local(*slots[i]))
 			continue;
-		e = lfp_depot_get_empty(&z->depot);
+		e = lfp_depot_get_empty(&z->numa.depot);
 		if (!e)
 			continue;       /* stays cached; still counted */
-		lfp_zone_put_full(z, c->node, *slots[i]);
+		lfp_numa_put_full(&z->numa, c->node, *slots[i]);
 		lfp_counter_add(&c->depot_puts, 1);
 		*slots[i] = e;
 	}
@@ -251,13 +290,13 @@ lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c, bool steal)
 		cache_swap_local(c);
 		return 0;
 	}
-	m = lfp_zone_get_full(z, c->node, steal);
+	m = lfp_numa_get_full(&z->numa, c->node, steal);
 	if (!m)
 		return ENOENT;
 	lfp_counter_add(&c->misses, 1);
 	lfp_counter_add(&c->depot_gets, 1);
 	lfp_cache_park_local(c);
-	lfp_depot_put_empty(&z->depot, c->prev);
+	lfp_depot_put_empty(&z->numa.depot, c->prev);
 	c->prev = c->loaded;
 	lfp_cache_load_local(c, m);
 	return 0;
@@ -272,10 +311,10 @@ lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c)
 		cache_swap_local(c);
 		return 0;
 	}
-	e = lfp_depot_get_empty(&z->depot);
+	e = lfp_depot_get_empty(&z->numa.depot);
 	if (!e)
 		return ENOMEM;
-	lfp_zone_put_full(z, c->node, c->prev);
+	lfp_numa_put_full(&z->numa, c->node, c->prev);
 	lfp_counter_add(&c->depot_puts, 1);
 	lfp_cache_park_local(c);
 	c->prev = c->loaded;
@@ -286,17 +325,13 @@ lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c)
 void *
 lfp_zone_get_direct(struct lfp_zone *z, bool steal, int *err)
 {
-	uint32_t node = lfp_zone_local_node(z);
-	struct lfp_mag *m = lfp_zone_get_full(z, node, steal);
-	void *obj;
+	void *obj = lfp_numa_get_direct(&z->numa,
+					lfp_numa_local_node(&z->numa), steal);
 
-	if (!m) {
+	if (!obj) {
 		*err = ENOENT;
 		return NULL;
 	}
-	obj = lfp_mag_pop_local(m);
-	lfp_zone_put_full(z, node, m);
-	lfp_shared_add(&z->direct_gets, 1);
 	if (z->debug)
 		lfp_check_get(z, obj);
 	*err = 0;
@@ -306,75 +341,38 @@ lfp_zone_get_direct(struct lfp_zone *z, bool steal, int *err)
 void
 lfp_zone_put_direct(struct lfp_zone *z, void *obj)
 {
-	uint32_t node = lfp_zone_local_node(z), home;
-	struct lfp_depot *d;
-	struct lfp_mag *m;
-
-	/* Straight to the object's home depot. */
-	home = z->ndepots > 1 ? lfp_chunkmap_get(obj)->node : 0;
-	d = lfp_zone_depot(z, home);
-	/* Top up a loaded magazine if it has room, else start one. */
-	m = lfp_depot_get_full_top(d);
-	if (m && lfp_mag_full_local(m)) {
-		lfp_depot_put_full(d, m);
-		m = NULL;
-	}
-	if (!m)
-		m = lfp_depot_get_empty(&z->depot);
-	if (m) {
-		lfp_mag_push_local(m, obj);
-		lfp_depot_put_full(d, m);
-	} else {
+	if (!lfp_numa_put_direct(&z->numa, lfp_numa_local_node(&z->numa), obj))
 		lfp_slab_spill(obj);    /* no magazine to be had */
-	}
-	lfp_shared_add(&z->direct_puts, 1);
-	if (z->nc && home != lfp_zone_didx(z, node))
-		lfp_shared_add(&z->nc[node].remote_frees, 1);
 }
 
 size_t
 lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n,
 			 bool steal)
 {
-	uint32_t node = lfp_zone_local_node(z);
-	size_t got = 0, k;
-	struct lfp_mag *m;
+	size_t got = lfp_numa_get_bulk_direct(&z->numa,
+					      lfp_numa_local_node(&z->numa),
+					      objs, n, steal);
 
-	while (got < n && (m = lfp_zone_get_full(z, node, steal))) {
-		k = lfp_mag_take_local(m, objs + got, n - got);
-		for (size_t i = 0; z->debug && i < k; i++)
-			lfp_check_get(z, objs[got + i]);
-		got += k;
-		lfp_shared_add(&z->direct_gets, k);
-		lfp_zone_put_full(z, node, m);
-	}
+	for (size_t i = 0; z->debug && i < got; i++)
+		lfp_check_get(z, objs[i]);
 	return got;
 }
 
 void
 lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs, size_t n)
 {
-	uint32_t node = lfp_zone_local_node(z);
-	size_t i = 0, k = 0;
+	size_t i = lfp_numa_put_bulk_direct(&z->numa,
+					    lfp_numa_local_node(&z->numa),
+					    objs, n), k = 0;
 
-	while (i < n) {
-		struct lfp_mag *m = lfp_depot_get_empty(&z->depot);
-
-		if (!m) {               /* no magazine to be had: spill */
-			for (; i < n; i++)
-				if (objs[i]) {
-					lfp_slab_spill(objs[i]);
-					k++;
-				}
-			break;
+	/* No magazine to be had for the rest: spill. */
+	for (; i < n; i++)
+		if (objs[i]) {
+			lfp_slab_spill(objs[i]);
+			k++;
 		}
-		for (; i < n && m->n < m->cap; i++)
-			if (objs[i])
-				m->rounds[m->n++] = objs[i];
-		k += m->n;
-		lfp_zone_put_full(z, node, m);
-	}
-	lfp_shared_add(&z->direct_puts, k);
+	if (k)
+		lfp_shared_add(&z->numa.direct_puts, k);
 }
 
 /*
@@ -416,14 +414,14 @@ zone_stash(struct lfp_zone *z, uint32_t node, void *const *objs, size_t n)
 
 	if (!n)
 		return;
-	m = lfp_depot_get_empty(&z->depot);
+	m = lfp_depot_get_empty(&z->numa.depot);
 	if (!m) {
 		for (size_t i = 0; i < n; i++)
 			lfp_slab_spill(objs[i]);
 		return;
 	}
 	lfp_mag_give_local(m, objs, n);
-	lfp_zone_put_full(z, node, m);
+	lfp_numa_put_full(&z->numa, node, m);
 }
 
 /*
@@ -436,7 +434,7 @@ static void *
 zone_get_carve(struct lfp_zone *z, int *err)
 {
 	void *objs[LFP_CARVE_MAX], *obj;
-	uint32_t node = lfp_zone_local_node(z);
+	uint32_t node = lfp_numa_local_node(&z->numa);
 	size_t k = lfp_zone_carve(z, node, objs, z->carve_batch, err);
 
 	if (!k)
@@ -445,7 +443,7 @@ zone_get_carve(struct lfp_zone *z, int *err)
 		lfp_check_carved(z, objs, k);
 	obj = objs[--k];
 	zone_stash(z, node, objs, k);
-	lfp_zone_count_carved(z, node, &obj, 1);
+	lfp_numa_count_carved(&z->numa, node, &obj, 1);
 	lfp_shared_add(&z->carve_gets, 1);
 	if (z->debug)
 		lfp_check_get(z, obj);
@@ -478,7 +476,7 @@ lfp_zone_get_slow(struct lfp_zone *z)
 	for (int round = 0;; round++) {
 		if ((obj = zone_get_carve(z, &err)))
 			return obj;
-		if (z->ndepots > 1 && (obj = zone_get_cached(z, true, &e)))
+		if (z->numa.ndepots > 1 && (obj = zone_get_cached(z, true, &e)))
 			return obj;
 		if (err != EDQUOT || round)
 			break;
@@ -560,11 +558,11 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 
 	/* As lfp_zone_get_slow(); carving straight into the caller's array. */
 	for (int round = 0; got < n;) {
-		uint32_t node = lfp_zone_local_node(z);
+		uint32_t node = lfp_numa_local_node(&z->numa);
 
 		k = lfp_zone_carve(z, node, objs + got, n - got, &err);
 		if (k) {
-			lfp_zone_count_carved(z, node, objs + got, k);
+			lfp_numa_count_carved(&z->numa, node, objs + got, k);
 			if (z->debug)
 				lfp_check_carved(z, objs + got, k);
 			for (size_t i = 0; z->debug && i < k; i++)
@@ -573,7 +571,7 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 			got += k;
 			continue;
 		}
-		if (z->ndepots > 1 &&
+		if (z->numa.ndepots > 1 &&
 		    (k = zone_get_bulk_cached(z, objs + got, n - got, true))) {
 			got += k;
 			continue;
@@ -651,17 +649,17 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		lfp_zone_cache_count(z, c, st, &misses);
 	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++)
 		lfp_zone_cache_count(z, &z->pcpu_caches[i], st, &misses);
-	st->direct = lfp_counter_read(&z->direct_gets) +
-		     lfp_counter_read(&z->direct_puts);
-	st->gets += lfp_counter_read(&z->direct_gets) +
+	st->direct = lfp_counter_read(&z->numa.direct_gets) +
+		     lfp_counter_read(&z->numa.direct_puts);
+	st->gets += lfp_counter_read(&z->numa.direct_gets) +
 		    lfp_counter_read(&z->carve_gets);
-	st->puts += lfp_counter_read(&z->direct_puts) +
+	st->puts += lfp_counter_read(&z->numa.direct_puts) +
 		    lfp_counter_read(&z->rcu_puts);
 	st->deferred = lfp_counter_read(&z->rcu_pending);
-	misses += lfp_counter_read(&z->direct_gets) +
+	misses += lfp_counter_read(&z->numa.direct_gets) +
 		  lfp_counter_read(&z->carve_gets);
 	st->hits = st->gets > misses ? st->gets - misses : 0;
-	for (uint32_t k = 0; k < z->ndepots; k++) {
+	for (uint32_t k = 0; k < z->numa.ndepots; k++) {
 		struct lfp_slab *s = lfp_zone_slab(z, k);
 
 		st->objects += lfp_counter_read(&s->objects);
@@ -670,12 +668,12 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		st->chunks += lfp_counter_read(&s->nchunks);
 		st->bytes += lfp_counter_read(&s->bytes);
 	}
-	st->magazines = lfp_depot_magazines(&z->depot);
-	st->bytes += lfp_nodetab_bytes(z->depot.tab);
-	st->nnodes = LFP_MIN(z->nnodes, LFP_NODES_MAX);
-	for (uint32_t k = 0; z->nc && k < z->nnodes; k++) {
+	st->magazines = lfp_depot_magazines(&z->numa.depot);
+	st->bytes += lfp_nodetab_bytes(z->numa.depot.tab);
+	st->nnodes = LFP_MIN(z->numa.place.nnodes, LFP_NODES_MAX);
+	for (uint32_t k = 0; z->numa.place.nc && k < z->numa.place.nnodes; k++) {
 		struct lfp_node_stats *ns = &st->node[LFP_MIN(k, LFP_NODES_MAX - 1)];
-		struct lfp_node_counters *nc = &z->nc[k];
+		struct lfp_node_counters *nc = &z->numa.place.nc[k];
 
 		ns->bytes += lfp_counter_read(&nc->bytes);
 		ns->local_gets += lfp_counter_read(&nc->local_gets);
@@ -683,7 +681,7 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		ns->remote_frees += lfp_counter_read(&nc->remote_frees);
 		ns->bind_failures += lfp_counter_read(&nc->bind_failures);
 	}
-	if (!z->nc)
+	if (!z->numa.place.nc)
 		st->node[0].bytes = lfp_counter_read(&z->slab.bytes);
 	st->caches = z->pcpu ? z->ncpu : lfp_counter_read(&z->ncaches);
 	st->cache_mode = z->pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;

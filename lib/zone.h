@@ -39,6 +39,7 @@
 #define LFP_ZONE_H
 
 #include "depot.h"
+#include "numa.h"
 #include "pcpu.h"
 #include "slab.h"
 #include "tcache.h"
@@ -82,8 +83,6 @@ struct lfp_zone {
 	struct lfp_cache *pcpu_caches;  /* their cold parts */
 	uint32_t ncpu;                  /* entries of both */
 	uint32_t ncpu_fast;             /* ncpu, or 0: hit path off (debug) */
-	lfp_counter_t direct_gets;      /* objects exchanged with the depot */
-	lfp_counter_t direct_puts;      /* with no cache (lock held, none) */
 	lfp_counter_t carve_gets;       /* objects handed out by a carve */
 	/* Deferred puts (rcu.c). */
 	pthread_mutex_t rcu_lock;
@@ -92,79 +91,33 @@ struct lfp_zone {
 	lfp_counter_t rcu_pending;      /* objects waiting for a grace period */
 	lfp_counter_t rcu_batches;      /* batches handed to call_rcu */
 	lfp_counter_t rcu_puts;         /* objects back after one */
-	struct lfp_depot depot;         /* node 0's, or the only one */
-	struct lfp_slab slab;
-	/* NUMA placement (numa.c). */
-	uint32_t ndepots;               /* nodes with a depot: 1 or nnodes */
-	uint32_t nnodes;                /* the topology's nodes */
-	int placement;                  /* LFP_PLACE_* */
-	_Atomic uint32_t rr;            /* interleave: the next chunk's node */
-	struct lfp_node_extra *extra;   /* depot and slab of nodes 1.. */
-	struct lfp_node_counters *nc;   /* [nnodes] */
+	struct lfp_slab slab;           /* node 0's, or the only one */
+	struct lfp_slab *xslab;         /* nodes 1 .. numa.ndepots - 1 */
+	struct lfp_numa numa;           /* depots and placement (numa.h) */
 };
 
-struct lfp_node_extra {
-	struct lfp_depot depot;
-	struct lfp_slab slab;
-};
-
-/* Per-node counters, shared (magazine granularity). */
-struct lfp_node_counters {
-	lfp_counter_t bytes;            /* chunks placed on the node */
-	lfp_counter_t local_gets;       /* objects into the node's caches, */
-	lfp_counter_t remote_gets;      /* ... homed on it, or elsewhere */
-	lfp_counter_t remote_frees;     /* freed there, sent to their home */
-	lfp_counter_t bind_failures;    /* chunks left unbound */
-} lfp_cacheline_aligned;
-
-/* Depot and slab of node index @k (< z->ndepots). */
+/* Depot and slab of node index @k (< z->numa.ndepots). */
 static inline struct lfp_depot *
 lfp_zone_depot(struct lfp_zone *z, uint32_t k)
 {
-	return k ? &z->extra[k - 1].depot : &z->depot;
+	return lfp_numa_depot(&z->numa, k);
 }
 
 static inline struct lfp_slab *
 lfp_zone_slab(struct lfp_zone *z, uint32_t k)
 {
-	return k ? &z->extra[k - 1].slab : &z->slab;
-}
-
-/* The depot index serving topology node @node. */
-static inline uint32_t
-lfp_zone_didx(struct lfp_zone *z, uint32_t node)
-{
-	return z->ndepots > 1 ? node : 0;
+	return k ? &z->xslab[k - 1] : &z->slab;
 }
 
 /*
- * NUMA (numa.c). lfp_zone_numa_init() after the zone's budget and checked
- * flag are set: @placement is LFP_PLACE_*, @node the fixed node. 0, or
- * EINVAL (node out of range), ENOMEM.
+ * NUMA placement, after the zone's budget and checked flag are set (the
+ * slabs of the other nodes copy them): @placement is LFP_PLACE_*, @node
+ * the fixed node. 0, or EINVAL (node out of range), ENOMEM.
  */
 int lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node);
-void lfp_zone_numa_fini(struct lfp_zone *z);
-/* The node whose caches the calling thread uses now. */
-uint32_t lfp_zone_local_node(struct lfp_zone *z);
-/* A loaded magazine for a cache of @node; NULL when the depots are dry. */
-struct lfp_mag *lfp_zone_get_full(struct lfp_zone *z, uint32_t node,
-				  bool steal);
-/*
- * Hand loaded magazine @m, from a cache of @node, to the depots: objects
- * homed elsewhere go to their home node's depot, a magazine per node.
- */
-void lfp_zone_put_full(struct lfp_zone *z, uint32_t node,
-		       struct lfp_mag *m);
 /* Carve for a thread on @node (lfp_slab_carve() of the right slab). */
 size_t lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs,
 		      size_t n, int *err);
-/* Count carved objects handed out on @node (stats; the rest are counted
- * when a cache takes them from the depot). */
-void lfp_zone_count_carved(struct lfp_zone *z, uint32_t node,
-			   void *const *objs, size_t n);
-/* Slab hooks: the node of a new chunk (bound to it when possible). */
-uint32_t lfp_zone_place_chunk(struct lfp_slab *s, void *base, size_t size);
-void lfp_zone_chunk_gone(struct lfp_slab *s, uint32_t node, size_t size);
 
 /*
  * Bytes of objects a magazine aims at, which bounds each cache to two
