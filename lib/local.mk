@@ -24,6 +24,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/numa.h %reldir%/numa.c \
 	%reldir%/stats.c \
 	%reldir%/registry.h %reldir%/registry.c \
+	%reldir%/pool.h %reldir%/pool.c \
 	%reldir%/objpool.c \
 	%reldir%/bufpool.c \
 	%reldir%/version.c

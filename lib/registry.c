@@ -41,22 +41,6 @@ each_zone_locked(void (*fn)(struct lfp_zone *))
 }
 
 static void
-slab_lock(struct lfp_zone *z)
-{
-	pthread_mutex_lock(&z->rcu_lock);
-	for (uint32_t k = 0; k < z->numa.ndepots; k++)
-		pthread_mutex_lock(&lfp_zone_slab(z, k)->lock);
-}
-
-static void
-slab_unlock(struct lfp_zone *z)
-{
-	for (uint32_t k = 0; k < z->numa.ndepots; k++)
-		pthread_mutex_unlock(&lfp_zone_slab(z, k)->lock);
-	pthread_mutex_unlock(&z->rcu_lock);
-}
-
-static void
 zone_fork_child(struct lfp_zone *z)
 {
 	/* Only the forking thread survives. */
@@ -81,13 +65,13 @@ atfork_prepare(void)
 	lfp_zone_rcu_fork_prepare();
 	urcu_bp_before_fork();
 	pthread_mutex_lock(&reg_lock);
-	each_zone_locked(slab_lock);
+	each_zone_locked(lfp_zone_lock_all);
 }
 
 static void
 atfork_parent(void)
 {
-	each_zone_locked(slab_unlock);
+	each_zone_locked(lfp_zone_unlock_all);
 	pthread_mutex_unlock(&reg_lock);
 	urcu_bp_after_fork_parent();
 	lfp_zone_rcu_fork_parent();
@@ -108,7 +92,7 @@ atfork_child(void)
 	for (uint32_t i = 0; i < high; i++)
 		atomic_store_explicit(&slots[i].readers, 0,
 				      memory_order_relaxed);
-	each_zone_locked(slab_unlock);
+	each_zone_locked(lfp_zone_unlock_all);
 	pthread_mutex_unlock(&reg_lock);
 	urcu_bp_after_fork_child();
 	/* Last: it may start a call_rcu worker, which needs all the above. */

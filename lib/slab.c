@@ -383,6 +383,18 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 }
 
 void
+lfp_slab_fork_lock(struct lfp_slab *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void
+lfp_slab_fork_unlock(struct lfp_slab *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
 lfp_slab_fini(struct lfp_slab *s)
 {
 	struct lfp_chunk *c = s->chunks;

@@ -126,4 +126,11 @@ size_t lfp_slab_unspill(struct lfp_slab *s, void **objs, size_t n);
 /* Give every chunk back. The caller ran the destructors already. */
 void lfp_slab_fini(struct lfp_slab *s);
 
+/*
+ * fork(): take the slab's mutex before, release it after (in the parent
+ * and in the child), so that the child finds it free and the slab whole.
+ */
+void lfp_slab_fork_lock(struct lfp_slab *s);
+void lfp_slab_fork_unlock(struct lfp_slab *s);
+
 #endif /* LFP_SLAB_H */

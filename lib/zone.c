@@ -54,6 +54,22 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->slab.checked = mode.checked;
 }
 
+void
+lfp_zone_lock_all(struct lfp_zone *z)
+{
+	pthread_mutex_lock(&z->rcu_lock);
+	for (uint32_t k = 0; k < z->numa.ndepots; k++)
+		lfp_slab_fork_lock(lfp_zone_slab(z, k));
+}
+
+void
+lfp_zone_unlock_all(struct lfp_zone *z)
+{
+	for (uint32_t k = 0; k < z->numa.ndepots; k++)
+		lfp_slab_fork_unlock(lfp_zone_slab(z, k));
+	pthread_mutex_unlock(&z->rcu_lock);
+}
+
 /* The owner of a cache whose thread vanished in fork(). */
 static char cache_lost;
 #define CACHE_LOST ((void *)&cache_lost)
@@ -685,4 +701,8 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		st->node[0].bytes = lfp_counter_read(&z->slab.bytes);
 	st->caches = z->pcpu ? z->ncpu : lfp_counter_read(&z->ncaches);
 	st->cache_mode = z->pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
+	st->size = z->size;
+	st->mag_rounds = z->cap;
+	st->in_use = st->gets > st->puts ? st->gets - st->puts : 0;
+	st->cached = st->objects > st->in_use ? st->objects - st->in_use : 0;
 }

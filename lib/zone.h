@@ -198,6 +198,12 @@ void lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c,
  * contents, and their objects count as in use.
  */
 void lfp_zone_fork_child(struct lfp_zone *z, void *self);
+/*
+ * fork(): take every lock of the zone (its deferred puts' and its slabs')
+ * before, release them after, in the parent and in the child.
+ */
+void lfp_zone_lock_all(struct lfp_zone *z);
+void lfp_zone_unlock_all(struct lfp_zone *z);
 
 /*
  * Slow paths: make the loaded magazine non-empty from the cache or the
@@ -353,8 +359,12 @@ size_t lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n);
 size_t lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n);
 
 struct lfp_zone_stats {
+	size_t size;
+	unsigned int mag_rounds;
 	uint64_t gets, puts, hits, depot_gets, depot_puts;
 	uint64_t objects, depot_objs, ctor_failures;
+	uint64_t in_use;                /* gets - puts (held by users) */
+	uint64_t cached;                /* objects - in_use */
 	uint64_t chunks, bytes, caches, magazines;
 	uint64_t direct;                /* of gets and puts: with no cache */
 	uint64_t deferred;              /* put_rcu objects not back yet */
