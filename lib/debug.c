@@ -17,7 +17,6 @@
 #else
 #define LFP_ASAN 0
 #define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
 #endif
 
 #ifdef HAVE_VALGRIND_MEMCHECK_H
@@ -25,7 +24,6 @@
 #else
 #define RUNNING_ON_VALGRIND 0
 #define VALGRIND_MAKE_MEM_NOACCESS(p, n) ((void)(p), (void)(n))
-#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
 static _Atomic(lfp_misuse_fn) handler;
@@ -101,13 +99,6 @@ hide(struct lfp_zone *z, void *obj)
 }
 
 void
-lfp_check_expose(void *p, size_t size)
-{
-	ASAN_UNPOISON_MEMORY_REGION(p, size);
-	VALGRIND_MAKE_MEM_DEFINED(p, size);
-}
-
-void
 lfp_check_carved(struct lfp_zone *z, void *const *objs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -144,7 +135,7 @@ lfp_check_get(struct lfp_zone *z, void *obj)
 	size_t bit;
 	uint64_t old, mask;
 
-	lfp_check_expose(obj, z->size);
+	lfp_os_expose(obj, z->size);
 	if (!z->checked)
 		return;
 	if (z->poison) {

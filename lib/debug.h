@@ -52,8 +52,6 @@ void lfp_check_put_undo(struct lfp_zone *z, void *obj);
 /* A verified object enters the pool: poison it (raw objects of checked
  * zones) and hide it from ASan and valgrind. */
 void lfp_check_put_hide(struct lfp_zone *z, void *obj);
-/* An object about to be destroyed, or a chunk about to be unmapped. */
-void lfp_check_expose(void *p, size_t size);
 
 /* Report misuse of pool @name (handler or abort). */
 void lfp_misuse(const char *name, enum lfp_misuse_kind kind, const void *ptr);

@@ -14,6 +14,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/chunkmap.h %reldir%/chunkmap.c \
 	%reldir%/debug.h %reldir%/debug.c \
 	%reldir%/slab.h %reldir%/slab.c \
+	%reldir%/cache.h %reldir%/cache.c \
 	%reldir%/zone.h %reldir%/zone.c \
 	%reldir%/tcache.h %reldir%/tcache.c \
 	%reldir%/pcpu.h %reldir%/pcpu.c \
@@ -24,6 +25,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/numa.h %reldir%/numa.c \
 	%reldir%/stats.c \
 	%reldir%/registry.h %reldir%/registry.c \
+	%reldir%/fork.h %reldir%/fork.c \
 	%reldir%/pool.h %reldir%/pool.c \
 	%reldir%/objpool.c \
 	%reldir%/bufpool.c \

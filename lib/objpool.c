@@ -86,9 +86,9 @@ lfp_objpool_destroy(struct lfp_objpool *pool)
 {
 	if (!pool)
 		return -EINVAL;
-	lfp_registry_remove(&pool->zone);
+	lfp_registry_remove(pool->zone.slot);
 	lfp_registry_sync();
-	lfp_registry_free_slot(&pool->zone);
+	lfp_registry_free_slot(pool->zone.slot);
 	lfp_zone_fini(&pool->zone);
 	lfp_meta_free(pool);
 	return 0;
@@ -163,7 +163,7 @@ lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags)
 int
 lfp_objpool_cache_mode(const struct lfp_objpool *pool)
 {
-	return pool ? (pool->zone.pcpu ? LFP_CACHE_PER_CPU :
+	return pool ? (pool->zone.cs.pcpu ? LFP_CACHE_PER_CPU :
 		       LFP_CACHE_PER_THREAD) : -EINVAL;
 }
 

@@ -8,7 +8,10 @@
  *
  * Each CPU's cache has a hot part (struct lfp_pcpu, one cache line) and a
  * cold part (a struct lfp_cache, the same as a per-thread cache's, so the
- * engine's refill, drain and flush serve both modes).
+ * same refill, drain and flush serve both modes: cache.h). This header
+ * and pcpu.c are the platform: the hot part, the sequences (their
+ * assembly is in arch/<machine>/rseq.h), availability, membarrier and the
+ * locks; cache.c runs the caches on it.
  *
  * The hot part's word holds the loaded magazine's count n in its low 16
  * bits and, above them, the number of fast-path operations since the last
@@ -35,7 +38,7 @@
  * after the lock is dropped); it may map a magazine segment. A thread
  * that finds the lock held (its holder was preempted, or it is a signal
  * handler that interrupted the holder) does not wait for it: it exchanges
- * objects with the depot directly (lfp_zone_get_direct/put_direct),
+ * objects with the depot directly (lfp_numa_get_direct/put_direct),
  * lock-free. What it carves then takes the slab's lock, which a signal
  * handler only tries (lfp_locks_held): a get in a handler fails with
  * EAGAIN rather than wait on the code it interrupted.

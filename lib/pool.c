@@ -4,6 +4,7 @@
  * pools and buffer pools share (pool.h).
  */
 #include "pool.h"
+#include "fork.h"
 
 int
 lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
@@ -23,8 +24,10 @@ lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
 		err = lfp_zone_numa_init(z, conf->placement, conf->node);
 	if (!err)
 		err = lfp_zone_set_cache_mode(z, conf->cache_mode);
-	if (!err)
-		err = lfp_registry_add(z);
+	if (!err) {
+		lfp_fork_init();
+		err = lfp_registry_add(z, &z->slot, &z->id);
+	}
 	if (err)
 		lfp_zone_fini(z);
 	return err;

@@ -9,6 +9,7 @@
 #define LFP_POOL_H
 
 #include "registry.h"
+#include "zone.h"
 
 /* What a pool asks of one of its zones. */
 struct lfp_zone_conf {

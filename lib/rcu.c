@@ -41,6 +41,7 @@
  * two.
  */
 #include "registry.h"
+#include "zone.h"
 #include "debug.h"
 
 #include <sched.h>

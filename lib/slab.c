@@ -5,7 +5,6 @@
  */
 #include "slab.h"
 #include "chunkmap.h"
-#include "debug.h"
 #include "numa.h"
 
 #include <errno.h>
@@ -313,7 +312,7 @@ lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
 	*dead = NULL;
 	if (slab_lock(s))
 		return n;       /* busy, and we may not wait: nothing to free */
-	/* Objects of another slab (none, by numa.c's invariant) stay. */
+	/* Objects of another slab (none, by numa.h's invariant) stay. */
 	for (i = 0; i < n; i++) {
 		c = lfp_chunkmap_get(objs[i]);
 		if (c->slab == s)
@@ -364,7 +363,7 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 		struct lfp_chunk *next = dead->next;
 
 		lfp_chunkmap_clear(dead->base, dead->size);
-		lfp_check_expose(dead->base, dead->size);
+		lfp_os_expose(dead->base, dead->size);
 		lfp_os_unmap(dead->base, dead->size);
 		lfp_shared_sub(&s->nchunks, 1);
 		lfp_shared_sub(&s->bytes, dead->size);
@@ -403,7 +402,7 @@ lfp_slab_fini(struct lfp_slab *s)
 		struct lfp_chunk *next = c->next;
 
 		lfp_chunkmap_clear(c->base, c->size);
-		lfp_check_expose(c->base, c->size);
+		lfp_os_expose(c->base, c->size);
 		lfp_os_unmap(c->base, c->size);
 		chunk_free_maps(c);
 		lfp_meta_free(c);

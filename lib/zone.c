@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * zone.c - the engine's slow paths: magazine exchange with the depot,
- * carving from the slab, cache claim and flush, destroy, and statistics.
- * The fast paths are the inline lfp_zone_get/put in zone.h.
+ * zone.c - the zone (zone.h): set-up and destroy, fork(), the slow paths
+ * of get and put (the cache, then the depots, then a carve from the slab,
+ * then budget reclaim), the bulk calls, and statistics. The fast paths
+ * are the inline lfp_zone_get/put in zone.h; what is done to a cache is
+ * cache.c's, and the depots' routing numa.c's.
  */
 #include "zone.h"
 #include "chunkmap.h"
@@ -33,11 +35,7 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	/* With a constructor, grow in smaller steps: each object costs. */
 	z->carve_batch = LFP_MIN(LFP_CARVE_MAX,
 				 ctor ? LFP_MAX(1u, cap / 8) : cap);
-	atomic_init(&z->caches, NULL);
-	atomic_init(&z->ncaches, 0);
-	z->pcpu = NULL;
-	z->pcpu_caches = NULL;
-	z->ncpu = z->ncpu_fast = 0;
+	lfp_caches_init(&z->cs);
 	atomic_init(&z->carve_gets, 0);
 	lfp_zone_rcu_init(z, NULL);
 	/* One node until lfp_zone_numa_init() says otherwise. */
@@ -70,27 +68,10 @@ lfp_zone_unlock_all(struct lfp_zone *z)
 	pthread_mutex_unlock(&z->rcu_lock);
 }
 
-/* The owner of a cache whose thread vanished in fork(). */
-static char cache_lost;
-#define CACHE_LOST ((void *)&cache_lost)
-
 void
 lfp_zone_fork_child(struct lfp_zone *z, void *self)
 {
-	struct lfp_cache *c;
-
-	/* Acquire: pairs with the release CAS publishing each cache. */
-	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next) {
-		void *owner = atomic_load_explicit(&c->owner,
-						   memory_order_relaxed);
-
-		/* A free cache (no owner) stays free for the child's threads. */
-		if (owner && owner != self)
-			atomic_store_explicit(&c->owner, CACHE_LOST,
-					      memory_order_relaxed);
-	}
-	lfp_zone_pcpu_fork_child(z);
+	lfp_caches_fork_child(&z->cs, self);
 }
 
 void
@@ -100,7 +81,7 @@ lfp_zone_mag_dtor(struct lfp_zone *z, struct lfp_mag *m)
 		void *obj = lfp_mag_pop_local(m);
 
 		if (z->debug)
-			lfp_check_expose(obj, z->size);
+			lfp_os_expose(obj, z->size);
 		lfp_slab_dtor(&z->slab, obj);
 	}
 }
@@ -108,27 +89,11 @@ lfp_zone_mag_dtor(struct lfp_zone *z, struct lfp_mag *m)
 void
 lfp_zone_fini(struct lfp_zone *z)
 {
-	struct lfp_cache *c, *next;
 	struct lfp_mag *m;
 
 	lfp_zone_rcu_fini(z);
-	/* Acquire: pairs with the release CAS that published each cache. */
-	c = atomic_load_explicit(&z->caches, memory_order_acquire);
-	for (; c; c = next) {
-		next = c->next;
-		/*
-		 * Acquire: pairs with the release store of a thread that gave
-		 * the cache up at exit, ordering its last use before ours.
-		 */
-		if (atomic_load_explicit(&c->owner, memory_order_acquire) !=
-		    CACHE_LOST) {
-			lfp_cache_park_local(c);
-			lfp_zone_mag_dtor(z, c->loaded);
-			lfp_zone_mag_dtor(z, c->prev);
-		}
-		lfp_meta_free(c);
-	}
-	lfp_zone_pcpu_fini(z);
+	/* Cached objects go to the depot, where the loop below finds them. */
+	lfp_caches_fini(&z->cs, &z->numa);
 	/*
 	 * Every destructor runs before any chunk goes: a depot may hold
 	 * objects homed on another node (put_full found no magazine to
@@ -144,7 +109,7 @@ lfp_zone_fini(struct lfp_zone *z)
 		while ((n = lfp_slab_unspill(s, objs, LFP_CARVE_MAX)))
 			for (size_t i = 0; i < n; i++) {
 				if (z->debug)
-					lfp_check_expose(objs[i], z->size);
+					lfp_os_expose(objs[i], z->size);
 				lfp_slab_dtor(s, objs[i]);
 			}
 	}
@@ -196,146 +161,29 @@ lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs, size_t n,
 	return lfp_slab_carve(s, objs, n, err);
 }
 
-struct lfp_cache *
-lfp_zone_cache_claim(struct lfp_zone *z, void *owner)
+int
+lfp_zone_set_cache_mode(struct lfp_zone *z, int mode)
 {
-	struct lfp_cache *c, *head;
-	struct lfp_mag *a, *b;
-
-	/* Acquire: pairs with the release CAS publishing each cache below. */
-	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next) {
-		void *expected = NULL;
-
-		/*
-		 * Acquire: pairs with the release store in
-		 * lfp_zone_cache_flush() of the thread that gave it up, so we
-		 * see its magazines as it left them.
-		 */
-		if (!atomic_load_explicit(&c->owner, memory_order_relaxed) &&
-		    atomic_compare_exchange_strong_explicit(&c->owner, &expected,
-							    owner,
-							    memory_order_acquire,
-							    memory_order_relaxed))
-			return c;
-	}
-	a = lfp_depot_get_empty(&z->numa.depot);
-	b = a ? lfp_depot_get_empty(&z->numa.depot) : NULL;
-	c = b ? lfp_meta_alloc(sizeof(*c)) : NULL;
-	if (!c) {
-		if (a)
-			lfp_depot_put_empty(&z->numa.depot, a);
-		if (b)
-			lfp_depot_put_empty(&z->numa.depot, b);
-		errno = ENOMEM;
-		return NULL;
-	}
-	c->cap = z->cap;
-	lfp_cache_load_local(c, a);
-	c->prev = b;
-	atomic_init(&c->owner, owner);
-	head = atomic_load_explicit(&z->caches, memory_order_relaxed);
-	do {
-		c->next = head;
-		/*
-		 * Release: pairs with the acquire loads of the list head in
-		 * claim, stats, fini and fork, publishing the cache's fields.
-		 */
-	} while (!atomic_compare_exchange_weak_explicit(&z->caches, &head, c,
-							memory_order_release,
-							memory_order_relaxed));
-	lfp_shared_add(&z->ncaches, 1);
-	return c;
+	return lfp_cache_set_mode(&z->cs, mode, z->cap,
+				  z->numa.place.nnodes > 1, z->debug);
 }
 
 void
-lfp_zone_cache_unload(struct lfp_zone *z, struct lfp_cache *c)
+lfp_zone_unload_caches(struct lfp_zone *z, bool idle)
 {
-	struct lfp_mag **slots[2] = { &c->loaded, &c->prev };
-
-	lfp_cache_park_local(c);
-	for (int i = 0; i < 2; i++) {
-		struct lfp_mag *e;
-
-		if (lfp_mag_empty_local(*slots[i]))
-			continue;
-		e = lfp_depot_get_empty(&z->numa.depot);
-		if (!e)
-			continue;       /* stays cached; still counted */
-		lfp_numa_put_full(&z->numa, c->node, *slots[i]);
-		lfp_counter_add(&c->depot_puts, 1);
-		*slots[i] = e;
-	}
-	lfp_cache_load_local(c, c->loaded);
+	if (!idle)
+		lfp_zone_rcu_flush(z);
+	lfp_caches_unload(&z->cs, &z->numa,
+			  z->cs.pcpu ? NULL : lfp_zone_cache_local(z), idle);
 }
 
-void
-lfp_zone_cache_flush(struct lfp_zone *z, struct lfp_cache *c, bool release)
+/* The cache for a slow path: the CPU's, or the thread's (cache.h). */
+static int
+zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
+		 struct lfp_pcpu **pp)
 {
-	lfp_zone_cache_unload(z, c);
-	/*
-	 * Release: pairs with the acquire CAS of the next owner in
-	 * lfp_zone_cache_claim() and the acquire load in lfp_zone_fini().
-	 * Without @release the owner stays, but the store still orders this
-	 * flush before a destroy that waited for it (which the registry's
-	 * reader count orders too).
-	 */
-	atomic_store_explicit(&c->owner,
-			      release ? NULL :
-			      atomic_load_explicit(&c->owner,
-						   memory_order_relaxed),
-			      memory_order_release);
-}
-
-static void
-cache_swap_local(struct lfp_cache *c)
-{
-	struct lfp_mag *t = c->loaded;
-
-	lfp_cache_park_local(c);
-	lfp_cache_load_local(c, c->prev);
-	c->prev = t;
-}
-
-int
-lfp_zone_refill(struct lfp_zone *z, struct lfp_cache *c, bool steal)
-{
-	struct lfp_mag *m;
-
-	if (!lfp_mag_empty_local(c->prev)) {
-		cache_swap_local(c);
-		return 0;
-	}
-	m = lfp_numa_get_full(&z->numa, c->node, steal);
-	if (!m)
-		return ENOENT;
-	lfp_counter_add(&c->misses, 1);
-	lfp_counter_add(&c->depot_gets, 1);
-	lfp_cache_park_local(c);
-	lfp_depot_put_empty(&z->numa.depot, c->prev);
-	c->prev = c->loaded;
-	lfp_cache_load_local(c, m);
-	return 0;
-}
-
-int
-lfp_zone_drain(struct lfp_zone *z, struct lfp_cache *c)
-{
-	struct lfp_mag *e;
-
-	if (lfp_mag_empty_local(c->prev)) {
-		cache_swap_local(c);
-		return 0;
-	}
-	e = lfp_depot_get_empty(&z->numa.depot);
-	if (!e)
-		return ENOMEM;
-	lfp_numa_put_full(&z->numa, c->node, c->prev);
-	lfp_counter_add(&c->depot_puts, 1);
-	lfp_cache_park_local(c);
-	c->prev = c->loaded;
-	lfp_cache_load_local(c, e);
-	return 0;
+	return lfp_cache_enter(&z->cs, &z->numa,
+			       z->cs.pcpu ? NULL : lfp_zone_cache(z), cp, pp);
 }
 
 void *
@@ -404,18 +252,18 @@ zone_get_cached(struct lfp_zone *z, bool steal, int *err)
 	struct lfp_pcpu *p;
 	void *obj = NULL;
 
-	*err = lfp_zone_cache_enter(z, &c, &p);
+	*err = zone_cache_enter(z, &c, &p);
 	if (*err)
 		return lfp_zone_get_direct(z, steal, err);
 	if (!c->n)
-		*err = lfp_zone_refill(z, c, steal);
+		*err = lfp_cache_refill(c, &z->numa, steal);
 	if (!*err) {
 		lfp_counter_add(&c->gets, 1);
 		obj = c->rounds[--c->n];
 		if (z->debug)
 			lfp_check_get(z, obj);
 	}
-	lfp_zone_cache_leave(z, c, p);
+	lfp_cache_leave(&z->cs, c, p);
 	return obj;
 }
 
@@ -516,7 +364,7 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 	struct lfp_pcpu *p;
 	int err;
 
-	err = lfp_zone_cache_enter(z, &c, &p);
+	err = zone_cache_enter(z, &c, &p);
 	if (err) {
 		if (z->debug && lfp_check_put(z, obj))
 			return -EINVAL;
@@ -524,16 +372,16 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 		return 0;
 	}
 	if (z->debug && lfp_check_put(z, obj)) {
-		lfp_zone_cache_leave(z, c, p);
+		lfp_cache_leave(&z->cs, c, p);
 		return -EINVAL;
 	}
 	if (c->n == c->cap)
-		err = lfp_zone_drain(z, c);
+		err = lfp_cache_drain(c, &z->numa);
 	if (!err) {
 		lfp_counter_add(&c->puts, 1);
 		c->rounds[c->n++] = obj;
 	}
-	lfp_zone_cache_leave(z, c, p);
+	lfp_cache_leave(&z->cs, c, p);
 	if (err)
 		lfp_zone_put_direct(z, obj);
 	return 0;
@@ -547,12 +395,12 @@ zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 	struct lfp_pcpu *p;
 	size_t got = 0;
 
-	if (lfp_zone_cache_enter(z, &c, &p))
+	if (zone_cache_enter(z, &c, &p))
 		return lfp_zone_get_bulk_direct(z, objs, n, steal);
 	while (got < n) {
 		size_t k;
 
-		if (!c->n && lfp_zone_refill(z, c, steal))
+		if (!c->n && lfp_cache_refill(c, &z->numa, steal))
 			break;
 		k = LFP_MIN(n - got, (size_t)c->n);
 		c->n -= (uint32_t)k;
@@ -562,7 +410,7 @@ zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 	lfp_counter_add(&c->gets, got);
 	for (size_t i = 0; z->debug && i < got; i++)
 		lfp_check_get(z, objs[i]);
-	lfp_zone_cache_leave(z, c, p);
+	lfp_cache_leave(&z->cs, c, p);
 	return got;
 }
 
@@ -621,7 +469,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		}
 		return i;
 	}
-	if (lfp_zone_cache_enter(z, &c, &p)) {
+	if (zone_cache_enter(z, &c, &p)) {
 		lfp_zone_put_bulk_direct(z, objs, n);
 		return n;
 	}
@@ -629,7 +477,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		uint32_t k, room, cnt;
 		void **r;
 
-		if (c->n == c->cap && lfp_zone_drain(z, c))
+		if (c->n == c->cap && lfp_cache_drain(c, &z->numa))
 			break;  /* no magazine: the rest go direct */
 		/* Copy a run into the room left, skipping NULL entries. */
 		room = c->cap - c->n;
@@ -646,7 +494,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		put += k;
 	}
 	lfp_counter_add(&c->puts, put);
-	lfp_zone_cache_leave(z, c, p);
+	lfp_cache_leave(&z->cs, c, p);
 	if (i < n)
 		lfp_zone_put_bulk_direct(z, objs + i, n - i);
 	return n;
@@ -655,16 +503,17 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 void
 lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 {
-	struct lfp_cache *c;
-	uint64_t misses = 0;
+	struct lfp_cache_stats cst;
+	uint64_t misses;
 
 	memset(st, 0, sizeof(*st));
-	/* Acquire: pairs with the release CAS publishing each cache. */
-	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next)
-		lfp_zone_cache_count(z, c, st, &misses);
-	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++)
-		lfp_zone_cache_count(z, &z->pcpu_caches[i], st, &misses);
+	lfp_caches_stats(&z->cs, &cst);
+	st->gets = cst.gets;
+	st->puts = cst.puts;
+	st->depot_gets = cst.depot_gets;
+	st->depot_puts = cst.depot_puts;
+	st->caches = cst.caches;
+	misses = cst.misses;
 	st->direct = lfp_counter_read(&z->numa.direct_gets) +
 		     lfp_counter_read(&z->numa.direct_puts);
 	st->gets += lfp_counter_read(&z->numa.direct_gets) +
@@ -699,8 +548,7 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 	}
 	if (!z->numa.place.nc)
 		st->node[0].bytes = lfp_counter_read(&z->slab.bytes);
-	st->caches = z->pcpu ? z->ncpu : lfp_counter_read(&z->ncaches);
-	st->cache_mode = z->pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
+	st->cache_mode = z->cs.pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
 	st->size = z->size;
 	st->mag_rounds = z->cap;
 	st->in_use = st->gets > st->puts ? st->gets - st->puts : 0;
