@@ -21,7 +21,7 @@
  * fork(): a call_rcu worker thread does not survive in the child, so a
  * batch handed to it in the parent would never come back there, nor would
  * the child's own. For liburcu-bp's call_rcu (the default), the atfork
- * handlers of registry.c call lfp_zone_rcu_fork_*(), which pause its
+ * handlers of fork.c call lfp_zone_rcu_fork_*(), which pause its
  * workers around fork() (urcu_bp_call_rcu_before_fork() and
  * _after_fork_parent()) and start a new one in the child
  * (_after_fork_child(), which also hands it the callbacks queued in the
@@ -260,7 +260,7 @@ lfp_zone_rcu_fini(struct lfp_zone *z)
 }
 
 /*
- * fork(), from registry.c's handlers. Prepare runs first, before any
+ * fork(), from fork.c's handlers. Prepare runs first, before any
  * lock a callback or a grace period may wait for is taken.
  */
 void

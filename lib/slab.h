@@ -14,7 +14,7 @@
  * (carved, but whose constructor failed) sit under one mutex, held only
  * for pointer arithmetic and mmap, never across a constructor call. The
  * hot paths (caches) and the depot never take it; fork() handling does
- * (registry.c). A thread that already holds one of the library's locks
+ * (fork.c). A thread that already holds one of the library's locks
  * (a signal handler that interrupted it) only tries it: see
  * lfp_locks_held.
  *

@@ -186,8 +186,9 @@ zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
 			       z->cs.pcpu ? NULL : lfp_zone_cache(z), cp, pp);
 }
 
-void *
-lfp_zone_get_direct(struct lfp_zone *z, bool steal, int *err)
+/* With no cache: one object from the depots (*err ENOENT when dry). */
+static void *
+zone_get_direct(struct lfp_zone *z, bool steal, int *err)
 {
 	void *obj = lfp_numa_get_direct(&z->numa,
 					lfp_numa_local_node(&z->numa), steal);
@@ -209,9 +210,9 @@ lfp_zone_put_direct(struct lfp_zone *z, void *obj)
 		lfp_slab_spill(obj);    /* no magazine to be had */
 }
 
-size_t
-lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n,
-			 bool steal)
+/* The bulk calls with no cache: whole magazines from / to the depots. */
+static size_t
+zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n, bool steal)
 {
 	size_t got = lfp_numa_get_bulk_direct(&z->numa,
 					      lfp_numa_local_node(&z->numa),
@@ -222,8 +223,8 @@ lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n,
 	return got;
 }
 
-void
-lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs, size_t n)
+static void
+zone_put_bulk_direct(struct lfp_zone *z, void *const *objs, size_t n)
 {
 	size_t i = lfp_numa_put_bulk_direct(&z->numa,
 					    lfp_numa_local_node(&z->numa),
@@ -254,7 +255,7 @@ zone_get_cached(struct lfp_zone *z, bool steal, int *err)
 
 	*err = zone_cache_enter(z, &c, &p);
 	if (*err)
-		return lfp_zone_get_direct(z, steal, err);
+		return zone_get_direct(z, steal, err);
 	if (!c->n)
 		*err = lfp_cache_refill(c, &z->numa, steal);
 	if (!*err) {
@@ -396,7 +397,7 @@ zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 	size_t got = 0;
 
 	if (zone_cache_enter(z, &c, &p))
-		return lfp_zone_get_bulk_direct(z, objs, n, steal);
+		return zone_get_bulk_direct(z, objs, n, steal);
 	while (got < n) {
 		size_t k;
 
@@ -470,7 +471,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		return i;
 	}
 	if (zone_cache_enter(z, &c, &p)) {
-		lfp_zone_put_bulk_direct(z, objs, n);
+		zone_put_bulk_direct(z, objs, n);
 		return n;
 	}
 	while (i < n) {
@@ -496,7 +497,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 	lfp_counter_add(&c->puts, put);
 	lfp_cache_leave(&z->cs, c, p);
 	if (i < n)
-		lfp_zone_put_bulk_direct(z, objs + i, n - i);
+		zone_put_bulk_direct(z, objs + i, n - i);
 	return n;
 }
 

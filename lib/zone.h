@@ -100,8 +100,8 @@ size_t lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs,
  * Fill in @z for objects of @size bytes aligned to @align (already checked).
  * @cap 0 chooses the magazine size from the stride; @owner is the pool the
  * zone belongs to (its chunks carry it), @name its name (kept, not
- * copied), @checked asks for checked mode. The zone is not yet registered
- * (registry.h).
+ * copied), @checked asks for checked mode. The first step of
+ * lfp_zone_setup() (pool.h), which runs them all in their order.
  */
 void lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 		   unsigned int cap, lfp_ctor_fn ctor, lfp_dtor_fn dtor,
@@ -159,19 +159,12 @@ void lfp_zone_unlock_all(struct lfp_zone *z);
 /* Destructors on the objects of a magazine that leaves for good. */
 void lfp_zone_mag_dtor(struct lfp_zone *z, struct lfp_mag *m);
 /*
- * With no cache (its CPU's lock is held, or no memory for a thread's
- * cache): one object from the depot (*err ENOENT when dry: no carving),
- * or one to its home depot. The put is raw (checked mode checked it
- * before) and never fails: with no magazine to be had, the object goes
- * to the slab's spill.
+ * A put with no cache (its CPU's lock is held, or no memory for a
+ * thread's cache): to its home depot (lfp_numa_put_direct()), or to the
+ * slab's spill when no magazine can be had; it never fails. The put is
+ * raw (checked mode checked it before).
  */
-void *lfp_zone_get_direct(struct lfp_zone *z, bool steal, int *err);
 void lfp_zone_put_direct(struct lfp_zone *z, void *obj);
-/* The bulk calls with no cache: whole magazines from / to the depot. */
-size_t lfp_zone_get_bulk_direct(struct lfp_zone *z, void **objs, size_t n,
-				bool steal);
-void lfp_zone_put_bulk_direct(struct lfp_zone *z, void *const *objs,
-			      size_t n);
 /*
  * Hand cached objects to the depots (flush, trim, budget reclaim): the
  * partial batch of deferred puts (unless @idle), then every CPU's cache,
@@ -186,7 +179,7 @@ void lfp_zone_rcu_flush(struct lfp_zone *z);
 /* Wait for the batches in flight; destructors on the staged objects. */
 void lfp_zone_rcu_fini(struct lfp_zone *z);
 /*
- * fork() (registry.c's handlers): prepare first of all, parent last; in
+ * fork() (fork.c's handlers): prepare first of all, parent last; in
  * the child, lfp_zone_rcu_fork_child() for each zone, then _child_all()
  * last, once every lock is released (it may start a call_rcu worker).
  */
