@@ -27,6 +27,13 @@
  *    refill, drain and flush are the same code in both modes. A thread
  *    that finds the lock held goes to the depots directly (numa.h).
  *
+ * ABA: the per-thread list only grows (a CAS on its head pushes a cache;
+ * nothing leaves it before destroy), so a push whose CAS succeeds found
+ * the head it read, and a walker never meets a node that left. An owner
+ * word is claimed with a CAS from NULL: if it went from NULL to another
+ * thread and back in between, the cache is free again, which is all the
+ * claim needs. The depots' stacks have their own argument (stack.h).
+ *
  * Synchronization table (one cache):
  *                 get/put    claim      flush (free)  stats   destroy
  *   get/put       -          -          -             -       excl
