@@ -23,7 +23,6 @@
  * simply not in the depot for a moment.
  */
 #include "zone.h"
-#include "debug.h"
 
 #include <string.h>
 #include <sys/mman.h>

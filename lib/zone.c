@@ -7,7 +7,6 @@
  * cache.c's, and the depots' routing numa.c's.
  */
 #include "zone.h"
-#include "chunkmap.h"
 #include "debug.h"
 
 #include <string.h>
