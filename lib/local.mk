@@ -19,9 +19,9 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/arch/x86_64/rseq.h \
 	%reldir%/pcpu.h %reldir%/pcpu.c \
 	%reldir%/cache.h %reldir%/cache.c \
-	%reldir%/tcache.h %reldir%/tcache.c \
 	%reldir%/registry.h %reldir%/registry.c \
 	%reldir%/zone.h %reldir%/zone.c \
+	%reldir%/tcache.h %reldir%/tcache.c \
 	%reldir%/debug.h %reldir%/debug.c \
 	%reldir%/rcu.c \
 	%reldir%/trim.c \

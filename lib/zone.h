@@ -15,8 +15,9 @@
  *       to the depot directly (numa.h), or to the slab's spill.
  *
  * The zone's files: zone.c (set-up, destroy, fork, the slow paths, bulk
- * calls, statistics), rcu.c (deferred puts), trim.c (memory back to the
- * system); debug.c holds the checked-mode hooks of its slow paths.
+ * calls, statistics), tcache.c (a thread's caches and its exit), rcu.c
+ * (deferred puts), trim.c (memory back to the system); debug.c holds the
+ * checked-mode hooks of its slow paths.
  *
  * Synchronization table:
  *                 get/put    stats   trim/flush   destroy
