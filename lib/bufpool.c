@@ -8,7 +8,7 @@
  */
 #include "debug.h"
 #include "chunkmap.h"
-#include "registry.h"
+#include "pool.h"
 
 #include <string.h>
 
@@ -61,12 +61,11 @@ static void
 bufpool_free_all(struct lfp_bufpool *bp, unsigned int registered)
 {
 	for (unsigned int i = 0; i < registered; i++)
-		lfp_registry_remove(&bp->zones[i]);
+		lfp_registry_remove(bp->zones[i].slot);
 	if (registered)
 		lfp_registry_sync();
-	for (unsigned int i = 0; i < bp->nclasses; i++) {
-		if (i < registered)
-			lfp_registry_free_slot(&bp->zones[i]);
+	for (unsigned int i = 0; i < registered; i++) {
+		lfp_registry_free_slot(bp->zones[i].slot);
 		lfp_zone_fini(&bp->zones[i]);
 	}
 	lfp_meta_free(bp->name);
@@ -87,10 +86,7 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	    attr->min_size > attr->max_size ||
 	    attr->max_size > LFP_BUFPOOL_SIZE_MAX ||
 	    (attr->flags & ~LFP_BUFPOOL_F_CHECKED) ||
-	    attr->cache_mode < LFP_CACHE_AUTO ||
-	    attr->cache_mode > LFP_CACHE_PER_THREAD ||
-	    attr->placement < LFP_PLACE_LOCAL ||
-	    attr->placement > LFP_PLACE_INTERLEAVE) {
+	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -110,40 +106,20 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	bp->max_size = attr->max_size;
 	bp->checked = (attr->flags & LFP_BUFPOOL_F_CHECKED) || lfp_check_env();
 	bp->cache_mode = lfp_cache_mode_resolve(attr->cache_mode);
+	bp->budget.limit = attr->max_bytes;
+	bp->budget.reclaim = bufpool_reclaim;
+	bp->budget.arg = bp;
 	for (i = 0; i < n; i++) {
 		size_t size = (size_t)1 << (bp->kmin + i);
 
 		/* Aligned to the capacity up to a page: see bufpool.h. */
-		lfp_zone_init(&bp->zones[i], size,
-			      LFP_MIN(size, lfp_os_page_size()), 0, NULL, NULL,
-			      NULL, bp, bp->name, bp->checked);
-		if (attr->call_rcu_fn)
-			bp->zones[i].rcu_call = attr->call_rcu_fn;
-		bp->zones[i].slab.budget = &bp->budget;
-	}
-	bp->budget.limit = attr->max_bytes;
-	bp->budget.reclaim = bufpool_reclaim;
-	bp->budget.arg = bp;
-	if (attr->max_bytes &&
-	    attr->max_bytes < bp->zones[n - 1].slab.chunk_size) {
-		bufpool_free_all(bp, 0);
-		errno = EINVAL;
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		err = lfp_zone_numa_init(&bp->zones[i], attr->placement,
-					 attr->node);
-		if (!err)
-			err = lfp_zone_set_cache_mode(&bp->zones[i],
-						      bp->cache_mode);
-		if (err) {
-			bufpool_free_all(bp, 0);
-			errno = err;
-			return NULL;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		err = lfp_registry_add(&bp->zones[i]);
+		err = lfp_zone_setup(&bp->zones[i], &(struct lfp_zone_conf){
+			.size = size, .align = LFP_MIN(size, lfp_os_page_size()),
+			.owner = bp, .name = bp->name, .checked = bp->checked,
+			.budget = &bp->budget, .call_rcu = attr->call_rcu_fn,
+			.placement = attr->placement, .node = attr->node,
+			.cache_mode = bp->cache_mode,
+		});
 		if (err) {
 			bufpool_free_all(bp, i);
 			errno = err;
@@ -285,24 +261,16 @@ lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
 	st->nclasses = bp->nclasses;
 	st->cache_mode = bp->cache_mode;
 	st->bytes_limit = bp->budget.limit;
-	st->placement = bp->zones[0].placement;
+	st->placement = bp->zones[0].numa.place.placement;
 	for (unsigned int i = 0; i < bp->nclasses; i++) {
 		struct lfp_bufpool_class_stats *cs = &st->cls[i];
 		struct lfp_zone *z = &bp->zones[i];
 		struct lfp_zone_stats zs;
 
 		lfp_zone_stats(z, &zs);
-		cs->size = z->size;
-		cs->mag_rounds = z->cap;
-		cs->allocs = zs.gets;
-		cs->frees = zs.puts;
-		cs->hits = zs.hits;
-		cs->buffers = zs.objects;
-		cs->in_use = zs.gets > zs.puts ? zs.gets - zs.puts : 0;
-		cs->cached = zs.objects > cs->in_use ? zs.objects - cs->in_use : 0;
-		cs->depot_cached = zs.depot_objs;
-		cs->chunks = zs.chunks;
-		cs->bytes_reserved = zs.bytes;
+#define FIGURE(obj, cls, zone) cs->cls = zs.zone;
+		LFP_POOL_FIGURES(FIGURE)
+#undef FIGURE
 		st->allocs += cs->allocs;
 		st->frees += cs->frees;
 		st->hits += cs->hits;

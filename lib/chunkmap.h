@@ -4,7 +4,8 @@
  * holds it: a two-level radix table over 48-bit addresses in 64 KiB
  * granules (every chunk is aligned to at least a granule). It lets a
  * buffer pool find a buffer's class from its address alone, and tells
- * foreign pointers apart from the library's own.
+ * foreign pointers apart from the library's own. The chunk headers are
+ * defined here: the map holds them; the slab (slab.h) fills them.
  *
  * The top level is static (2^16 pointers); a leaf (2^16 chunk pointers:
  * 512 KiB of memory, which the kernel backs lazily, covering 4 GiB of
@@ -27,7 +28,28 @@
 #include "internal.h"
 #include "atomic.h"
 
-struct lfp_chunk;
+struct lfp_slab;
+
+/*
+ * A chunk's header, kept in bookkeeping memory (the slab fills it,
+ * slab.h). An address lookup reads only this line: owner and stride are
+ * copies.
+ */
+struct lfp_chunk {
+	char *base;
+	const void *owner;
+	size_t stride;
+	struct lfp_slab *slab;
+	_Atomic size_t carved;          /* bytes from base carved so far */
+	size_t size;
+	struct lfp_chunk *next;
+	_Atomic uint64_t *inuse;        /* checked mode: a bit per object */
+	_Atomic uint64_t *spill;        /* a bit per object put without a
+					 * magazine (lfp_slab_spill()) */
+	uint32_t node;                  /* home: the node it was placed on */
+	size_t nout;                    /* objects out of the slab; under lock */
+	size_t ntrim;                   /* of those, in a trim's hands */
+};
 
 #define LFP_CHUNKMAP_GRANULE_SHIFT 16
 #define LFP_CHUNKMAP_ADDR_BITS 48
@@ -64,6 +86,19 @@ lfp_chunkmap_get(const void *p)
 	/* Relaxed: see the ordering rule above. */
 	return atomic_load_explicit(&leaf->e[(a >> LFP_CHUNKMAP_GRANULE_SHIFT) &
 					  (((uintptr_t)1 << LFP_CHUNKMAP_LEAF_BITS) - 1)],
+				    memory_order_relaxed);
+}
+
+/*
+ * Whether @p, inside chunk @c, lies in the part carved so far: an address
+ * past it was never handed out. Exact for every address the caller was
+ * handed (carving happened before, in its view).
+ */
+static inline bool
+lfp_chunk_carved(const struct lfp_chunk *c, const void *p)
+{
+	return (size_t)((const char *)p - c->base) <
+	       atomic_load_explicit(&((struct lfp_chunk *)c)->carved,
 				    memory_order_relaxed);
 }
 

@@ -17,7 +17,6 @@
 #else
 #define LFP_ASAN 0
 #define ASAN_POISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
-#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
 #endif
 
 #ifdef HAVE_VALGRIND_MEMCHECK_H
@@ -25,7 +24,6 @@
 #else
 #define RUNNING_ON_VALGRIND 0
 #define VALGRIND_MAKE_MEM_NOACCESS(p, n) ((void)(p), (void)(n))
-#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
 #endif
 
 static _Atomic(lfp_misuse_fn) handler;
@@ -80,14 +78,16 @@ lfp_check_env(void)
 	return v && !strcmp(v, "1");
 }
 
-void
-lfp_check_zone_init(struct lfp_zone *z, bool checked, bool has_ctor)
+struct lfp_check_mode
+lfp_check_mode(bool checked, bool has_ctor)
 {
-	z->checked = checked || lfp_check_env();
+	struct lfp_check_mode m;
+
+	m.checked = checked || lfp_check_env();
 	/* Constructed state must survive a cache: poison raw objects only. */
-	z->poison = z->checked && !has_ctor;
-	z->debug = z->checked || LFP_ASAN || RUNNING_ON_VALGRIND;
-	z->slab.checked = z->checked;
+	m.poison = m.checked && !has_ctor;
+	m.debug = m.checked || LFP_ASAN || RUNNING_ON_VALGRIND;
+	return m;
 }
 
 /* Hide a cached object from ASan and valgrind (contents kept). */
@@ -96,13 +96,6 @@ hide(struct lfp_zone *z, void *obj)
 {
 	ASAN_POISON_MEMORY_REGION(obj, z->size);
 	VALGRIND_MAKE_MEM_NOACCESS(obj, z->size);
-}
-
-void
-lfp_check_expose(void *p, size_t size)
-{
-	ASAN_UNPOISON_MEMORY_REGION(p, size);
-	VALGRIND_MAKE_MEM_DEFINED(p, size);
 }
 
 void
@@ -142,7 +135,7 @@ lfp_check_get(struct lfp_zone *z, void *obj)
 	size_t bit;
 	uint64_t old, mask;
 
-	lfp_check_expose(obj, z->size);
+	lfp_os_expose(obj, z->size);
 	if (!z->checked)
 		return;
 	if (z->poison) {

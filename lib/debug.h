@@ -22,8 +22,14 @@ struct lfp_zone;
 /* The byte that fills cached objects of poisoned zones. */
 #define LFP_POISON_BYTE 0xdb
 
-/* Decide z->debug, z->checked, z->poison; @checked asked by the pool. */
-void lfp_check_zone_init(struct lfp_zone *z, bool checked, bool has_ctor);
+/* What a zone's hooks do, decided once at its creation. */
+struct lfp_check_mode {
+	bool checked;                   /* checked mode (<lfpool/check.h>) */
+	bool poison;                    /* fill cached objects (no ctor) */
+	bool debug;                     /* slow path always: these hooks */
+};
+/* The mode of a zone: @checked asked by the pool, or LFP_CHECKED=1. */
+struct lfp_check_mode lfp_check_mode(bool checked, bool has_ctor);
 /* Does the environment ask for checked pools (LFP_CHECKED=1)? */
 bool lfp_check_env(void);
 
@@ -46,8 +52,6 @@ void lfp_check_put_undo(struct lfp_zone *z, void *obj);
 /* A verified object enters the pool: poison it (raw objects of checked
  * zones) and hide it from ASan and valgrind. */
 void lfp_check_put_hide(struct lfp_zone *z, void *obj);
-/* An object about to be destroyed, or a chunk about to be unmapped. */
-void lfp_check_expose(void *p, size_t size);
 
 /* Report misuse of pool @name (handler or abort). */
 void lfp_misuse(const char *name, enum lfp_misuse_kind kind, const void *ptr);

@@ -63,6 +63,12 @@ extern __thread unsigned int lfp_locks_held
 size_t lfp_os_page_size(void);
 void *lfp_os_map(size_t size, size_t align);
 void lfp_os_unmap(void *p, size_t size);
+/*
+ * Memory about to be unmapped, or an object about to be destroyed: make
+ * it accessible again to AddressSanitizer and valgrind, which may have
+ * been told it is off limits while cached (debug.h).
+ */
+void lfp_os_expose(void *p, size_t size);
 void *lfp_meta_alloc(size_t size);
 void *lfp_meta_realloc(void *p, size_t size);
 void lfp_meta_free(void *p);

@@ -2,6 +2,7 @@
 # The library: everything is built once into a convenience library that
 # the unit tests link (internals reachable), and wrapped into liblfpool,
 # which exports only the LFP_API symbols (hidden visibility elsewhere).
+# Sources in layer order, from the bottom up (doc/design.md, "Layers").
 
 noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 %canon_reldir%_liblfpool_core_la_SOURCES = \
@@ -12,19 +13,23 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 	%reldir%/magazine.h \
 	%reldir%/depot.h %reldir%/depot.c \
 	%reldir%/chunkmap.h %reldir%/chunkmap.c \
-	%reldir%/debug.h %reldir%/debug.c \
+	%reldir%/topo.h %reldir%/topo.c \
+	%reldir%/numa.h %reldir%/numa.c \
 	%reldir%/slab.h %reldir%/slab.c \
+	%reldir%/arch/x86_64/rseq.h \
+	%reldir%/pcpu.h %reldir%/pcpu.c \
+	%reldir%/cache.h %reldir%/cache.c \
+	%reldir%/registry.h %reldir%/registry.c \
 	%reldir%/zone.h %reldir%/zone.c \
 	%reldir%/tcache.h %reldir%/tcache.c \
-	%reldir%/pcpu.h %reldir%/pcpu.c \
-	%reldir%/topo.h %reldir%/topo.c \
-	%reldir%/trim.c \
+	%reldir%/debug.h %reldir%/debug.c \
 	%reldir%/rcu.c \
-	%reldir%/numa.c \
-	%reldir%/stats.c \
-	%reldir%/registry.h %reldir%/registry.c \
+	%reldir%/trim.c \
+	%reldir%/fork.h %reldir%/fork.c \
+	%reldir%/pool.h %reldir%/pool.c \
 	%reldir%/objpool.c \
 	%reldir%/bufpool.c \
+	%reldir%/stats.c \
 	%reldir%/version.c
 %canon_reldir%_liblfpool_core_la_CFLAGS = $(AM_CFLAGS) $(VISIBILITY_CFLAGS) \
 	$(URCU_CFLAGS) $(HWLOC_CFLAGS)

@@ -1,137 +1,104 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * numa.c - NUMA placement on the engine. The topology comes from topo.h
- * (hwloc); this file decides where a zone's memory goes and where its
- * objects go back to:
- *  - placement LFP_PLACE_LOCAL (default): one depot and one slab per node.
- *    A cache (a CPU's, or a thread's at the moment of its slow path)
- *    serves the node of its CPU: it refills from that node's depot and
- *    carves from that node's slab, whose chunks are bound to the node.
- *    An object freed on another node's CPU goes back to its home node's
- *    depot when its magazine leaves the cache, a magazine per home node
- *    (never one atomic per object); hits stay on the fast path untouched.
- *  - LFP_PLACE_NODE: one depot, all chunks bound to one node;
- *  - LFP_PLACE_INTERLEAVE: one depot, chunks bound round-robin.
- * An object's home is its chunk's node (chunk map, then chunk header).
- * With one node (or a topology that cannot be read) all of this reduces
- * to one depot and no lookups; a kernel that knows only node 0 spares
- * even the loading of hwloc's topology (nodes_init()).
- *
- * Binding happens only on the machine's own topology; a synthetic one
- * (LFP_TOPOLOGY, for tests) drives the same decisions with unbound
- * memory. A binding the kernel refuses leaves the chunk unbound and is
- * counted per node (bind_failures), never reported as an error.
- *
- * Invariant, kept by every path that hands a magazine to a depot of a
- * LOCAL zone (drain, flush, direct puts, RCU batches, trim): depot k holds
- * only objects homed on node k, so trim finds them in slab k.
+ * numa.c - NUMA placement (numa.h): where a zone's chunks go, and the
+ * routing of its magazines between caches and the depots of its nodes.
  */
-#include "zone.h"
-#include "chunkmap.h"
+#include "numa.h"
 #include "topo.h"
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <errno.h>
 
-static pthread_once_t nodes_once = PTHREAD_ONCE_INIT;
-static uint32_t nodes_seen = 1;
-
-/*
- * Nodes the pools place memory on. A machine whose kernel knows only
- * node 0 (most virtual machines and containers) has one, and then hwloc
- * is not loaded at all: a topology costs milliseconds and megabytes.
- */
-static void
-nodes_init(void)
+uint32_t
+lfp_place_chunk(struct lfp_place *pl, int node, void *base, size_t size)
 {
-	FILE *f;
-	char buf[64] = "";
+	uint32_t k;
+	int rc;
 
-	if (!getenv("LFP_TOPOLOGY")) {
-		f = fopen("/sys/devices/system/node/possible", "re");
-		if (!f)
-			return;         /* no NUMA in this kernel: one node */
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = '\0';
-		fclose(f);
-		if (!strcmp(buf, "0\n") || !strcmp(buf, "0"))
-			return;
-	}
-	nodes_seen = lfp_topo_nnodes();
-}
-
-int
-lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
-{
-	uint32_t n;
-
-	pthread_once(&nodes_once, nodes_init);
-	n = nodes_seen;
-
-	z->nnodes = n;
-	z->placement = placement;
-	z->ndepots = 1;
-	z->extra = NULL;
-	z->nc = NULL;
-	atomic_init(&z->rr, 0);
-	z->slab.zone = z;
-	z->slab.node = 0;
-	if (placement == LFP_PLACE_NODE) {
-		if (node >= n)
-			return EINVAL;
-		z->slab.node = (int)node;
-	} else if (placement == LFP_PLACE_INTERLEAVE) {
-		z->slab.node = -1;
-	}
-	if (n <= 1)
+	if (!pl || pl->nnodes <= 1)
 		return 0;
-	z->nc = lfp_meta_alloc(n * sizeof(*z->nc));
-	if (!z->nc)
-		return ENOMEM;
-	if (placement != LFP_PLACE_LOCAL)
-		return 0;
-	z->extra = lfp_meta_alloc((n - 1) * sizeof(*z->extra));
-	if (!z->extra) {
-		lfp_meta_free(z->nc);
-		z->nc = NULL;
-		return ENOMEM;
-	}
-	for (uint32_t k = 1; k < n; k++) {
-		struct lfp_node_extra *x = &z->extra[k - 1];
-
-		lfp_depot_init_shared(&x->depot, &z->depot);
-		lfp_slab_init(&x->slab, z->slab.stride, z->slab.owner,
-			      z->slab.ctor, z->slab.dtor, z->slab.arg);
-		x->slab.checked = z->slab.checked;
-		x->slab.budget = z->slab.budget;
-		x->slab.zone = z;
-		x->slab.node = (int)k;
-	}
-	z->ndepots = n;
-	return 0;
+	k = node >= 0 ? (uint32_t)node :
+	    atomic_fetch_add_explicit(&pl->rr, 1, memory_order_relaxed) %
+	    pl->nnodes;
+	rc = lfp_topo_bind(base, size, k);
+	if (rc && rc != -EOPNOTSUPP)
+		lfp_shared_add(&pl->nc[k].bind_failures, 1);
+	lfp_shared_add(&pl->nc[k].bytes, size);
+	return k;
 }
 
 void
-lfp_zone_numa_fini(struct lfp_zone *z)
+lfp_place_chunk_gone(struct lfp_place *pl, uint32_t node, size_t size)
 {
-	/* The destructors ran already (lfp_zone_fini()). */
-	for (uint32_t k = 1; k < z->ndepots; k++) {
-		lfp_slab_fini(lfp_zone_slab(z, k));
-		lfp_depot_fini(lfp_zone_depot(z, k));
+	if (pl && pl->nc)
+		lfp_shared_sub(&pl->nc[node].bytes, size);
+}
+
+void
+lfp_numa_init(struct lfp_numa *nm, unsigned int cap)
+{
+	lfp_depot_init(&nm->depot, cap);
+	nm->xdepot = NULL;
+	nm->ndepots = 1;
+	nm->place.nnodes = 1;
+	nm->place.placement = LFP_PLACE_LOCAL;
+	atomic_init(&nm->place.rr, 0);
+	nm->place.nc = NULL;
+	atomic_init(&nm->direct_gets, 0);
+	atomic_init(&nm->direct_puts, 0);
+}
+
+int
+lfp_numa_setup(struct lfp_numa *nm, int placement, unsigned int node)
+{
+	uint32_t n = lfp_topo_nodes_used();
+
+	nm->place.nnodes = n;
+	nm->place.placement = placement;
+	if (placement == LFP_PLACE_NODE && node >= n)
+		return EINVAL;
+	if (n <= 1)
+		return 0;
+	nm->place.nc = lfp_meta_alloc(n * sizeof(*nm->place.nc));
+	if (!nm->place.nc)
+		return ENOMEM;
+	if (placement != LFP_PLACE_LOCAL)
+		return 0;
+	nm->xdepot = lfp_meta_alloc((n - 1) * sizeof(*nm->xdepot));
+	if (!nm->xdepot) {
+		lfp_meta_free(nm->place.nc);
+		nm->place.nc = NULL;
+		return ENOMEM;
 	}
-	lfp_meta_free(z->extra);
-	lfp_meta_free(z->nc);
-	z->extra = NULL;
-	z->nc = NULL;
-	z->ndepots = 1;
+	for (uint32_t k = 1; k < n; k++)
+		lfp_depot_init_shared(&nm->xdepot[k - 1], &nm->depot);
+	nm->ndepots = n;
+	return 0;
+}
+
+int
+lfp_numa_slab_node(const struct lfp_numa *nm, unsigned int node)
+{
+	return nm->place.placement == LFP_PLACE_NODE ? (int)node :
+	       nm->place.placement == LFP_PLACE_INTERLEAVE ? -1 : 0;
+}
+
+void
+lfp_numa_fini(struct lfp_numa *nm)
+{
+	for (uint32_t k = 1; k < nm->ndepots; k++)
+		lfp_depot_fini(&nm->xdepot[k - 1]);
+	lfp_meta_free(nm->xdepot);
+	lfp_meta_free(nm->place.nc);
+	nm->xdepot = NULL;
+	nm->place.nc = NULL;
+	nm->ndepots = 1;
+	lfp_depot_fini(&nm->depot);
 }
 
 uint32_t
-lfp_zone_local_node(struct lfp_zone *z)
+lfp_numa_local_node(const struct lfp_numa *nm)
 {
-	return z->nnodes > 1 ? lfp_topo_current_node() : 0;
+	return nm->place.nnodes > 1 ? lfp_topo_current_node() : 0;
 }
 
 static inline uint32_t
@@ -142,67 +109,59 @@ home_of(const void *obj)
 
 /* Count objects coming into a cache of @node (stats only). */
 static void
-count_gets(struct lfp_zone *z, uint32_t node, void *const *objs, size_t n,
+count_gets(struct lfp_numa *nm, uint32_t node, void *const *objs, size_t n,
 	   bool homed_here)
 {
+	struct lfp_node_counters *nc = nm->place.nc;
 	size_t local = n;
 
-	if (!z->nc || !n)
+	if (!nc || !n)
 		return;
 	if (!homed_here) {
 		local = 0;
 		for (size_t i = 0; i < n; i++)
 			local += home_of(objs[i]) == node;
 	}
-	lfp_shared_add(&z->nc[node].local_gets, local);
-	lfp_shared_add(&z->nc[node].remote_gets, n - local);
+	lfp_shared_add(&nc[node].local_gets, local);
+	lfp_shared_add(&nc[node].remote_gets, n - local);
 }
 
 struct lfp_mag *
-lfp_zone_get_full(struct lfp_zone *z, uint32_t node, bool steal)
+lfp_numa_get_full(struct lfp_numa *nm, uint32_t node, bool steal)
 {
-	uint32_t k = lfp_zone_didx(z, node);
-	struct lfp_mag *m = lfp_depot_get_full(lfp_zone_depot(z, k));
-	bool home = z->ndepots > 1;
+	uint32_t k = lfp_numa_didx(nm, node);
+	struct lfp_mag *m = lfp_depot_get_full(lfp_numa_depot(nm, k));
+	bool home = nm->ndepots > 1;
 
 	/* With nothing at home (and no way to grow), take from others. */
-	for (uint32_t i = 1; !m && steal && i < z->ndepots; i++) {
-		m = lfp_depot_get_full(lfp_zone_depot(z, (k + i) %
-						       z->ndepots));
+	for (uint32_t i = 1; !m && steal && i < nm->ndepots; i++) {
+		m = lfp_depot_get_full(lfp_numa_depot(nm, (k + i) %
+						      nm->ndepots));
 		home = false;
 	}
 	if (m)
-		count_gets(z, node, m->rounds, m->n, home);
+		count_gets(nm, node, m->rounds, m->n, home);
 	return m;
 }
 
-size_t
-lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs, size_t n,
-	       int *err)
-{
-	struct lfp_slab *s = lfp_zone_slab(z, lfp_zone_didx(z, node));
-
-	return lfp_slab_carve(s, objs, n, err);
-}
-
 void
-lfp_zone_count_carved(struct lfp_zone *z, uint32_t node, void *const *objs,
+lfp_numa_count_carved(struct lfp_numa *nm, uint32_t node, void *const *objs,
 		      size_t n)
 {
-	count_gets(z, node, objs, n, z->ndepots > 1);
+	count_gets(nm, node, objs, n, nm->ndepots > 1);
 }
 
 void
-lfp_zone_put_full(struct lfp_zone *z, uint32_t node, struct lfp_mag *m)
+lfp_numa_put_full(struct lfp_numa *nm, uint32_t node, struct lfp_mag *m)
 {
-	uint32_t here = lfp_zone_didx(z, node), n = m->n;
+	uint32_t here = lfp_numa_didx(nm, node), n = m->n;
 
 	/*
 	 * Objects homed elsewhere leave in one magazine per home node: a
 	 * pass per such node (usually none, or one: a consumer freeing
 	 * what a producer on another node made).
 	 */
-	while (z->ndepots > 1) {
+	while (nm->ndepots > 1) {
 		uint32_t i, h = here, k = 0, w = 0;
 		struct lfp_mag *e;
 
@@ -210,7 +169,7 @@ lfp_zone_put_full(struct lfp_zone *z, uint32_t node, struct lfp_mag *m)
 			h = home_of(m->rounds[i]);
 		if (h == here)
 			break;
-		e = lfp_depot_get_empty(&z->depot);
+		e = lfp_depot_get_empty(&nm->depot);
 		if (!e)
 			break;  /* they stay here: better than lost */
 		for (i = 0; i < n; i++) {
@@ -223,40 +182,91 @@ lfp_zone_put_full(struct lfp_zone *z, uint32_t node, struct lfp_mag *m)
 		}
 		n = w;
 		e->n = k;
-		lfp_depot_put_full(lfp_zone_depot(z, h), e);
-		lfp_shared_add(&z->nc[node].remote_frees, k);
+		lfp_depot_put_full(lfp_numa_depot(nm, h), e);
+		lfp_shared_add(&nm->place.nc[node].remote_frees, k);
 	}
 	m->n = n;
 	if (n)
-		lfp_depot_put_full(lfp_zone_depot(z, here), m);
+		lfp_depot_put_full(lfp_numa_depot(nm, here), m);
 	else
-		lfp_depot_put_empty(&z->depot, m);
+		lfp_depot_put_empty(&nm->depot, m);
 }
 
-uint32_t
-lfp_zone_place_chunk(struct lfp_slab *s, void *base, size_t size)
+void *
+lfp_numa_get_direct(struct lfp_numa *nm, uint32_t node, bool steal)
 {
-	struct lfp_zone *z = s->zone;
-	uint32_t node;
-	int rc;
+	struct lfp_mag *m = lfp_numa_get_full(nm, node, steal);
+	void *obj;
 
-	if (!z || z->nnodes <= 1)
-		return 0;
-	node = s->node >= 0 ? (uint32_t)s->node :
-	       atomic_fetch_add_explicit(&z->rr, 1, memory_order_relaxed) %
-	       z->nnodes;
-	rc = lfp_topo_bind(base, size, node);
-	if (rc && rc != -EOPNOTSUPP)
-		lfp_shared_add(&z->nc[node].bind_failures, 1);
-	lfp_shared_add(&z->nc[node].bytes, size);
-	return node;
+	if (!m)
+		return NULL;
+	obj = lfp_mag_pop_local(m);
+	lfp_numa_put_full(nm, node, m);
+	lfp_shared_add(&nm->direct_gets, 1);
+	return obj;
 }
 
-void
-lfp_zone_chunk_gone(struct lfp_slab *s, uint32_t node, size_t size)
+bool
+lfp_numa_put_direct(struct lfp_numa *nm, uint32_t node, void *obj)
 {
-	struct lfp_zone *z = s->zone;
+	uint32_t home;
+	struct lfp_depot *d;
+	struct lfp_mag *m;
 
-	if (z && z->nc)
-		lfp_shared_sub(&z->nc[node].bytes, size);
+	/* Straight to the object's home depot. */
+	home = nm->ndepots > 1 ? home_of(obj) : 0;
+	d = lfp_numa_depot(nm, home);
+	/* Top up a loaded magazine if it has room, else start one. */
+	m = lfp_depot_get_full_top(d);
+	if (m && lfp_mag_full_local(m)) {
+		lfp_depot_put_full(d, m);
+		m = NULL;
+	}
+	if (!m)
+		m = lfp_depot_get_empty(&nm->depot);
+	if (m) {
+		lfp_mag_push_local(m, obj);
+		lfp_depot_put_full(d, m);
+	}
+	lfp_shared_add(&nm->direct_puts, 1);
+	if (nm->place.nc && home != lfp_numa_didx(nm, node))
+		lfp_shared_add(&nm->place.nc[node].remote_frees, 1);
+	return m != NULL;
+}
+
+size_t
+lfp_numa_get_bulk_direct(struct lfp_numa *nm, uint32_t node, void **objs,
+			 size_t n, bool steal)
+{
+	size_t got = 0, k;
+	struct lfp_mag *m;
+
+	while (got < n && (m = lfp_numa_get_full(nm, node, steal))) {
+		k = lfp_mag_take_local(m, objs + got, n - got);
+		got += k;
+		lfp_shared_add(&nm->direct_gets, k);
+		lfp_numa_put_full(nm, node, m);
+	}
+	return got;
+}
+
+size_t
+lfp_numa_put_bulk_direct(struct lfp_numa *nm, uint32_t node,
+			 void *const *objs, size_t n)
+{
+	size_t i = 0, k = 0;
+
+	while (i < n) {
+		struct lfp_mag *m = lfp_depot_get_empty(&nm->depot);
+
+		if (!m)
+			break;
+		for (; i < n && m->n < m->cap; i++)
+			if (objs[i])
+				m->rounds[m->n++] = objs[i];
+		k += m->n;
+		lfp_numa_put_full(nm, node, m);
+	}
+	lfp_shared_add(&nm->direct_puts, k);
+	return i;
 }

@@ -3,7 +3,7 @@
  * objpool.c - the object pool API: argument checks, then one zone of the
  * engine (zone.h) per pool.
  */
-#include "registry.h"
+#include "pool.h"
 
 #include <stdalign.h>
 #include <string.h>
@@ -43,10 +43,7 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	if (!attr || !attr->size || attr->size > LFP_OBJPOOL_SIZE_MAX ||
 	    attr->mag_rounds > LFP_MAG_ROUNDS_MAX ||
 	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED) ||
-	    attr->cache_mode < LFP_CACHE_AUTO ||
-	    attr->cache_mode > LFP_CACHE_PER_THREAD ||
-	    attr->placement < LFP_PLACE_LOCAL ||
-	    attr->placement > LFP_PLACE_INTERLEAVE)
+	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement))
 		goto inval;
 	align = attr->align ? attr->align : alignof(max_align_t);
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
@@ -61,27 +58,19 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	if (!p)
 		return NULL;
 	strcpy(p->name, name);
-	lfp_zone_init(&p->zone, attr->size, align, attr->mag_rounds,
-		      attr->ctor, attr->dtor, attr->arg, p, p->name,
-		      attr->flags & LFP_OBJPOOL_F_CHECKED);
-	if (attr->call_rcu_fn)
-		p->zone.rcu_call = attr->call_rcu_fn;
 	p->budget.limit = attr->max_bytes;
 	p->budget.reclaim = objpool_reclaim;
-	p->zone.slab.budget = &p->budget;
-	if (attr->max_bytes && attr->max_bytes < p->zone.slab.chunk_size) {
-		lfp_zone_fini(&p->zone);
-		lfp_meta_free(p);
-		goto inval;
-	}
-	err = lfp_zone_numa_init(&p->zone, attr->placement, attr->node);
-	if (!err)
-		err = lfp_zone_set_cache_mode(&p->zone,
-				lfp_cache_mode_resolve(attr->cache_mode));
-	if (!err)
-		err = lfp_registry_add(&p->zone);
+	err = lfp_zone_setup(&p->zone, &(struct lfp_zone_conf){
+		.size = attr->size, .align = align,
+		.mag_rounds = attr->mag_rounds, .ctor = attr->ctor,
+		.dtor = attr->dtor, .arg = attr->arg, .owner = p,
+		.name = p->name,
+		.checked = attr->flags & LFP_OBJPOOL_F_CHECKED,
+		.budget = &p->budget, .call_rcu = attr->call_rcu_fn,
+		.placement = attr->placement, .node = attr->node,
+		.cache_mode = lfp_cache_mode_resolve(attr->cache_mode),
+	});
 	if (err) {
-		lfp_zone_fini(&p->zone);
 		lfp_meta_free(p);
 		errno = err;
 		return NULL;
@@ -97,9 +86,9 @@ lfp_objpool_destroy(struct lfp_objpool *pool)
 {
 	if (!pool)
 		return -EINVAL;
-	lfp_registry_remove(&pool->zone);
+	lfp_registry_remove(pool->zone.slot);
 	lfp_registry_sync();
-	lfp_registry_free_slot(&pool->zone);
+	lfp_registry_free_slot(pool->zone.slot);
 	lfp_zone_fini(&pool->zone);
 	lfp_meta_free(pool);
 	return 0;
@@ -174,7 +163,7 @@ lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags)
 int
 lfp_objpool_cache_mode(const struct lfp_objpool *pool)
 {
-	return pool ? (pool->zone.pcpu ? LFP_CACHE_PER_CPU :
+	return pool ? (pool->zone.cs.pcpu ? LFP_CACHE_PER_CPU :
 		       LFP_CACHE_PER_THREAD) : -EINVAL;
 }
 
@@ -190,28 +179,20 @@ lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
 	lfp_zone_stats(z, &zs);
 	memset(st, 0, sizeof(*st));
 	st->name = pool->name;
-	st->size = z->size;
 	st->align = z->align;
 	st->stride = z->slab.stride;
-	st->mag_rounds = z->cap;
-	st->gets = zs.gets;
-	st->puts = zs.puts;
-	st->hits = zs.hits;
+#define FIGURE(obj, cls, zone) st->obj = zs.zone;
+	LFP_POOL_FIGURES(FIGURE)
+#undef FIGURE
 	st->depot_gets = zs.depot_gets;
 	st->depot_puts = zs.depot_puts;
-	st->objects = zs.objects;
-	st->in_use = zs.gets > zs.puts ? zs.gets - zs.puts : 0;
-	st->cached = zs.objects > st->in_use ? zs.objects - st->in_use : 0;
-	st->depot_cached = zs.depot_objs;
 	st->ctor_failures = zs.ctor_failures;
-	st->chunks = zs.chunks;
-	st->bytes_reserved = zs.bytes;
 	st->caches = zs.caches;
 	st->magazines = zs.magazines;
 	st->direct = zs.direct;
 	st->deferred = zs.deferred;
 	st->bytes_limit = pool->budget.limit;
-	st->placement = z->placement;
+	st->placement = z->numa.place.placement;
 	st->nnodes = zs.nnodes;
 	memcpy(st->node, zs.node, sizeof(st->node));
 	st->cache_mode = zs.cache_mode;

@@ -5,7 +5,8 @@
  * asked), and small bookkeeping structures from malloc. Keeping them in
  * one place gives one spot to account for, or fail, memory requests: the
  * tests make the n-th request fail (lfp_fault_fail_nth) to walk every
- * site that can run out of memory.
+ * site that can run out of memory. Memory going back is made accessible
+ * to AddressSanitizer and valgrind again first (lfp_os_expose()).
  */
 #include "internal.h"
 #include "atomic.h"
@@ -15,6 +16,18 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_UNPOISON_MEMORY_REGION(p, n) ((void)(p), (void)(n))
+#endif
+
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
 
 static lfp_counter_t fault_requests;     /* every request made */
 static lfp_counter_t fault_at;           /* request number to fail; 0: none */
@@ -168,4 +181,11 @@ lfp_meta_free(void *p)
 	if (p)
 		lfp_shared_sub(&live_meta, 1);
 	free(p);
+}
+
+void
+lfp_os_expose(void *p, size_t size)
+{
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
+	VALGRIND_MAKE_MEM_DEFINED(p, size);
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pcpu.c - the per-CPU cache layer (pcpu.h): whether the process can run
- * it, the choice of cache mode, and the engine's per-CPU slow paths: the
- * CPU's lock around refill and drain, the lock-free single-object path
- * through the depot when the lock is held, draining every CPU, counting
- * what the hit paths did, destroy and fork.
+ * pcpu.c - the platform of the per-CPU caches (pcpu.h): whether this
+ * process can run them (rseq registered by glibc, membarrier's rseq
+ * command), how many CPU ids there may be, membarrier, taking another
+ * CPU's lock, and fork(). The caches themselves are cache.c's.
  */
-#include "zone.h"
-#include "chunkmap.h"
-#include "debug.h"
+#include "pcpu.h"
 #include "topo.h"
+
+#include <errno.h>
 
 #include <pthread.h>
 #include <sched.h>
@@ -33,35 +32,6 @@ static uint32_t ncpus;
  */
 static _Atomic bool broken;
 static _Atomic int fail_next;           /* tests: membarrier calls to fail */
-
-/* The highest CPU id the kernel may ever report, plus one. */
-static uint32_t
-possible_cpus(void)
-{
-	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
-	unsigned long lo, hi, max = 0;
-	long conf;
-	int c;
-
-	if (f) {
-		/* A list of ranges: "0-3,8-11" or "0". */
-		while (fscanf(f, "%lu", &lo) == 1) {
-			hi = lo;
-			c = fgetc(f);
-			if (c == '-' && fscanf(f, "%lu", &hi) == 1)
-				c = fgetc(f);
-			if (hi + 1 > max)
-				max = hi + 1;
-			if (c != ',')
-				break;
-		}
-		fclose(f);
-	}
-	conf = sysconf(_SC_NPROCESSORS_CONF);
-	if (conf > 0 && (unsigned long)conf > max)
-		max = (unsigned long)conf;
-	return max > LFP_PCPU_NMASK ? 0 : (uint32_t)max;
-}
 
 void
 lfp_pcpu_fail_membarrier(int n)
@@ -95,18 +65,20 @@ static void
 avail_init(void)
 {
 #if LFP_HAVE_PCPU
-	const struct rseq *r;
-
-	/* glibc registered rseq (0 when disabled by its tunable or refused). */
-	if (__rseq_size < offsetof(struct rseq, flags) + sizeof(r->flags))
+	/*
+	 * glibc registered rseq (size 0 when disabled by its tunable or
+	 * refused), with the fields the sequences use.
+	 */
+	if (__rseq_size < offsetof(struct rseq, flags) +
+			  sizeof(((struct rseq *)0)->flags))
 		return;
-	r = (const struct rseq *)((char *)__builtin_thread_pointer() +
-				  __rseq_offset);
-	if ((int32_t)r->cpu_id < 0)
+	if (lfp_topo_rseq_cpu() < 0)
 		return;
 	if (!membarrier_register())
 		return;
-	ncpus = possible_cpus();
+	ncpus = lfp_topo_possible_cpus();
+	if (ncpus > LFP_PCPU_NMASK)
+		ncpus = 0;      /* more than the word's n can index */
 	avail = ncpus > 0;
 #endif
 }
@@ -174,280 +146,4 @@ lfp_pcpu_lock_remote(struct lfp_pcpu *base, uint32_t cpu)
 	}
 #endif
 	return true;
-}
-
-int
-lfp_cache_mode_resolve(int attr_mode)
-{
-	int mode = attr_mode;
-
-	if (mode == LFP_CACHE_AUTO) {
-		const char *v = getenv("LFP_CACHE_MODE");
-
-		if (v && (!strcmp(v, "percpu") || !strcmp(v, "per-cpu")))
-			mode = LFP_CACHE_PER_CPU;
-		else if (v && (!strcmp(v, "perthread") ||
-			       !strcmp(v, "per-thread")))
-			mode = LFP_CACHE_PER_THREAD;
-	}
-	if (mode != LFP_CACHE_PER_THREAD && lfp_pcpu_available())
-		return LFP_CACHE_PER_CPU;
-	return LFP_CACHE_PER_THREAD;
-}
-
-int
-lfp_zone_set_cache_mode(struct lfp_zone *z, int mode)
-{
-	uint32_t n = lfp_pcpu_ncpus();
-	char *mem;
-
-	if (mode != LFP_CACHE_PER_CPU || !n)
-		return 0;
-	/* Hot lines first, then the cold caches; both cache-line aligned. */
-	mem = lfp_meta_alloc(n * (sizeof(struct lfp_pcpu) +
-				  sizeof(struct lfp_cache)));
-	if (!mem)
-		return ENOMEM;
-	z->pcpu = (struct lfp_pcpu *)mem;
-	z->pcpu_caches = (struct lfp_cache *)(mem +
-					      n * sizeof(struct lfp_pcpu));
-	for (uint32_t i = 0; i < n; i++) {
-		/* cap 0 until the first slow path loads magazines. */
-		atomic_init(&z->pcpu[i].word, 0);
-		atomic_init(&z->pcpu[i].lock, 0);
-		atomic_init(&z->pcpu[i].seq, 0);
-		atomic_init(&z->pcpu[i].base_n, 0);
-		z->pcpu_caches[i].cap = z->cap;
-		z->pcpu_caches[i].node = z->nnodes > 1 ?
-					 lfp_topo_node_of_cpu((int)i) : 0;
-	}
-	z->ncpu = n;
-	z->ncpu_fast = z->debug ? 0 : n;
-	return 0;
-}
-
-/* Seqlock around the changes of (counters, word, base_n) that readers sum. */
-static void
-seq_begin(struct lfp_pcpu *p)
-{
-	uint32_t s = atomic_load_explicit(&p->seq, memory_order_relaxed);
-
-	atomic_store_explicit(&p->seq, s + 1, memory_order_relaxed);
-	/* Release fence: pairs with the acquire fence of lfp_zone_cache_count(). */
-	atomic_thread_fence(memory_order_release);
-}
-
-static void
-seq_end(struct lfp_pcpu *p)
-{
-	uint32_t s = atomic_load_explicit(&p->seq, memory_order_relaxed);
-
-	/* Release: pairs with the first, acquire, load of the reader. */
-	atomic_store_explicit(&p->seq, s + 1, memory_order_release);
-}
-
-/* Under the lock: fold the hit paths' count into the counters. */
-static void
-pcpu_fold(struct lfp_pcpu *p, struct lfp_cache *c)
-{
-	uint64_t w = atomic_load_explicit(&p->word, memory_order_relaxed);
-	uint32_t n = (uint32_t)(w & LFP_PCPU_NMASK);
-	uint64_t ops = w >> LFP_PCPU_NBITS;
-	int64_t dn = (int64_t)n -
-		(int64_t)atomic_load_explicit(&p->base_n, memory_order_relaxed);
-
-	if (ops) {
-		seq_begin(p);
-		lfp_counter_add(&c->gets, (uint64_t)((int64_t)ops - dn) / 2);
-		lfp_counter_add(&c->puts, (uint64_t)((int64_t)ops + dn) / 2);
-		atomic_store_explicit(&p->word, n, memory_order_relaxed);
-		atomic_store_explicit(&p->base_n, n, memory_order_relaxed);
-		seq_end(p);
-	}
-	c->n = n;
-}
-
-/* Under the lock: publish the cache's state to the hit paths. */
-static void
-pcpu_publish(struct lfp_pcpu *p, struct lfp_cache *c)
-{
-	p->rounds = c->rounds;
-	p->cap = c->loaded ? c->cap : 0;
-	seq_begin(p);
-	atomic_store_explicit(&p->base_n, c->n, memory_order_relaxed);
-	atomic_store_explicit(&p->word, c->n, memory_order_relaxed);
-	seq_end(p);
-}
-
-int
-lfp_zone_cache_enter(struct lfp_zone *z, struct lfp_cache **cp,
-		     struct lfp_pcpu **pp)
-{
-	struct lfp_cache *c;
-	struct lfp_pcpu *p;
-	int cpu;
-
-	*pp = NULL;
-	if (!z->pcpu) {
-		*cp = lfp_zone_cache(z);
-		if (!*cp)
-			return ENOMEM;
-		/* A thread's cache serves the node it runs on now. */
-		(*cp)->node = lfp_zone_local_node(z);
-		return 0;
-	}
-	lfp_locks_held++;       /* lowered by lfp_pcpu_unlock() */
-	cpu = lfp_pcpu_trylock_local(z->pcpu, z->ncpu);
-	if (cpu < 0) {
-		lfp_locks_held--;
-		return EAGAIN;
-	}
-	/* The objects the hit paths passed on (ThreadSanitizer only). */
-	lfp_tsan_acquire(z->pcpu);
-	p = &z->pcpu[cpu];
-	c = &z->pcpu_caches[cpu];
-	if (!c->loaded) {
-		struct lfp_mag *a = lfp_depot_get_empty(&z->depot);
-		struct lfp_mag *b = a ? lfp_depot_get_empty(&z->depot) : NULL;
-
-		if (!b) {
-			if (a)
-				lfp_depot_put_empty(&z->depot, a);
-			lfp_pcpu_unlock(p);
-			return ENOMEM;
-		}
-		lfp_cache_load_local(c, a);
-		c->prev = b;
-		pcpu_publish(p, c);
-	}
-	pcpu_fold(p, c);
-	*cp = c;
-	*pp = p;
-	return 0;
-}
-
-void
-lfp_zone_cache_leave(struct lfp_zone *z, struct lfp_cache *c,
-		     struct lfp_pcpu *p)
-{
-	if (!p)
-		return;
-	pcpu_publish(p, c);
-	lfp_tsan_release(z->pcpu);
-	lfp_pcpu_unlock(p);
-}
-
-void
-lfp_zone_pcpu_unload_all(struct lfp_zone *z, bool idle)
-{
-	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++) {
-		struct lfp_pcpu *p = &z->pcpu[i];
-		struct lfp_cache *c = &z->pcpu_caches[i];
-
-		if (!lfp_pcpu_lock_remote(z->pcpu, i))
-			continue;       /* best effort: it stays cached */
-		lfp_tsan_acquire(z->pcpu);
-		if (c->loaded) {
-			uint64_t ops;
-
-			pcpu_fold(p, c);
-			ops = lfp_counter_read(&c->gets) +
-			      lfp_counter_read(&c->puts);
-			if (!idle || ops == c->trim_ops)
-				lfp_zone_cache_unload(z, c);
-			c->trim_ops = ops;
-			pcpu_publish(p, c);
-		}
-		lfp_tsan_release(z->pcpu);
-		lfp_pcpu_unlock(p);
-	}
-}
-
-void
-lfp_zone_cache_count(struct lfp_zone *z, struct lfp_cache *c,
-		     struct lfp_zone_stats *st, uint64_t *misses)
-{
-	uint64_t gets, puts;
-
-	if (z->pcpu && c >= z->pcpu_caches && c < z->pcpu_caches + z->ncpu) {
-		struct lfp_pcpu *p = &z->pcpu[c - z->pcpu_caches];
-		uint32_t s, n, base;
-		uint64_t w;
-
-		do {
-			/* Acquire: pairs with the release store in seq_end(). */
-			s = atomic_load_explicit(&p->seq, memory_order_acquire);
-			gets = lfp_counter_read(&c->gets);
-			puts = lfp_counter_read(&c->puts);
-			w = atomic_load_explicit(&p->word, memory_order_relaxed);
-			base = atomic_load_explicit(&p->base_n,
-						    memory_order_relaxed);
-			/* Acquire fence: pairs with the one in seq_begin(). */
-			atomic_thread_fence(memory_order_acquire);
-		} while ((s & 1) ||
-			 s != atomic_load_explicit(&p->seq,
-						   memory_order_relaxed));
-		n = (uint32_t)(w & LFP_PCPU_NMASK);
-		gets += ((w >> LFP_PCPU_NBITS) - ((int64_t)n - base)) / 2;
-		puts += ((w >> LFP_PCPU_NBITS) + ((int64_t)n - base)) / 2;
-	} else {
-		gets = lfp_counter_read(&c->gets);
-		puts = lfp_counter_read(&c->puts);
-	}
-	st->gets += gets;
-	st->puts += puts;
-	st->depot_gets += lfp_counter_read(&c->depot_gets);
-	st->depot_puts += lfp_counter_read(&c->depot_puts);
-	*misses += lfp_counter_read(&c->misses);
-}
-
-void
-lfp_zone_pcpu_fini(struct lfp_zone *z)
-{
-	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++) {
-		struct lfp_cache *c = &z->pcpu_caches[i];
-
-		if (!c->loaded)
-			continue;
-		pcpu_fold(&z->pcpu[i], c);
-		lfp_cache_park_local(c);
-		lfp_zone_mag_dtor(z, c->loaded);
-		lfp_zone_mag_dtor(z, c->prev);
-	}
-	lfp_meta_free(z->pcpu);
-	z->pcpu = NULL;
-	z->pcpu_caches = NULL;
-}
-
-void
-lfp_zone_pcpu_fork_child(struct lfp_zone *z)
-{
-	/*
-	 * A fork() from a signal handler that interrupted this thread while
-	 * it held a CPU's lock: the interrupted code goes on in the child
-	 * with that cache, and which one it is cannot be told apart from
-	 * those of vanished threads. Reset none: locked CPUs serve the child
-	 * through the direct paths.
-	 */
-	if (lfp_locks_held)
-		return;
-	for (uint32_t i = 0; z->pcpu && i < z->ncpu; i++) {
-		struct lfp_pcpu *p = &z->pcpu[i];
-		struct lfp_cache *c = &z->pcpu_caches[i];
-
-		if (!atomic_load_explicit(&p->lock, memory_order_relaxed))
-			continue;
-		/*
-		 * A thread that did not survive held this CPU's lock, in
-		 * the middle of changing the cache: its magazines are lost
-		 * (their objects count as in use). The next slow path on
-		 * this CPU loads fresh ones.
-		 */
-		c->loaded = c->prev = NULL;
-		c->n = 0;
-		c->rounds = NULL;
-		atomic_store_explicit(&p->seq, 0, memory_order_relaxed);
-		pcpu_publish(p, c);
-		atomic_store_explicit(&p->lock, 0, memory_order_relaxed);
-	}
 }

@@ -21,7 +21,7 @@
  * fork(): a call_rcu worker thread does not survive in the child, so a
  * batch handed to it in the parent would never come back there, nor would
  * the child's own. For liburcu-bp's call_rcu (the default), the atfork
- * handlers of registry.c call lfp_zone_rcu_fork_*(), which pause its
+ * handlers of fork.c call lfp_zone_rcu_fork_*(), which pause its
  * workers around fork() (urcu_bp_call_rcu_before_fork() and
  * _after_fork_parent()) and start a new one in the child
  * (_after_fork_child(), which also hands it the callbacks queued in the
@@ -41,6 +41,7 @@
  * two.
  */
 #include "registry.h"
+#include "zone.h"
 #include "debug.h"
 
 #include <sched.h>
@@ -123,8 +124,8 @@ lfp_zone_rcu_init(struct lfp_zone *z, lfp_call_rcu_fn fn)
 static void
 batch_return(struct lfp_zone *z, struct lfp_rcu_batch *b)
 {
-	struct lfp_mag *m = lfp_depot_get_empty(&z->depot);
-	uint32_t node = lfp_zone_local_node(z);
+	struct lfp_mag *m = lfp_depot_get_empty(&z->numa.depot);
+	uint32_t node = lfp_numa_local_node(&z->numa);
 
 	for (uint32_t i = 0; i < b->n; i++) {
 		void *obj = b->objs[i];
@@ -141,7 +142,7 @@ batch_return(struct lfp_zone *z, struct lfp_rcu_batch *b)
 		}
 	}
 	if (m)  /* objects homed on other nodes go home */
-		lfp_zone_put_full(z, node, m);
+		lfp_numa_put_full(&z->numa, node, m);
 	lfp_shared_sub(&z->rcu_pending, b->n);
 }
 
@@ -259,7 +260,7 @@ lfp_zone_rcu_fini(struct lfp_zone *z)
 }
 
 /*
- * fork(), from registry.c's handlers. Prepare runs first, before any
+ * fork(), from fork.c's handlers. Prepare runs first, before any
  * lock a callback or a grace period may wait for is taken.
  */
 void

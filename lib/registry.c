@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registry.c - the table of live zones, the reader counts that guard it,
- * and fork() handling; see registry.h.
+ * registry.c - the table of live zones and the reader counts that guard
+ * it; see registry.h.
  */
 #include "registry.h"
+#include "atomic.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <urcu-bp.h>
 
 struct lfp_slot {
 	_Atomic uint64_t id;                    /* 0: free or removed */
@@ -26,10 +27,9 @@ static uint32_t removed_slots[LFP_SLOTS_MAX];   /* under reg_lock */
 static uint32_t nremoved;                       /* under reg_lock */
 static uint64_t next_id = 1;                    /* under reg_lock */
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
-static void
-each_zone_locked(void (*fn)(struct lfp_zone *))
+void
+lfp_registry_each_locked(void (*fn)(struct lfp_zone *))
 {
 	for (uint32_t i = 0; i < high; i++) {
 		struct lfp_zone *z = atomic_load_explicit(&slots[i].zone,
@@ -40,93 +40,32 @@ each_zone_locked(void (*fn)(struct lfp_zone *))
 	}
 }
 
-static void
-slab_lock(struct lfp_zone *z)
+void
+lfp_registry_lock(void)
 {
-	pthread_mutex_lock(&z->rcu_lock);
-	for (uint32_t k = 0; k < z->ndepots; k++)
-		pthread_mutex_lock(&lfp_zone_slab(z, k)->lock);
-}
-
-static void
-slab_unlock(struct lfp_zone *z)
-{
-	for (uint32_t k = 0; k < z->ndepots; k++)
-		pthread_mutex_unlock(&lfp_zone_slab(z, k)->lock);
-	pthread_mutex_unlock(&z->rcu_lock);
-}
-
-static void
-zone_fork_child(struct lfp_zone *z)
-{
-	/* Only the forking thread survives. */
-	lfp_zone_fork_child(z, &lfp_tcache_self);
-	lfp_zone_rcu_fork_child(z);
-}
-
-/*
- * The order matters. First the deferred puts (rcu.c): submissions in
- * progress finish, and liburcu-bp's call_rcu workers pause between two
- * rounds of callbacks. A worker's round waits for a grace period, which
- * waits for readers of the program, which may be inside lfpool waiting
- * for a slab lock or the registry mutex, and its callbacks free their
- * batch (malloc's locks, which glibc takes only after these handlers):
- * so nothing is held yet while we wait for them. Then liburcu-bp's own
- * locks (a synchronize_rcu in progress holds one while it waits for
- * readers, who may need our locks), then ours.
- */
-static void
-atfork_prepare(void)
-{
-	lfp_zone_rcu_fork_prepare();
-	urcu_bp_before_fork();
 	pthread_mutex_lock(&reg_lock);
-	each_zone_locked(slab_lock);
 }
 
-static void
-atfork_parent(void)
+void
+lfp_registry_unlock(void)
 {
-	each_zone_locked(slab_unlock);
 	pthread_mutex_unlock(&reg_lock);
-	urcu_bp_after_fork_parent();
-	lfp_zone_rcu_fork_parent();
 }
 
-/*
- * The child's only thread is the one that took the locks in
- * atfork_prepare(), so it releases them, as the parent does. Pins held
- * by threads that did not survive are dropped: those threads are gone,
- * and a destroy in the child must not wait for them. The forking thread
- * holds none (it is in fork(), not in a flush).
- */
-static void
-atfork_child(void)
+void
+lfp_registry_fork_child(void)
 {
-	lfp_pcpu_fork_child();
-	each_zone_locked(zone_fork_child);
 	for (uint32_t i = 0; i < high; i++)
 		atomic_store_explicit(&slots[i].readers, 0,
 				      memory_order_relaxed);
-	each_zone_locked(slab_unlock);
-	pthread_mutex_unlock(&reg_lock);
-	urcu_bp_after_fork_child();
-	/* Last: it may start a call_rcu worker, which needs all the above. */
-	lfp_zone_rcu_fork_child_all();
-}
-
-static void
-atfork_init(void)
-{
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 int
-lfp_registry_add(struct lfp_zone *z)
+lfp_registry_add(struct lfp_zone *z, uint32_t *slotp, uint64_t *idp)
 {
 	uint32_t slot;
+	uint64_t id;
 
-	pthread_once(&atfork_once, atfork_init);
 	pthread_mutex_lock(&reg_lock);
 	if (nfree) {
 		slot = free_slots[--nfree];
@@ -136,22 +75,22 @@ lfp_registry_add(struct lfp_zone *z)
 		pthread_mutex_unlock(&reg_lock);
 		return EAGAIN;
 	}
-	z->slot = slot;
-	z->id = next_id++;
+	*slotp = slot;
+	*idp = id = next_id++;
 	atomic_store_explicit(&slots[slot].zone, z, memory_order_relaxed);
 	/*
 	 * Release: pairs with the (seq_cst, so acquire) load of the id in
 	 * lfp_registry_get(), publishing the zone pointer and fields.
 	 */
-	atomic_store_explicit(&slots[slot].id, z->id, memory_order_release);
+	atomic_store_explicit(&slots[slot].id, id, memory_order_release);
 	pthread_mutex_unlock(&reg_lock);
 	return 0;
 }
 
 void
-lfp_registry_remove(struct lfp_zone *z)
+lfp_registry_remove(uint32_t slot)
 {
-	struct lfp_slot *s = &slots[z->slot];
+	struct lfp_slot *s = &slots[slot];
 
 	pthread_mutex_lock(&reg_lock);
 	/*
@@ -162,16 +101,16 @@ lfp_registry_remove(struct lfp_zone *z)
 	atomic_store_explicit(&s->id, 0, memory_order_seq_cst);
 	atomic_store_explicit(&s->zone, NULL, memory_order_relaxed);
 	if (!s->removed) {
-		removed_slots[nremoved++] = z->slot;
+		removed_slots[nremoved++] = slot;
 		s->removed = nremoved;
 	}
 	pthread_mutex_unlock(&reg_lock);
 }
 
 void
-lfp_registry_free_slot(struct lfp_zone *z)
+lfp_registry_free_slot(uint32_t slot)
 {
-	struct lfp_slot *s = &slots[z->slot];
+	struct lfp_slot *s = &slots[slot];
 
 	pthread_mutex_lock(&reg_lock);
 	if (s->removed) {
@@ -182,7 +121,7 @@ lfp_registry_free_slot(struct lfp_zone *z)
 		slots[last].removed = s->removed;
 		s->removed = 0;
 	}
-	free_slots[nfree++] = z->slot;
+	free_slots[nfree++] = slot;
 	pthread_mutex_unlock(&reg_lock);
 }
 

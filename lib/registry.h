@@ -33,12 +33,11 @@
  * block destroy for long: a pin lasts one cache flush.
  *
  * Create and destroy take the registry mutex (they are rare); get and put
- * never touch the registry. fork() is handled here: liburcu-bp's call_rcu
- * workers are paused (lfp_zone_rcu_fork_*), then liburcu-bp's state, the
- * mutex and every slab lock are taken before fork and released (parent)
- * or reset (child) after; in the child the reader counts of threads that
- * did not survive are cleared, and the caches they owned are marked lost
- * (lfp_zone_fork_child()).
+ * never touch the registry. The registry keeps zones without looking
+ * into them: the zone's slot and id are handed back to it at add. fork()
+ * handling (fork.c) takes the mutex around fork() and walks the live
+ * zones under it; in the child it clears the reader counts of threads
+ * that did not survive.
  *
  * Synchronization table:
  *              add     remove  sync    free_slot  get/put (readers)
@@ -51,13 +50,16 @@
 #ifndef LFP_REGISTRY_H
 #define LFP_REGISTRY_H
 
-#include "zone.h"
+#include "internal.h"
+
+struct lfp_zone;
 
 /* Slots available to zones: object pools and buffer-pool classes. */
 #define LFP_SLOTS_MAX 65535u
 
-/* Register @z: sets z->slot and z->id. 0, or EAGAIN when full. */
-int lfp_registry_add(struct lfp_zone *z);
+/* Register @z: its slot and its id in *@slot and *@id. 0, or EAGAIN when
+ * full. */
+int lfp_registry_add(struct lfp_zone *z, uint32_t *slot, uint64_t *id);
 /*
  * Destroying zones takes three steps: lfp_registry_remove() each (readers
  * that pinned them may still use them), one lfp_registry_sync() (now
@@ -65,9 +67,9 @@ int lfp_registry_add(struct lfp_zone *z);
  * slot is reused while a reader that found the old zone in it may still
  * look at it.
  */
-void lfp_registry_remove(struct lfp_zone *z);
+void lfp_registry_remove(uint32_t slot);
 void lfp_registry_sync(void);
-void lfp_registry_free_slot(struct lfp_zone *z);
+void lfp_registry_free_slot(uint32_t slot);
 
 /*
  * Pin the live zone in @slot if its id is @id, and return it; NULL if
@@ -77,5 +79,16 @@ void lfp_registry_free_slot(struct lfp_zone *z);
  */
 struct lfp_zone *lfp_registry_get(uint32_t slot, uint64_t id);
 void lfp_registry_put(uint32_t slot);
+
+/*
+ * fork() (fork.c): the registry mutex, held around fork(); @fn on every
+ * live zone while it is held; in the child, with it held, the reader
+ * counts of threads that did not survive dropped (the forking thread
+ * holds none: it is in fork(), not in a flush).
+ */
+void lfp_registry_lock(void);
+void lfp_registry_unlock(void);
+void lfp_registry_each_locked(void (*fn)(struct lfp_zone *));
+void lfp_registry_fork_child(void);
 
 #endif /* LFP_REGISTRY_H */

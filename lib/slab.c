@@ -3,9 +3,9 @@
  * slab.c - chunks from the operating system carved into constructed
  * objects; see slab.h.
  */
-#include "zone.h"
-#include "debug.h"
+#include "slab.h"
 #include "chunkmap.h"
+#include "numa.h"
 
 #include <errno.h>
 #include <string.h>
@@ -138,7 +138,7 @@ slab_map_locked(struct lfp_slab *s)
 		lfp_meta_free(c);
 		return ENOMEM;
 	}
-	c->node = lfp_zone_place_chunk(s, c->base, s->chunk_size);
+	c->node = lfp_place_chunk(s->place, s->node, c->base, s->chunk_size);
 	c->owner = s->owner;
 	c->stride = s->stride;
 	c->next = s->chunks;
@@ -312,7 +312,7 @@ lfp_slab_reclaim(struct lfp_slab *s, void **objs, size_t n,
 	*dead = NULL;
 	if (slab_lock(s))
 		return n;       /* busy, and we may not wait: nothing to free */
-	/* Objects of another slab (none, by numa.c's invariant) stay. */
+	/* Objects of another slab (none, by numa.h's invariant) stay. */
 	for (i = 0; i < n; i++) {
 		c = lfp_chunkmap_get(objs[i]);
 		if (c->slab == s)
@@ -363,12 +363,12 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 		struct lfp_chunk *next = dead->next;
 
 		lfp_chunkmap_clear(dead->base, dead->size);
-		lfp_check_expose(dead->base, dead->size);
+		lfp_os_expose(dead->base, dead->size);
 		lfp_os_unmap(dead->base, dead->size);
 		lfp_shared_sub(&s->nchunks, 1);
 		lfp_shared_sub(&s->bytes, dead->size);
 		budget_give(s->budget, dead->size);
-		lfp_zone_chunk_gone(s, dead->node, dead->size);
+		lfp_place_chunk_gone(s->place, dead->node, dead->size);
 		if (!slab_lock(s)) {
 			dead->next = s->spare;
 			s->spare = dead;
@@ -382,6 +382,18 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 }
 
 void
+lfp_slab_fork_lock(struct lfp_slab *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void
+lfp_slab_fork_unlock(struct lfp_slab *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
 lfp_slab_fini(struct lfp_slab *s)
 {
 	struct lfp_chunk *c = s->chunks;
@@ -390,7 +402,7 @@ lfp_slab_fini(struct lfp_slab *s)
 		struct lfp_chunk *next = c->next;
 
 		lfp_chunkmap_clear(c->base, c->size);
-		lfp_check_expose(c->base, c->size);
+		lfp_os_expose(c->base, c->size);
 		lfp_os_unmap(c->base, c->size);
 		chunk_free_maps(c);
 		lfp_meta_free(c);

@@ -14,7 +14,7 @@
  * (carved, but whose constructor failed) sit under one mutex, held only
  * for pointer arithmetic and mmap, never across a constructor call. The
  * hot paths (caches) and the depot never take it; fork() handling does
- * (registry.c). A thread that already holds one of the library's locks
+ * (fork.c). A thread that already holds one of the library's locks
  * (a signal handler that interrupted it) only tries it: see
  * lfp_locks_held.
  *
@@ -26,32 +26,12 @@
 #ifndef LFP_SLAB_H
 #define LFP_SLAB_H
 
-#include "internal.h"
-#include "atomic.h"
+#include "chunkmap.h"
+#include "numa.h"
 
 #include <pthread.h>
 
 #include <lfpool/objpool.h>
-
-/*
- * A chunk's header, kept in bookkeeping memory. An address lookup
- * (chunkmap.h) reads only this line: owner and stride are copies.
- */
-struct lfp_chunk {
-	char *base;
-	const void *owner;
-	size_t stride;
-	struct lfp_slab *slab;
-	_Atomic size_t carved;          /* bytes from base carved so far */
-	size_t size;
-	struct lfp_chunk *next;
-	_Atomic uint64_t *inuse;        /* checked mode: a bit per object */
-	_Atomic uint64_t *spill;        /* a bit per object put without a
-					 * magazine (lfp_slab_spill()) */
-	uint32_t node;                  /* home: the node it was placed on */
-	size_t nout;                    /* objects out of the slab; under lock */
-	size_t ntrim;                   /* of those, in a trim's hands */
-};
 
 struct lfp_zone;
 
@@ -78,10 +58,13 @@ struct lfp_slab {
 	size_t stride;
 	size_t chunk_size;              /* power of two */
 	struct lfp_budget *budget;      /* NULL: none */
-	struct lfp_zone *zone;          /* placement and statistics (numa.c) */
+	struct lfp_place *place;        /* the zone's placement (numa.h) */
+	struct lfp_zone *zone;          /* the zone it serves, for lookups
+					 * from an address (chunk, slab,
+					 * zone); never used here */
 	int node;                       /* chunks' node; -1: interleave */
-	const void *owner;              /* the pool, for address checks */
 	bool checked;                   /* chunks get an inuse bitmap */
+	const void *owner;              /* the pool, for address checks */
 	lfp_ctor_fn ctor;
 	lfp_dtor_fn dtor;
 	void *arg;
@@ -140,20 +123,14 @@ void lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead);
 void lfp_slab_spill(void *obj);
 size_t lfp_slab_unspill(struct lfp_slab *s, void **objs, size_t n);
 
-/*
- * Whether @p, inside chunk @c, lies in the part carved so far: an address
- * past it was never handed out. Exact for every address the caller was
- * handed (carving happened before, in its view).
- */
-static inline bool
-lfp_chunk_carved(const struct lfp_chunk *c, const void *p)
-{
-	return (size_t)((const char *)p - c->base) <
-	       atomic_load_explicit(&((struct lfp_chunk *)c)->carved,
-				    memory_order_relaxed);
-}
-
 /* Give every chunk back. The caller ran the destructors already. */
 void lfp_slab_fini(struct lfp_slab *s);
+
+/*
+ * fork(): take the slab's mutex before, release it after (in the parent
+ * and in the child), so that the child finds it free and the slab whole.
+ */
+void lfp_slab_fork_lock(struct lfp_slab *s);
+void lfp_slab_fork_unlock(struct lfp_slab *s);
 
 #endif /* LFP_SLAB_H */

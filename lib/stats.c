@@ -87,46 +87,48 @@ print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 				U(ns[k].bind_failures));
 }
 
+/* A pool's JSON object up to its own figures; @hit_rate in percent. */
+static void
+json_head(FILE *f, const char *name, const char *kind, int mode,
+	  double hit_rate)
+{
+	fputs("{\"pool\":", f);
+	json_str(f, name);
+	fprintf(f, ",\"kind\":\"%s\",\"cache_mode\":\"%s\",\"hit_rate\":%.4f",
+		kind, mode_name(mode), hit_rate / 100);
+}
+
+/* A pool's table after its first words: cache mode and hit rate. */
+static void
+text_head(FILE *f, int mode, uint64_t hits, uint64_t total,
+	  const char *what)
+{
+	fprintf(f, "%s caches\n"
+		"  hit rate        %6.2f %%  (%llu of %llu %s)\n",
+		mode_name(mode), rate(hits, total), U(hits), U(total), what);
+}
+
+/* The flags and stream of a print call: 0, or -EINVAL. */
+static int
+print_args(FILE *f, unsigned int flags)
+{
+	return !f || (flags & ~LFP_STATS_JSON) ? -EINVAL : 0;
+}
+
 int
 lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			unsigned int flags)
 {
 	struct lfp_objpool_stats st;
-	int rc;
+	int rc = print_args(f, flags);
 
-	if (!f || (flags & ~LFP_STATS_JSON))
-		return -EINVAL;
-	rc = lfp_objpool_stats(pool, &st);
-	if (rc)
+	if (rc || (rc = lfp_objpool_stats(pool, &st)))
 		return rc;
-	if (flags & LFP_STATS_JSON) {
-		fputs("{\"pool\":", f);
-		json_str(f, st.name);
-		fprintf(f, ",\"kind\":\"object\",\"cache_mode\":\"%s\","
-			"\"hit_rate\":%.4f,\"gets\":%llu,\"puts\":%llu,"
-			"\"hits\":%llu,\"depot_gets\":%llu,\"depot_puts\":%llu,"
-			"\"direct\":%llu,\"deferred\":%llu,\"size\":%zu,"
-			"\"stride\":%zu,\"mag_rounds\":%u,\"objects\":%llu,"
-			"\"in_use\":%llu,\"cached\":%llu,\"depot_cached\":%llu,"
-			"\"ctor_failures\":%llu,\"chunks\":%llu,"
-			"\"bytes_reserved\":%llu,\"bytes_in_use\":%llu,"
-			"\"bytes_cached\":%llu,\"caches\":%llu,"
-			"\"magazines\":%llu,\"bytes_limit\":%llu",
-			mode_name(st.cache_mode), rate(st.hits, st.gets) / 100,
-			U(st.gets), U(st.puts), U(st.hits), U(st.depot_gets),
-			U(st.depot_puts), U(st.direct), U(st.deferred),
-			st.size, st.stride, st.mag_rounds, U(st.objects),
-			U(st.in_use), U(st.cached), U(st.depot_cached),
-			U(st.ctor_failures), U(st.chunks),
-			U(st.bytes_reserved), U(st.in_use * st.stride),
-			U(st.cached * st.stride), U(st.caches),
-			U(st.magazines), U(st.bytes_limit));
-		print_nodes(f, true, st.placement, st.nnodes, st.node);
-		fputs("}\n", f);
-	} else {
-		fprintf(f, "object pool \"%s\": %zu-byte objects, %s caches\n"
-			"  hit rate        %6.2f %%  (%llu of %llu gets)\n"
-			"  gets / puts     %llu / %llu\n"
+	if (!(flags & LFP_STATS_JSON)) {
+		fprintf(f, "object pool \"%s\": %zu-byte objects, ", st.name,
+			st.size);
+		text_head(f, st.cache_mode, st.hits, st.gets, "gets");
+		fprintf(f, "  gets / puts     %llu / %llu\n"
 			"  depot           %llu magazines taken, %llu given, "
 			"%llu objects one by one\n"
 			"  objects         %llu: %llu in use, %llu cached "
@@ -135,8 +137,6 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			"%llu in use, %llu cached\n"
 			"  caches          %llu of %u rounds per magazine, "
 			"%llu magazines\n",
-			st.name, st.size, mode_name(st.cache_mode),
-			rate(st.hits, st.gets), U(st.hits), U(st.gets),
 			U(st.gets), U(st.puts), U(st.depot_gets),
 			U(st.depot_puts), U(st.direct), U(st.objects),
 			U(st.in_use), U(st.cached), U(st.depot_cached),
@@ -147,6 +147,28 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			fprintf(f, "  budget          %llu bytes\n",
 				U(st.bytes_limit));
 		print_nodes(f, false, st.placement, st.nnodes, st.node);
+	} else {
+		json_head(f, st.name, "object", st.cache_mode,
+			  rate(st.hits, st.gets));
+		fprintf(f, ",\"gets\":%llu,\"puts\":%llu,"
+			"\"hits\":%llu,\"depot_gets\":%llu,\"depot_puts\":%llu,"
+			"\"direct\":%llu,\"deferred\":%llu,\"size\":%zu,"
+			"\"stride\":%zu,\"mag_rounds\":%u,\"objects\":%llu,"
+			"\"in_use\":%llu,\"cached\":%llu,\"depot_cached\":%llu,"
+			"\"ctor_failures\":%llu,\"chunks\":%llu,"
+			"\"bytes_reserved\":%llu,\"bytes_in_use\":%llu,"
+			"\"bytes_cached\":%llu,\"caches\":%llu,"
+			"\"magazines\":%llu,\"bytes_limit\":%llu",
+			U(st.gets), U(st.puts), U(st.hits), U(st.depot_gets),
+			U(st.depot_puts), U(st.direct), U(st.deferred),
+			st.size, st.stride, st.mag_rounds, U(st.objects),
+			U(st.in_use), U(st.cached), U(st.depot_cached),
+			U(st.ctor_failures), U(st.chunks),
+			U(st.bytes_reserved), U(st.in_use * st.stride),
+			U(st.cached * st.stride), U(st.caches),
+			U(st.magazines), U(st.bytes_limit));
+		print_nodes(f, true, st.placement, st.nnodes, st.node);
+		fputs("}\n", f);
 	}
 	return ferror(f) ? -EIO : 0;
 }
@@ -156,36 +178,30 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 {
 	struct lfp_bufpool_stats st;
 	bool json = flags & LFP_STATS_JSON;
-	int rc;
+	int rc = print_args(f, flags);
 
-	if (!f || (flags & ~LFP_STATS_JSON))
-		return -EINVAL;
-	rc = lfp_bufpool_stats(bp, &st);
-	if (rc)
+	if (rc || (rc = lfp_bufpool_stats(bp, &st)))
 		return rc;
 	if (json) {
-		fputs("{\"pool\":", f);
-		json_str(f, st.name);
-		fprintf(f, ",\"kind\":\"buffer\",\"cache_mode\":\"%s\","
-			"\"hit_rate\":%.4f,\"allocs\":%llu,\"frees\":%llu,"
+		json_head(f, st.name, "buffer", st.cache_mode,
+			  rate(st.hits, st.allocs));
+		fprintf(f, ",\"allocs\":%llu,\"frees\":%llu,"
 			"\"hits\":%llu,\"bytes_in_use\":%llu,"
 			"\"bytes_cached\":%llu,\"bytes_reserved\":%llu,"
 			"\"bytes_limit\":%llu",
-			mode_name(st.cache_mode),
-			rate(st.hits, st.allocs) / 100, U(st.allocs),
+			U(st.allocs),
 			U(st.frees), U(st.hits), U(st.bytes_in_use),
 			U(st.bytes_cached), U(st.bytes_reserved),
 			U(st.bytes_limit));
 		print_nodes(f, true, st.placement, st.nnodes, st.node);
 		fputs(",\"classes\":[", f);
 	} else {
-		fprintf(f, "buffer pool \"%s\": %u classes, %s caches\n"
-			"  hit rate        %6.2f %%  (%llu of %llu allocs)\n"
-			"  memory          %llu bytes reserved; %llu in use, "
+		fprintf(f, "buffer pool \"%s\": %u classes, ", st.name,
+			st.nclasses);
+		text_head(f, st.cache_mode, st.hits, st.allocs, "allocs");
+		fprintf(f, "  memory          %llu bytes reserved; %llu in use, "
 			"%llu cached\n"
 			"  %10s %12s %12s %7s %10s %10s %8s %12s\n",
-			st.name, st.nclasses, mode_name(st.cache_mode),
-			rate(st.hits, st.allocs), U(st.hits), U(st.allocs),
 			U(st.bytes_reserved), U(st.bytes_in_use),
 			U(st.bytes_cached), "class", "allocs", "frees",
 			"hit %", "in use", "cached", "chunks", "reserved");

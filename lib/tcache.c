@@ -6,6 +6,7 @@
  * lfp_thread_flush().
  */
 #include "registry.h"
+#include "zone.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -44,7 +45,7 @@ tcache_flush_local(struct lfp_tcache *t, bool release)
 			continue;
 		z = lfp_registry_get(i, e->id);
 		if (z) {
-			lfp_zone_cache_flush(z, e->cache, release);
+			lfp_cache_flush(e->cache, &z->numa, release);
 			lfp_registry_put(i);
 		}
 		if (release || !z) {
@@ -103,7 +104,7 @@ lfp_tcache_attach(struct lfp_zone *z)
 	 * The entry may hold the cache of a destroyed zone that had this
 	 * slot: that cache is gone with its zone; just replace the entry.
 	 */
-	c = lfp_zone_cache_claim(z, t);
+	c = lfp_cache_claim(&z->cs, &z->numa, z->cap, t);
 	if (!c)
 		return NULL;
 	t->map[z->slot].id = z->id;

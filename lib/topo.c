@@ -4,7 +4,9 @@
  * project that includes <hwloc.h>. It loads the topology once (the
  * machine's, or LFP_TOPOLOGY's synthetic description or XML file),
  * precomputes the CPU-to-node map, and wraps hwloc's memory binding and
- * memory-location calls with the library's error conventions.
+ * memory-location calls with the library's error conventions. All the
+ * library's probing of the machine is here: the topology, the kernel's
+ * possible nodes and CPUs (sysfs), and the CPU a thread runs on (rseq).
  */
 #include "topo.h"
 #include "atomic.h"
@@ -12,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -237,12 +240,9 @@ lfp_topo_ncpus(void)
 	return lfp_topo_fast.ncpus;
 }
 
-/* The kernel's answer: rseq's cpu_id if glibc registered it, else a call. */
-static int
-system_cpu(void)
+int
+lfp_topo_rseq_cpu(void)
 {
-	int cpu;
-
 #if TOPO_HAVE_RSEQ
 	if (__rseq_size >= offsetof(struct rseq, cpu_id) +
 			   sizeof(((struct rseq *)0)->cpu_id)) {
@@ -253,13 +253,81 @@ system_cpu(void)
 		 * The kernel rewrites it on migration: read it once. -1: not
 		 * registered yet; -2: registration failed.
 		 */
-		cpu = (int32_t)__atomic_load_n(&r->cpu_id, __ATOMIC_RELAXED);
-		if (cpu >= 0)
-			return cpu;
+		int cpu = (int32_t)__atomic_load_n(&r->cpu_id, __ATOMIC_RELAXED);
+
+		return cpu >= 0 ? cpu : -1;
 	}
 #endif
+	return -1;
+}
+
+/* The kernel's answer: rseq's cpu_id if glibc registered it, else a call. */
+static int
+system_cpu(void)
+{
+	int cpu = lfp_topo_rseq_cpu();
+
+	if (cpu >= 0)
+		return cpu;
 	cpu = sched_getcpu();
 	return cpu >= 0 ? cpu : 0;
+}
+
+uint32_t
+lfp_topo_possible_cpus(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "re");
+	unsigned long lo, hi, max = 0;
+	long conf;
+	int c;
+
+	if (f) {
+		/* A list of ranges: "0-3,8-11" or "0". */
+		while (fscanf(f, "%lu", &lo) == 1) {
+			hi = lo;
+			c = fgetc(f);
+			if (c == '-' && fscanf(f, "%lu", &hi) == 1)
+				c = fgetc(f);
+			if (hi + 1 > max)
+				max = hi + 1;
+			if (c != ',')
+				break;
+		}
+		fclose(f);
+	}
+	conf = sysconf(_SC_NPROCESSORS_CONF);
+	if (conf > 0 && (unsigned long)conf > max)
+		max = (unsigned long)conf;
+	return max > UINT32_MAX ? UINT32_MAX : (uint32_t)max;
+}
+
+static pthread_once_t nodes_used_once = PTHREAD_ONCE_INIT;
+static uint32_t nodes_used = 1;
+
+static void
+nodes_used_init(void)
+{
+	FILE *f;
+	char buf[64] = "";
+
+	if (!getenv("LFP_TOPOLOGY")) {
+		f = fopen("/sys/devices/system/node/possible", "re");
+		if (!f)
+			return;         /* no NUMA in this kernel: one node */
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		if (!strcmp(buf, "0\n") || !strcmp(buf, "0"))
+			return;
+	}
+	nodes_used = lfp_topo_nnodes();
+}
+
+unsigned int
+lfp_topo_nodes_used(void)
+{
+	pthread_once(&nodes_used_once, nodes_used_init);
+	return nodes_used;
 }
 
 int

@@ -138,8 +138,29 @@ lfp_topo_node_of_cpu(int cpu)
  * else 0. Never negative. Needs no topology.
  */
 int lfp_topo_current_cpu(void);
+/*
+ * The cpu_id of the calling thread's rseq area, which glibc registered;
+ * -1 when it did not (disabled by its tunable, refused by the kernel, an
+ * old glibc) or the machine has no rseq. Needs no topology.
+ */
+int lfp_topo_rseq_cpu(void);
 /* lfp_topo_node_of_cpu(lfp_topo_current_cpu()). */
 unsigned int lfp_topo_current_node(void);
+
+/*
+ * The highest CPU id the kernel may ever report, plus one: the larger of
+ * /sys/devices/system/cpu/possible and the configured CPUs. Needs no
+ * topology (per-CPU arrays are sized by it).
+ */
+uint32_t lfp_topo_possible_cpus(void);
+/*
+ * Nodes the pools place memory on: lfp_topo_nnodes(), except that a
+ * kernel that knows only node 0 (/sys/devices/system/node/possible is
+ * "0", or absent) means one node without loading the topology at all (it
+ * costs milliseconds and megabytes), unless LFP_TOPOLOGY asks for one.
+ * Decided once.
+ */
+unsigned int lfp_topo_nodes_used(void);
 
 /*
  * For tests only: make lfp_topo_current_cpu() return @fn(@arg) (a

@@ -23,48 +23,9 @@
  * simply not in the depot for a moment.
  */
 #include "zone.h"
-#include "debug.h"
 
 #include <string.h>
 #include <sys/mman.h>
-
-/* Owner of a free per-thread cache while a trim empties it. */
-static char trim_owner;
-
-void
-lfp_zone_unload_caches(struct lfp_zone *z, bool idle)
-{
-	struct lfp_cache *c;
-
-	if (!idle)
-		lfp_zone_rcu_flush(z);
-
-	if (z->pcpu) {
-		lfp_zone_pcpu_unload_all(z, idle);
-		return;
-	}
-	c = lfp_zone_cache_local(z);
-	if (c)
-		lfp_zone_cache_unload(z, c);
-	/* Acquire: pairs with the release CAS publishing each cache. */
-	for (c = atomic_load_explicit(&z->caches, memory_order_acquire); c;
-	     c = c->next) {
-		void *expected = NULL;
-
-		/*
-		 * Acquire: pairs with the release store of the thread that
-		 * gave the cache up (lfp_zone_cache_flush()).
-		 */
-		if (atomic_load_explicit(&c->owner, memory_order_relaxed) ||
-		    !atomic_compare_exchange_strong_explicit(&c->owner,
-							     &expected,
-							     &trim_owner,
-							     memory_order_acquire,
-							     memory_order_relaxed))
-			continue;
-		lfp_zone_cache_flush(z, c, true);
-	}
-}
 
 /*
  * Give back the pages wholly inside [obj, obj + stride): the start rounded
@@ -124,7 +85,7 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 		keep = lfp_slab_reclaim(s, objs, nobjs, &dead);
 		for (i = keep; i < nobjs; i++) {
 			if (z->debug)
-				lfp_check_expose(objs[i], z->size);
+				lfp_os_expose(objs[i], z->size);
 			lfp_slab_dtor(s, objs[i]);
 		}
 		lfp_slab_free_chunks(s, dead);
@@ -148,7 +109,7 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 	}
 	for (i = 0; i < nmags; i++) {
 		if (lfp_mag_empty_local(mags[i]))
-			lfp_depot_put_empty(&z->depot, mags[i]);
+			lfp_depot_put_empty(&z->numa.depot, mags[i]);
 		else
 			lfp_depot_put_full(d, mags[i]);
 	}
@@ -163,6 +124,6 @@ lfp_zone_trim(struct lfp_zone *z, unsigned int flags)
 {
 	if (flags & LFP_TRIM_CACHES)
 		lfp_zone_unload_caches(z, flags & LFP_TRIM_IDLE);
-	for (uint32_t k = 0; k < z->ndepots; k++)
+	for (uint32_t k = 0; k < z->numa.ndepots; k++)
 		trim_node(z, k, flags & LFP_TRIM_IDLE);
 }

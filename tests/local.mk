@@ -23,6 +23,9 @@ EXTRA_DIST += %reldir%/common/test-common.h %reldir%/common/test-child.h %reldir
 unit_tests = \
 	%reldir%/unit/test_stack \
 	%reldir%/unit/test_magazine \
+	%reldir%/unit/test_slab \
+	%reldir%/unit/test_trim \
+	%reldir%/unit/test_rcu \
 	%reldir%/unit/test_fault \
 	%reldir%/unit/test_topo \
 	%reldir%/unit/test_topo_real \
@@ -71,6 +74,24 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_unit_test_magazine_CFLAGS = $(test_cflags)
 %canon_reldir%_unit_test_magazine_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_magazine_LDADD = $(unit_ldadd)
+
+%canon_reldir%_unit_test_slab_SOURCES = %reldir%/unit/test_slab.c
+%canon_reldir%_unit_test_slab_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_slab_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_slab_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_slab_LDADD = $(unit_ldadd)
+
+%canon_reldir%_unit_test_trim_SOURCES = %reldir%/unit/test_trim.c
+%canon_reldir%_unit_test_trim_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_trim_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_trim_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_trim_LDADD = $(unit_ldadd)
+
+%canon_reldir%_unit_test_rcu_SOURCES = %reldir%/unit/test_rcu.c
+%canon_reldir%_unit_test_rcu_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_unit_test_rcu_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_rcu_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_rcu_LDADD = $(unit_ldadd)
 
 %canon_reldir%_unit_test_fault_SOURCES = %reldir%/unit/test_fault.c
 %canon_reldir%_unit_test_fault_CPPFLAGS = $(test_cppflags)

@@ -92,7 +92,7 @@ depot_objs(struct lfp_objpool *pool, unsigned int k)
 {
 	struct lfp_zone *z = pool_zone(pool);
 
-	if (k >= z->ndepots)
+	if (k >= z->numa.ndepots)
 		return 0;
 	return lfp_counter_read(&lfp_zone_depot(z, k)->objs);
 }
@@ -199,7 +199,7 @@ check_local(const unsigned int *map, unsigned int ncpus, unsigned int nnodes)
 		pool_stats(p, &st);
 		req_eq(st.nnodes, nnodes);
 		req_eq(st.placement, LFP_PLACE_LOCAL);
-		req_eq(pool_zone(p)->ndepots, nnodes);
+		req_eq(pool_zone(p)->numa.ndepots, nnodes);
 		cap = st.mag_rounds;
 		/* Whole magazines: what a cache takes in is handed out. */
 		g = 2 * cap;
@@ -510,7 +510,7 @@ body_interleave(void)
 
 	use_hook();
 	p = pool_new(OBJ, LFP_PLACE_INTERLEAVE, 0, LFP_CACHE_PER_THREAD);
-	req_eq(pool_zone(p)->ndepots, 1);
+	req_eq(pool_zone(p)->numa.ndepots, 1);
 	cur_cpu = 0;
 	get_n(p, objs, n);
 	for (unsigned int i = 0; i < n; i++) {
@@ -572,7 +572,7 @@ body_fixed_node(void)
 
 	use_hook();
 	p = pool_new(SMALL, LFP_PLACE_NODE, 2, LFP_CACHE_PER_THREAD);
-	req_eq(pool_zone(p)->ndepots, 1);
+	req_eq(pool_zone(p)->numa.ndepots, 1);
 	pool_stats(p, &st);
 	g = 2 * st.mag_rounds;
 	cur_cpu = 0;
@@ -656,7 +656,7 @@ body_one_node(void)
 	req_eq(lfp_objpool_put(p, o), 0);
 	req_eq(lfp_objpool_destroy(p), 0);
 	p = pool_new(SMALL, LFP_PLACE_LOCAL, 0, LFP_CACHE_PER_THREAD);
-	req_eq(pool_zone(p)->ndepots, 1);
+	req_eq(pool_zone(p)->numa.ndepots, 1);
 	req_eq(lfp_objpool_destroy(p), 0);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
@@ -1148,7 +1148,7 @@ magic_dtor(void *obj, void *arg)
 
 /*
  * Destroy on 3 nodes when a depot holds objects homed on another node
- * (what lfp_zone_put_full() leaves when no magazine can be had to send
+ * (what lfp_numa_put_full() leaves when no magazine can be had to send
  * them home): every destructor runs before any slab is unmapped, so the
  * destructor of an object homed on node 1 found in node 2's depot reads
  * mapped memory.
@@ -1172,7 +1172,7 @@ body_destroy_foreign_depot(void)
 	p = lfp_objpool_create(&a);
 	req(p != NULL);
 	z = pool_zone(p);
-	req_eq(z->ndepots, 3);
+	req_eq(z->numa.ndepots, 3);
 	pool_stats(p, &st);
 	n = 3 * st.mag_rounds;
 	cur_cpu = 1;
@@ -1220,11 +1220,11 @@ body_put_direct_low(void)
 	req_eq(lfp_objpool_trim(p, 0), 0);      /* low = what is there */
 	objs_before = depot_objs(p, 0);
 	req(objs_before > 0);
-	req_eq(lfp_counter_read(&z->depot.low), objs_before);
+	req_eq(lfp_counter_read(&z->numa.depot.low), objs_before);
 	/* The top magazine has room (99 is no multiple of the rounds). */
 	lfp_zone_put_direct(z, objs[99]);
 	req_eq(depot_objs(p, 0), objs_before + 1);
-	req_eq(lfp_counter_read(&z->depot.low), objs_before);
+	req_eq(lfp_counter_read(&z->numa.depot.low), objs_before);
 	pool_stats(p, &st);
 	req_eq(st.in_use, 0);
 	o = lfp_objpool_get(p);

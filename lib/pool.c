@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pool.c - the zone set-up, attribute checks and statistics that object
+ * pools and buffer pools share (pool.h).
+ */
+#include "pool.h"
+#include "fork.h"
+
+int
+lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
+{
+	int err;
+
+	lfp_zone_init(z, conf->size, conf->align, conf->mag_rounds,
+		      conf->ctor, conf->dtor, conf->arg, conf->owner,
+		      conf->name, conf->checked);
+	if (conf->call_rcu)
+		z->rcu_call = conf->call_rcu;
+	z->slab.budget = conf->budget;
+	if (conf->budget && conf->budget->limit &&
+	    conf->budget->limit < z->slab.chunk_size)
+		err = EINVAL;
+	else
+		err = lfp_zone_numa_init(z, conf->placement, conf->node);
+	if (!err)
+		err = lfp_zone_set_cache_mode(z, conf->cache_mode);
+	if (!err) {
+		lfp_fork_init();
+		err = lfp_registry_add(z, &z->slot, &z->id);
+	}
+	if (err)
+		lfp_zone_fini(z);
+	return err;
+}
+
+bool
+lfp_pool_attr_ok(int cache_mode, int placement)
+{
+	return cache_mode >= LFP_CACHE_AUTO &&
+	       cache_mode <= LFP_CACHE_PER_THREAD &&
+	       placement >= LFP_PLACE_LOCAL &&
+	       placement <= LFP_PLACE_INTERLEAVE;
+}
