@@ -48,6 +48,23 @@ lfp_pow2_ceil(size_t x)
 	return x <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzll(x - 1));
 }
 
+/* Whether the @n words of an attr's reserved[] are all zero (NULL). */
+static inline bool
+lfp_reserved_zero(void *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (words[i])
+			return false;
+	return true;
+}
+
+/*
+ * A public stats struct of @own bytes at @src, copied to the caller's
+ * @dst of @size bytes (the version it was built with): the first
+ * min(@size, @own) bytes, and zeros in the rest of @size.
+ */
+void lfp_stats_copy(void *dst, size_t size, const void *src, size_t own);
+
 /*
  * Locks of the library held by the calling thread (slab locks, CPU cache
  * locks; defined in slab.c). Non-zero on entry to a lock means that a

@@ -37,6 +37,7 @@
 
 static pthread_once_t nodes_once = PTHREAD_ONCE_INIT;
 static uint32_t nodes_seen = 1;
+static bool nodes_topo;         /* nodes_seen is the topology's count */
 
 /*
  * Nodes the pools place memory on. A machine whose kernel knows only
@@ -60,6 +61,14 @@ nodes_init(void)
 			return;
 	}
 	nodes_seen = lfp_topo_nnodes();
+	nodes_topo = true;
+}
+
+unsigned int
+lfp_numa_node_os_index(uint32_t node)
+{
+	pthread_once(&nodes_once, nodes_init);
+	return nodes_topo ? (unsigned int)lfp_topo_node_os_index(node) : 0;
 }
 
 int
@@ -79,9 +88,13 @@ lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
 	z->slab.zone = z;
 	z->slab.node = 0;
 	if (placement == LFP_PLACE_NODE) {
-		if (node >= n)
+		/* @node is the kernel's number: find the topology's. */
+		int k = nodes_topo ? lfp_topo_node_of_os_index(node) :
+			node ? -1 : 0;
+
+		if (k < 0 || (uint32_t)k >= n)
 			return EINVAL;
-		z->slab.node = (int)node;
+		z->slab.node = k;
 	} else if (placement == LFP_PLACE_INTERLEAVE) {
 		z->slab.node = -1;
 	}

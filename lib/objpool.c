@@ -41,7 +41,9 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	int err;
 
 	if (!attr || !attr->size || attr->size > LFP_OBJPOOL_SIZE_MAX ||
-	    attr->mag_rounds > LFP_MAG_ROUNDS_MAX ||
+	    !lfp_reserved_zero(attr->reserved, sizeof(attr->reserved) /
+				       sizeof(attr->reserved[0])) ||
+	    attr->mag_rounds > LFP_OBJPOOL_MAG_ROUNDS_MAX ||
 	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED) ||
 	    attr->cache_mode < LFP_CACHE_AUTO ||
 	    attr->cache_mode > LFP_CACHE_PER_THREAD ||
@@ -53,7 +55,7 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 		goto inval;
 	/* A magazine's objects are bounded in bytes (the stride: zone.c). */
 	if (attr->mag_rounds > 1 &&
-	    attr->mag_rounds > LFP_MAG_SIZE_MAX /
+	    attr->mag_rounds > LFP_OBJPOOL_MAG_SIZE_MAX /
 	    lfp_align_up(LFP_MAX(attr->size, sizeof(void *)), align))
 		goto inval;
 	name = attr->name ? attr->name : "";
@@ -96,7 +98,7 @@ int
 lfp_objpool_destroy(struct lfp_objpool *pool)
 {
 	if (!pool)
-		return -EINVAL;
+		return 0;
 	lfp_registry_remove(&pool->zone);
 	lfp_registry_sync();
 	lfp_registry_free_slot(&pool->zone);
@@ -179,12 +181,14 @@ lfp_objpool_cache_mode(const struct lfp_objpool *pool)
 }
 
 int
-lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
+lfp_objpool_stats_get(struct lfp_objpool *pool,
+		      struct lfp_objpool_stats *out, size_t size)
 {
 	struct lfp_zone *z;
 	struct lfp_zone_stats zs;
+	struct lfp_objpool_stats full, *st = &full;
 
-	if (!pool || !st)
+	if (!pool || !out || size < LFP_OBJPOOL_STATS_SIZE_MIN)
 		return -EINVAL;
 	z = &pool->zone;
 	lfp_zone_stats(z, &zs);
@@ -215,5 +219,6 @@ lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
 	st->nnodes = zs.nnodes;
 	memcpy(st->node, zs.node, sizeof(st->node));
 	st->cache_mode = zs.cache_mode;
+	lfp_stats_copy(out, size, st, sizeof(*st));
 	return 0;
 }

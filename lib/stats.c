@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <lfpool/bufpool.h>
 #include <lfpool/objpool.h>
@@ -44,6 +45,14 @@ json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void
+lfp_stats_copy(void *dst, size_t size, const void *src, size_t own)
+{
+	memcpy(dst, src, LFP_MIN(size, own));
+	if (size > own)
+		memset((char *)dst + own, 0, size - own);
+}
+
 #define U(x) ((unsigned long long)(x))
 
 static const char *
@@ -53,7 +62,10 @@ placement_name(int placement)
 	       placement == LFP_PLACE_INTERLEAVE ? "interleave" : "local";
 }
 
-/* The per-node figures: table rows (only nodes with any), or JSON. */
+/*
+ * The per-node figures: table rows (only nodes with any), or JSON; each
+ * node by its kernel number.
+ */
 static void
 print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 	    const struct lfp_node_stats *ns)
@@ -65,7 +77,8 @@ print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 			fprintf(f, "%s{\"node\":%u,\"bytes\":%llu,"
 				"\"local_gets\":%llu,\"remote_gets\":%llu,"
 				"\"remote_frees\":%llu,"
-				"\"bind_failures\":%llu}", k ? "," : "", k,
+				"\"bind_failures\":%llu}", k ? "," : "",
+				ns[k].os_index,
 				U(ns[k].bytes), U(ns[k].local_gets),
 				U(ns[k].remote_gets), U(ns[k].remote_frees),
 				U(ns[k].bind_failures));
@@ -82,7 +95,7 @@ print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 		if (ns[k].bytes || ns[k].local_gets || ns[k].remote_gets ||
 		    ns[k].remote_frees || ns[k].bind_failures)
 			fprintf(f, "  %10u %12llu %12llu %12llu %12llu %8llu\n",
-				k, U(ns[k].bytes), U(ns[k].local_gets),
+				ns[k].os_index, U(ns[k].bytes), U(ns[k].local_gets),
 				U(ns[k].remote_gets), U(ns[k].remote_frees),
 				U(ns[k].bind_failures));
 }

@@ -230,6 +230,15 @@ lfp_topo_node_os_index(unsigned int node)
 	return topo ? (int)nodes[node]->os_index : 0;
 }
 
+int
+lfp_topo_node_of_os_index(unsigned int os_index)
+{
+	for (unsigned int k = 0; k < lfp_topo_nnodes(); k++)
+		if (lfp_topo_node_os_index(k) == (int)os_index)
+			return (int)k;
+	return -1;
+}
+
 unsigned int
 lfp_topo_ncpus(void)
 {

@@ -107,6 +107,8 @@ bool lfp_topo_is_system(void);
 unsigned int lfp_topo_nnodes(void);
 /* The kernel's number of node @node; -1 when @node >= lfp_topo_nnodes(). */
 int lfp_topo_node_os_index(unsigned int node);
+/* The node whose kernel number is @os_index; -1 when there is none. */
+int lfp_topo_node_of_os_index(unsigned int os_index);
 /*
  * Entries of the CPU-to-node map: one more than the highest CPU id in the
  * topology (0 with LFP_TOPO_NONE). Ids the kernel may still report above

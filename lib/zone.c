@@ -578,8 +578,12 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 		lfp_zone_budget_reclaim(z);
 		got += zone_get_bulk_cached(z, objs + got, n - got, false);
 	}
-	if (got < n)
+	if (got < n) {
+		/* All or nothing: what was taken goes back. */
+		lfp_zone_put_bulk(z, objs, got);
 		errno = err == EDQUOT ? ENOMEM : err;
+		return 0;
+	}
 	return got;
 }
 
@@ -680,6 +684,8 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 	}
 	if (!z->nc)
 		st->node[0].bytes = lfp_counter_read(&z->slab.bytes);
+	for (uint32_t k = 0; k < st->nnodes; k++)
+		st->node[k].os_index = lfp_numa_node_os_index(k);
 	st->caches = z->pcpu ? z->ncpu : lfp_counter_read(&z->ncaches);
 	st->cache_mode = z->pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
 }

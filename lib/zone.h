@@ -139,10 +139,12 @@ lfp_zone_didx(struct lfp_zone *z, uint32_t node)
 
 /*
  * NUMA (numa.c). lfp_zone_numa_init() after the zone's budget and checked
- * flag are set: @placement is LFP_PLACE_*, @node the fixed node. 0, or
- * EINVAL (node out of range), ENOMEM.
+ * flag are set: @placement is LFP_PLACE_*, @node the fixed node's kernel
+ * number. 0, or EINVAL (no such node), ENOMEM.
  */
 int lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node);
+/* The kernel's number of topology node @node (< the nodes pools use). */
+unsigned int lfp_numa_node_os_index(uint32_t node);
 void lfp_zone_numa_fini(struct lfp_zone *z);
 /* The node whose caches the calling thread uses now. */
 uint32_t lfp_zone_local_node(struct lfp_zone *z);
@@ -396,6 +398,7 @@ lfp_zone_put(struct lfp_zone *z, void *obj)
 	return lfp_zone_put_slow(z, obj);
 }
 
+/* All @n, or none: 0 with errno set, what was taken given back. */
 size_t lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n);
 size_t lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n);
 
