@@ -170,7 +170,7 @@ lfp_bufpool_destroy(struct lfp_bufpool *bp)
 {
 	if (!bp)
 		return 0;
-	bufpool_free_all(bp, bp->nclasses);
+	LFP_KEEP_ERRNO(bufpool_free_all(bp, bp->nclasses));
 	return 0;
 }
 
@@ -299,13 +299,16 @@ int
 lfp_bufpool_free_rcu(struct lfp_bufpool *bp, void *buf)
 {
 	struct lfp_zone *z;
+	int rc = -EINVAL;
 
 	if (!bp)
 		return -EINVAL;
 	if (!buf)
 		return 0;
 	z = bufpool_zone_of(bp, buf, true);
-	return z ? lfp_zone_put_rcu(z, buf) : -EINVAL;
+	if (z)
+		LFP_KEEP_ERRNO(rc = lfp_zone_put_rcu(z, buf));
+	return rc;
 }
 
 size_t
@@ -326,7 +329,7 @@ lfp_bufpool_flush(struct lfp_bufpool *bp)
 	if (!bp)
 		return -EINVAL;
 	for (unsigned int i = 0; i < bp->nclasses; i++)
-		lfp_zone_unload_caches(&bp->zones[i], false);
+		LFP_KEEP_ERRNO(lfp_zone_unload_caches(&bp->zones[i], false));
 	return 0;
 }
 
@@ -336,7 +339,7 @@ lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags)
 	if (!bp || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
 		return -EINVAL;
 	for (unsigned int i = 0; i < bp->nclasses; i++)
-		lfp_zone_trim(&bp->zones[i], flags);
+		LFP_KEEP_ERRNO(lfp_zone_trim(&bp->zones[i], flags));
 	return 0;
 }
 

@@ -99,11 +99,13 @@ lfp_objpool_destroy(struct lfp_objpool *pool)
 {
 	if (!pool)
 		return 0;
-	lfp_registry_remove(&pool->zone);
-	lfp_registry_sync();
-	lfp_registry_free_slot(&pool->zone);
-	lfp_zone_fini(&pool->zone);
-	lfp_meta_free(pool);
+	LFP_KEEP_ERRNO(
+		lfp_registry_remove(&pool->zone);
+		lfp_registry_sync();
+		lfp_registry_free_slot(&pool->zone);
+		lfp_zone_fini(&pool->zone);
+		lfp_meta_free(pool)
+	);
 	return 0;
 }
 
@@ -130,9 +132,13 @@ lfp_objpool_put(struct lfp_objpool *pool, void *obj)
 int
 lfp_objpool_put_rcu(struct lfp_objpool *pool, void *obj)
 {
+	int rc = 0;
+
 	if (!pool)
 		return -EINVAL;
-	return obj ? lfp_zone_put_rcu(&pool->zone, obj) : 0;
+	if (obj)
+		LFP_KEEP_ERRNO(rc = lfp_zone_put_rcu(&pool->zone, obj));
+	return rc;
 }
 
 size_t
@@ -160,7 +166,7 @@ lfp_objpool_flush(struct lfp_objpool *pool)
 {
 	if (!pool)
 		return -EINVAL;
-	lfp_zone_unload_caches(&pool->zone, false);
+	LFP_KEEP_ERRNO(lfp_zone_unload_caches(&pool->zone, false));
 	return 0;
 }
 
@@ -169,7 +175,7 @@ lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags)
 {
 	if (!pool || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
 		return -EINVAL;
-	lfp_zone_trim(&pool->zone, flags);
+	LFP_KEEP_ERRNO(lfp_zone_trim(&pool->zone, flags));
 	return 0;
 }
 

@@ -100,12 +100,25 @@ print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 				U(ns[k].bind_failures));
 }
 
+/*
+ * A printer's answer: -EIO if writing to @f failed, else 0; errno back
+ * to @saved, what the caller had, since a failed write changes it.
+ */
+static int
+print_done(FILE *f, int saved)
+{
+	int rc = ferror(f) ? -EIO : 0;
+
+	errno = saved;
+	return rc;
+}
+
 int
 lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			unsigned int flags)
 {
 	struct lfp_objpool_stats st;
-	int rc;
+	int rc, saved = errno;
 
 	if (!f || (flags & ~LFP_STATS_JSON))
 		return -EINVAL;
@@ -161,7 +174,7 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 				U(st.bytes_limit));
 		print_nodes(f, false, st.placement, st.nnodes, st.node);
 	}
-	return ferror(f) ? -EIO : 0;
+	return print_done(f, saved);
 }
 
 int
@@ -169,7 +182,7 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 {
 	struct lfp_bufpool_stats st;
 	bool json = flags & LFP_STATS_JSON;
-	int rc;
+	int rc, saved = errno;
 
 	if (!f || (flags & ~LFP_STATS_JSON))
 		return -EINVAL;
@@ -228,5 +241,5 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 		fputs("]}\n", f);
 	else
 		print_nodes(f, false, st.placement, st.nnodes, st.node);
-	return ferror(f) ? -EIO : 0;
+	return print_done(f, saved);
 }

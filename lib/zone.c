@@ -490,8 +490,8 @@ lfp_zone_get_slow(struct lfp_zone *z)
  * or no magazine to make room, it goes straight to the depot, and with no
  * magazine at all to the spill (slab.h), which needs no memory.
  */
-int
-lfp_zone_put_slow(struct lfp_zone *z, void *obj)
+static int
+zone_put_slow(struct lfp_zone *z, void *obj)
 {
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
@@ -518,6 +518,16 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 	if (err)
 		lfp_zone_put_direct(z, obj);
 	return 0;
+}
+
+/* What failed on the way (no memory for a cache) stays out of errno. */
+int
+lfp_zone_put_slow(struct lfp_zone *z, void *obj)
+{
+	int rc;
+
+	LFP_KEEP_ERRNO(rc = zone_put_slow(z, obj));
+	return rc;
 }
 
 /* Up to @n from the cache and the depot; stops when both are dry. */

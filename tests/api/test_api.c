@@ -561,6 +561,44 @@ START_TEST(test_errno_kept_rcu)
 }
 END_TEST
 
+/* A destructor that leaves errno changed, as user code may. */
+static void
+dtor_errno(void *obj, void *arg)
+{
+	(void)obj;
+	(void)arg;
+	errno = EIO;
+}
+
+/* Nor what the destructors do, nor a failed write, shows in errno. */
+START_TEST(test_errno_kept_dtor)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *p;
+	void *objs[100];
+	FILE *f;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 256;
+	attr.dtor = dtor_errno;
+	p = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(p, objs, 100), 100);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(p, objs, 100), 100);
+	expect_errno_kept(lfp_objpool_trim(p, LFP_TRIM_CACHES), 0);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(p, objs, 100), 100);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(p, objs, 100), 100);
+	/* A stream that fails every write. */
+	f = fopen("/dev/full", "w");
+	if (f) {
+		setvbuf(f, NULL, _IONBF, 0);
+		expect_errno_kept(lfp_objpool_stats_print(p, f, 0), -EIO);
+		fclose(f);
+	}
+	expect_errno_kept(lfp_objpool_destroy(p), 0);
+}
+END_TEST
+
 /* ---- names ---- */
 
 static void
@@ -718,6 +756,7 @@ api_suite(void)
 	tcase_add_test(tc, test_bufpool_stats_sizes);
 	tcase_add_test(tc, test_errno_kept);
 	tcase_add_test(tc, test_errno_kept_rcu);
+	tcase_add_test(tc, test_errno_kept_dtor);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_node_os_numbers);
 	suite_add_tcase(s, tc);
