@@ -256,10 +256,11 @@ LFP_API int lfp_bufpool_cache_mode(const struct lfp_bufpool *bp);
 /**
  * Take a snapshot of @p bp's counters into @p st, a struct of @p size
  * bytes, without stopping other threads. Versions work as for
- * lfp_objpool_stats_get(): the struct only grows at its end
- * (LFP_NODES_MAX and LFP_BUFPOOL_CLASSES_MAX never change); the library
- * fills the first min(@p size, its own sizeof(struct lfp_bufpool_stats))
- * bytes and zeroes the rest of @p size. Call it through
+ * lfp_objpool_stats_get(): the struct only grows at its end (the structs
+ * of its arrays, LFP_NODES_MAX and LFP_BUFPOOL_CLASSES_MAX never change);
+ * the library fills the first min(@p size, its own
+ * sizeof(struct lfp_bufpool_stats)) bytes and zeroes the rest of @p size.
+ * Call it through
  * lfp_bufpool_stats(), which passes the size of the struct in the
  * headers the caller is compiled with.
  * @return 0, or -EINVAL if @p bp or @p st is NULL, or @p size is below

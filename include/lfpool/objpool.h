@@ -330,8 +330,9 @@ LFP_API int lfp_objpool_cache_mode(const struct lfp_objpool *pool);
  * each exact but not mutually consistent.
  *
  * Versions: struct lfp_objpool_stats only ever grows, by fields added at
- * its end (LFP_NODES_MAX and the fields there are never changed), and the
- * caller's @p size says which version it was built with. The library
+ * its end (the fields there, struct lfp_node_stats and LFP_NODES_MAX are
+ * never changed), and the caller's @p size says which version it was
+ * built with. The library
  * fills the first min(@p size, its own sizeof(struct lfp_objpool_stats))
  * bytes, so a program built with older headers gets exactly the fields it
  * knows, and sets the rest of @p size bytes, fields newer than the
