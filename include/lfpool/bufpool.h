@@ -29,7 +29,8 @@
  * must not call liburcu-bp's when it uses the default flavour.
  *
  * Errors follow <lfpool/common.h>; a NULL pool is reported (EINVAL)
- * before anything else is looked at.
+ * before anything else is looked at, except by lfp_bufpool_destroy(),
+ * for which it is nothing to do.
  */
 #ifndef LFPOOL_BUFPOOL_H
 #define LFPOOL_BUFPOOL_H
