@@ -108,15 +108,11 @@ peer_put(struct peer_cls *c, void *p)
 	lfpool_check(lfp_objpool_put(c->pool, p), "lfp_objpool_put");
 }
 
+/* All or nothing, as lfp_objpool_get_bulk() itself is. */
 static inline size_t
 peer_get_bulk(struct peer_cls *c, void **v, size_t n)
 {
-	size_t got = lfp_objpool_get_bulk(c->pool, v, n);
-
-	if (got == n)
-		return n;
-	lfp_objpool_put_bulk(c->pool, v, got);
-	return 0;
+	return lfp_objpool_get_bulk(c->pool, v, n);
 }
 
 static inline void

@@ -3,7 +3,8 @@
 #
 # test-man.sh - checks the man pages: each passes mandoc's linter at the
 # warning level (skipped when mandoc is not installed), every function the
-# public headers declare with LFP_API is named (.Nm) in some page, so that
+# public headers declare with LFP_API (or define as a function-like
+# macro) is named (.Nm) in some page, so that
 # `man <function>` finds it once installed, and every lfp_ name a page
 # gives is still declared. The pages come from LFP_MAN_PAGES (paths
 # relative to the source tree, set by make), or doc/*.[37]. Prints TAP.
@@ -68,6 +69,11 @@ awk '
 			in_decl = 0
 		}
 	}' $headers | sort -u >"$tmp/declared"
+# And the calls that are function-like macros (lfp_objpool_stats()).
+# shellcheck disable=SC2086
+sed -n 's/^#define[ \t][ \t]*\(lfp_[A-Za-z0-9_]*\)(.*/\1/p' $headers \
+	>>"$tmp/declared"
+sort -u -o "$tmp/declared" "$tmp/declared"
 # shellcheck disable=SC2086
 sed -n 's/^\.Nm[ \t][ \t]*\(lfp_[A-Za-z0-9_]*\).*/\1/p' $pages |
 	sort -u >"$tmp/named"

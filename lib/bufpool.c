@@ -46,14 +46,17 @@ bufpool_reclaim(void *arg, struct lfp_zone *z)
 			lfp_zone_trim(&bp->zones[i], LFP_TRIM_CACHES);
 }
 
+/* The default largest class, for max_size 0. */
+#define BUFPOOL_MAX_DEFAULT ((size_t)256 << 10)
+
 int
 lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr)
 {
 	if (!attr)
 		return -EINVAL;
 	memset(attr, 0, sizeof(*attr));
-	attr->min_size = LFP_BUFPOOL_MIN_SIZE;
-	attr->max_size = (size_t)256 << 10;
+	attr->min_size = LFP_BUFPOOL_SIZE_MIN;
+	attr->max_size = BUFPOOL_MAX_DEFAULT;
 	return 0;
 }
 
@@ -78,19 +81,28 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	struct lfp_bufpool *bp;
 	const char *name;
 	unsigned int n, i;
+	size_t min_size, max_size;
 	int err;
 
-	if (!attr || !lfp_is_pow2(attr->min_size) ||
-	    !lfp_is_pow2(attr->max_size) ||
-	    attr->min_size < LFP_BUFPOOL_MIN_SIZE ||
-	    attr->min_size > attr->max_size ||
-	    attr->max_size > LFP_BUFPOOL_SIZE_MAX ||
+	if (!attr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* A zero size is its default; see bufpool.h. */
+	min_size = attr->min_size ? attr->min_size : LFP_BUFPOOL_SIZE_MIN;
+	max_size = attr->max_size ? attr->max_size :
+		   LFP_MAX(min_size, BUFPOOL_MAX_DEFAULT);
+	if (!lfp_is_pow2(min_size) || !lfp_is_pow2(max_size) ||
+	    min_size < LFP_BUFPOOL_SIZE_MIN || min_size > max_size ||
+	    max_size > LFP_BUFPOOL_SIZE_MAX ||
+	    !lfp_reserved_zero(attr->reserved, sizeof(attr->reserved) /
+			       sizeof(attr->reserved[0])) ||
 	    (attr->flags & ~LFP_BUFPOOL_F_CHECKED) ||
 	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	n = lg2(attr->max_size) - lg2(attr->min_size) + 1;
+	n = lg2(max_size) - lg2(min_size) + 1;
 	name = attr->name ? attr->name : "";
 	bp = lfp_meta_alloc(sizeof(*bp) + n * sizeof(bp->zones[0]));
 	if (!bp)
@@ -101,9 +113,9 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 		return NULL;
 	}
 	strcpy(bp->name, name);
-	bp->kmin = lg2(attr->min_size);
+	bp->kmin = lg2(min_size);
 	bp->nclasses = n;
-	bp->max_size = attr->max_size;
+	bp->max_size = max_size;
 	bp->checked = (attr->flags & LFP_BUFPOOL_F_CHECKED) || lfp_check_env();
 	bp->cache_mode = lfp_cache_mode_resolve(attr->cache_mode);
 	bp->budget.limit = attr->max_bytes;
@@ -133,16 +145,18 @@ int
 lfp_bufpool_destroy(struct lfp_bufpool *bp)
 {
 	if (!bp)
-		return -EINVAL;
-	bufpool_free_all(bp, bp->nclasses);
+		return 0;
+	LFP_KEEP_ERRNO(bufpool_free_all(bp, bp->nclasses));
 	return 0;
 }
 
-void *
-lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
+/*
+ * The class zone for buffers of @n bytes: 2^ceil(lg n), at least the
+ * smallest class; NULL with errno set when there is none.
+ */
+static inline struct lfp_zone *
+bufpool_class(struct lfp_bufpool *bp, size_t n)
 {
-	unsigned int i;
-
 	if (lfp_unlikely(!bp)) {
 		errno = EINVAL;
 		return NULL;
@@ -151,9 +165,31 @@ lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 		errno = E2BIG;
 		return NULL;
 	}
-	/* 2^ceil(lg n), at least the smallest class. */
-	i = n <= ((size_t)1 << bp->kmin) ? 0 : lg2(n - 1) + 1 - bp->kmin;
-	return lfp_zone_get(&bp->zones[i]);
+	return &bp->zones[n <= ((size_t)1 << bp->kmin) ? 0 :
+			  lg2(n - 1) + 1 - bp->kmin];
+}
+
+void *
+lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
+{
+	struct lfp_zone *z = bufpool_class(bp, n);
+
+	return lfp_likely(z) ? lfp_zone_get(z) : NULL;
+}
+
+size_t
+lfp_bufpool_alloc_bulk(struct lfp_bufpool *bp, size_t size, void **bufs,
+		       size_t n)
+{
+	struct lfp_zone *z = bufpool_class(bp, size);
+
+	if (!z)
+		return 0;
+	if (!bufs && n) {
+		errno = EINVAL;
+		return 0;
+	}
+	return lfp_zone_get_bulk(z, bufs, n);
 }
 
 /*
@@ -200,17 +236,55 @@ lfp_bufpool_free(struct lfp_bufpool *bp, void *buf)
 	return lfp_zone_put(z, buf);
 }
 
+size_t
+lfp_bufpool_free_bulk(struct lfp_bufpool *bp, void *const *bufs, size_t n)
+{
+	size_t i = 0;
+
+	if (!bp || (!bufs && n)) {
+		errno = EINVAL;
+		return 0;
+	}
+	while (i < n) {
+		struct lfp_zone *z = NULL, *zj = NULL;
+		size_t j, len, done;
+
+		/* A run of buffers of one class (NULL entries ride along). */
+		for (j = i; j < n; j++) {
+			if (!bufs[j])
+				continue;
+			zj = bufpool_zone_of(bp, bufs[j], true);
+			if (!zj || (z && zj != z))
+				break;
+			z = zj;
+		}
+		len = j - i;
+		done = z ? lfp_zone_put_bulk(z, bufs + i, len) : len;
+		i += done;
+		if (done < len)
+			return i;       /* misuse in a checked pool: errno set */
+		if (j < n && !zj) {     /* bufs[j] is no buffer of the pool */
+			errno = EINVAL;
+			return i;
+		}
+	}
+	return n;
+}
+
 int
 lfp_bufpool_free_rcu(struct lfp_bufpool *bp, void *buf)
 {
 	struct lfp_zone *z;
+	int rc = -EINVAL;
 
 	if (!bp)
 		return -EINVAL;
 	if (!buf)
 		return 0;
 	z = bufpool_zone_of(bp, buf, true);
-	return z ? lfp_zone_put_rcu(z, buf) : -EINVAL;
+	if (z)
+		LFP_KEEP_ERRNO(rc = lfp_zone_put_rcu(z, buf));
+	return rc;
 }
 
 size_t
@@ -231,7 +305,7 @@ lfp_bufpool_flush(struct lfp_bufpool *bp)
 	if (!bp)
 		return -EINVAL;
 	for (unsigned int i = 0; i < bp->nclasses; i++)
-		lfp_zone_unload_caches(&bp->zones[i], false);
+		LFP_KEEP_ERRNO(lfp_zone_unload_caches(&bp->zones[i], false));
 	return 0;
 }
 
@@ -241,7 +315,7 @@ lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags)
 	if (!bp || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
 		return -EINVAL;
 	for (unsigned int i = 0; i < bp->nclasses; i++)
-		lfp_zone_trim(&bp->zones[i], flags);
+		LFP_KEEP_ERRNO(lfp_zone_trim(&bp->zones[i], flags));
 	return 0;
 }
 
@@ -252,9 +326,12 @@ lfp_bufpool_cache_mode(const struct lfp_bufpool *bp)
 }
 
 int
-lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
+lfp_bufpool_stats_get(struct lfp_bufpool *bp, struct lfp_bufpool_stats *out,
+		      size_t size)
 {
-	if (!bp || !st)
+	struct lfp_bufpool_stats full, *st = &full;
+
+	if (!bp || !out || size < LFP_BUFPOOL_STATS_SIZE_MIN)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->name = bp->name;
@@ -284,7 +361,9 @@ lfp_bufpool_stats(struct lfp_bufpool *bp, struct lfp_bufpool_stats *st)
 			st->node[k].remote_gets += zs.node[k].remote_gets;
 			st->node[k].remote_frees += zs.node[k].remote_frees;
 			st->node[k].bind_failures += zs.node[k].bind_failures;
+			st->node[k].os_index = zs.node[k].os_index;
 		}
 	}
+	lfp_stats_copy(out, size, st, sizeof(*st));
 	return 0;
 }

@@ -30,11 +30,18 @@ static _Atomic(lfp_misuse_fn) handler;
 static _Atomic(void *) handler_arg;
 
 void
-lfp_set_misuse_handler(lfp_misuse_fn fn, void *arg)
+lfp_misuse_set_handler(lfp_misuse_fn fn, void *arg)
 {
 	atomic_store_explicit(&handler_arg, arg, memory_order_relaxed);
 	/* Release: pairs with the acquire in lfp_misuse() (arg first). */
 	atomic_store_explicit(&handler, fn, memory_order_release);
+}
+
+/* The old name, kept for programs built against it. */
+void
+lfp_set_misuse_handler(lfp_misuse_fn fn, void *arg)
+{
+	lfp_misuse_set_handler(fn, arg);
 }
 
 const char *
@@ -56,7 +63,7 @@ lfp_misuse_name(enum lfp_misuse_kind kind)
 void
 lfp_misuse(const char *name, enum lfp_misuse_kind kind, const void *ptr)
 {
-	/* Acquire: pairs with the release in lfp_set_misuse_handler(). */
+	/* Acquire: pairs with the release in lfp_misuse_set_handler(). */
 	lfp_misuse_fn fn = atomic_load_explicit(&handler, memory_order_acquire);
 	struct lfp_misuse m = { .kind = kind, .pool = name ? name : "",
 				.ptr = ptr };

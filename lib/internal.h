@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,27 @@ static inline size_t
 lfp_pow2_ceil(size_t x)
 {
 	return x <= 1 ? 1 : (size_t)1 << (64 - __builtin_clzll(x - 1));
+}
+
+/*
+ * Run @stmt with errno kept as it was: an int call of the API leaves
+ * errno alone (<lfpool/common.h>), whatever failed on its way.
+ */
+#define LFP_KEEP_ERRNO(stmt)						\
+	do {								\
+		int lfp_errno_ = errno;					\
+		stmt;							\
+		errno = lfp_errno_;					\
+	} while (0)
+
+/* Whether the @n words of an attr's reserved[] are all zero (NULL). */
+static inline bool
+lfp_reserved_zero(void *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (words[i])
+			return false;
+	return true;
 }
 
 /*

@@ -41,6 +41,7 @@ lfp_numa_init(struct lfp_numa *nm, unsigned int cap)
 	nm->ndepots = 1;
 	nm->place.nnodes = 1;
 	nm->place.placement = LFP_PLACE_LOCAL;
+	nm->place.node = 0;
 	atomic_init(&nm->place.rr, 0);
 	nm->place.nc = NULL;
 	atomic_init(&nm->direct_gets, 0);
@@ -54,8 +55,14 @@ lfp_numa_setup(struct lfp_numa *nm, int placement, unsigned int node)
 
 	nm->place.nnodes = n;
 	nm->place.placement = placement;
-	if (placement == LFP_PLACE_NODE && node >= n)
-		return EINVAL;
+	if (placement == LFP_PLACE_NODE) {
+		/* @node is the kernel's number: find the topology's. */
+		int k = lfp_topo_used_node_of_os_index(node);
+
+		if (k < 0)
+			return EINVAL;
+		nm->place.node = k;
+	}
 	if (n <= 1)
 		return 0;
 	nm->place.nc = lfp_meta_alloc(n * sizeof(*nm->place.nc));
@@ -76,9 +83,9 @@ lfp_numa_setup(struct lfp_numa *nm, int placement, unsigned int node)
 }
 
 int
-lfp_numa_slab_node(const struct lfp_numa *nm, unsigned int node)
+lfp_numa_slab_node(const struct lfp_numa *nm)
 {
-	return nm->place.placement == LFP_PLACE_NODE ? (int)node :
+	return nm->place.placement == LFP_PLACE_NODE ? nm->place.node :
 	       nm->place.placement == LFP_PLACE_INTERLEAVE ? -1 : 0;
 }
 

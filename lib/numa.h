@@ -58,6 +58,7 @@ struct lfp_node_counters {
 struct lfp_place {
 	uint32_t nnodes;                /* the topology's nodes in use */
 	int placement;                  /* LFP_PLACE_* */
+	int node;                       /* LFP_PLACE_NODE: the node */
 	_Atomic uint32_t rr;            /* interleave: the next chunk's node */
 	struct lfp_node_counters *nc;   /* [nnodes]; NULL with one node */
 };
@@ -85,13 +86,13 @@ struct lfp_numa {
 /* One node, one depot of @cap-round magazines (lfp_numa_setup() next). */
 void lfp_numa_init(struct lfp_numa *nm, unsigned int cap);
 /*
- * The placement (LFP_PLACE_*; @node the fixed node of LFP_PLACE_NODE):
- * the node counters and, LOCAL, a depot per node. 0, or EINVAL (node out
- * of range), ENOMEM.
+ * The placement (LFP_PLACE_*; @node the fixed node of LFP_PLACE_NODE, as
+ * the kernel numbers it): the node counters and, LOCAL, a depot per node.
+ * 0, or EINVAL (no such node among those used), ENOMEM.
  */
 int lfp_numa_setup(struct lfp_numa *nm, int placement, unsigned int node);
 /* The node the zone's first slab places chunks on (-1: interleave). */
-int lfp_numa_slab_node(const struct lfp_numa *nm, unsigned int node);
+int lfp_numa_slab_node(const struct lfp_numa *nm);
 /* Every depot back (their magazines' objects are the caller's). */
 void lfp_numa_fini(struct lfp_numa *nm);
 

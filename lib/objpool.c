@@ -41,7 +41,9 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	int err;
 
 	if (!attr || !attr->size || attr->size > LFP_OBJPOOL_SIZE_MAX ||
-	    attr->mag_rounds > LFP_MAG_ROUNDS_MAX ||
+	    !lfp_reserved_zero(attr->reserved, sizeof(attr->reserved) /
+				       sizeof(attr->reserved[0])) ||
+	    attr->mag_rounds > LFP_OBJPOOL_MAG_ROUNDS_MAX ||
 	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED) ||
 	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement))
 		goto inval;
@@ -50,7 +52,7 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 		goto inval;
 	/* A magazine's objects are bounded in bytes (the stride: zone.c). */
 	if (attr->mag_rounds > 1 &&
-	    attr->mag_rounds > LFP_MAG_SIZE_MAX /
+	    attr->mag_rounds > LFP_OBJPOOL_MAG_SIZE_MAX /
 	    lfp_align_up(LFP_MAX(attr->size, sizeof(void *)), align))
 		goto inval;
 	name = attr->name ? attr->name : "";
@@ -85,12 +87,14 @@ int
 lfp_objpool_destroy(struct lfp_objpool *pool)
 {
 	if (!pool)
-		return -EINVAL;
-	lfp_registry_remove(pool->zone.slot);
-	lfp_registry_sync();
-	lfp_registry_free_slot(pool->zone.slot);
-	lfp_zone_fini(&pool->zone);
-	lfp_meta_free(pool);
+		return 0;
+	LFP_KEEP_ERRNO(
+		lfp_registry_remove(pool->zone.slot);
+		lfp_registry_sync();
+		lfp_registry_free_slot(pool->zone.slot);
+		lfp_zone_fini(&pool->zone);
+		lfp_meta_free(pool)
+	);
 	return 0;
 }
 
@@ -117,9 +121,13 @@ lfp_objpool_put(struct lfp_objpool *pool, void *obj)
 int
 lfp_objpool_put_rcu(struct lfp_objpool *pool, void *obj)
 {
+	int rc = 0;
+
 	if (!pool)
 		return -EINVAL;
-	return obj ? lfp_zone_put_rcu(&pool->zone, obj) : 0;
+	if (obj)
+		LFP_KEEP_ERRNO(rc = lfp_zone_put_rcu(&pool->zone, obj));
+	return rc;
 }
 
 size_t
@@ -147,7 +155,7 @@ lfp_objpool_flush(struct lfp_objpool *pool)
 {
 	if (!pool)
 		return -EINVAL;
-	lfp_zone_unload_caches(&pool->zone, false);
+	LFP_KEEP_ERRNO(lfp_zone_unload_caches(&pool->zone, false));
 	return 0;
 }
 
@@ -156,7 +164,7 @@ lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags)
 {
 	if (!pool || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
 		return -EINVAL;
-	lfp_zone_trim(&pool->zone, flags);
+	LFP_KEEP_ERRNO(lfp_zone_trim(&pool->zone, flags));
 	return 0;
 }
 
@@ -168,12 +176,14 @@ lfp_objpool_cache_mode(const struct lfp_objpool *pool)
 }
 
 int
-lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
+lfp_objpool_stats_get(struct lfp_objpool *pool,
+		      struct lfp_objpool_stats *out, size_t size)
 {
 	struct lfp_zone *z;
 	struct lfp_zone_stats zs;
+	struct lfp_objpool_stats full, *st = &full;
 
-	if (!pool || !st)
+	if (!pool || !out || size < LFP_OBJPOOL_STATS_SIZE_MIN)
 		return -EINVAL;
 	z = &pool->zone;
 	lfp_zone_stats(z, &zs);
@@ -196,5 +206,6 @@ lfp_objpool_stats(struct lfp_objpool *pool, struct lfp_objpool_stats *st)
 	st->nnodes = zs.nnodes;
 	memcpy(st->node, zs.node, sizeof(st->node));
 	st->cache_mode = zs.cache_mode;
+	lfp_stats_copy(out, size, st, sizeof(*st));
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include "pool.h"
 #include "fork.h"
 
+#include <string.h>
+
 int
 lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
 {
@@ -40,4 +42,12 @@ lfp_pool_attr_ok(int cache_mode, int placement)
 	       cache_mode <= LFP_CACHE_PER_THREAD &&
 	       placement >= LFP_PLACE_LOCAL &&
 	       placement <= LFP_PLACE_INTERLEAVE;
+}
+
+void
+lfp_stats_copy(void *dst, size_t size, const void *src, size_t own)
+{
+	memcpy(dst, src, LFP_MIN(size, own));
+	if (size > own)
+		memset((char *)dst + own, 0, size - own);
 }

@@ -60,4 +60,11 @@ bool lfp_pool_attr_ok(int cache_mode, int placement);
 	X(chunks, chunks, chunks)					\
 	X(bytes_reserved, bytes_reserved, bytes)
 
+/*
+ * A public stats struct of @own bytes at @src, copied to the caller's
+ * @dst of @size bytes (the version it was built with): the first
+ * min(@size, @own) bytes, and zeros in the rest of @size.
+ */
+void lfp_stats_copy(void *dst, size_t size, const void *src, size_t own);
+
 #endif /* LFP_POOL_H */

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <lfpool/bufpool.h>
 #include <lfpool/objpool.h>
@@ -53,7 +54,10 @@ placement_name(int placement)
 	       placement == LFP_PLACE_INTERLEAVE ? "interleave" : "local";
 }
 
-/* The per-node figures: table rows (only nodes with any), or JSON. */
+/*
+ * The per-node figures: table rows (only nodes with any), or JSON; each
+ * node by its kernel number.
+ */
 static void
 print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 	    const struct lfp_node_stats *ns)
@@ -65,7 +69,8 @@ print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 			fprintf(f, "%s{\"node\":%u,\"bytes\":%llu,"
 				"\"local_gets\":%llu,\"remote_gets\":%llu,"
 				"\"remote_frees\":%llu,"
-				"\"bind_failures\":%llu}", k ? "," : "", k,
+				"\"bind_failures\":%llu}", k ? "," : "",
+				ns[k].os_index,
 				U(ns[k].bytes), U(ns[k].local_gets),
 				U(ns[k].remote_gets), U(ns[k].remote_frees),
 				U(ns[k].bind_failures));
@@ -82,7 +87,7 @@ print_nodes(FILE *f, bool json, int placement, unsigned int nnodes,
 		if (ns[k].bytes || ns[k].local_gets || ns[k].remote_gets ||
 		    ns[k].remote_frees || ns[k].bind_failures)
 			fprintf(f, "  %10u %12llu %12llu %12llu %12llu %8llu\n",
-				k, U(ns[k].bytes), U(ns[k].local_gets),
+				ns[k].os_index, U(ns[k].bytes), U(ns[k].local_gets),
 				U(ns[k].remote_gets), U(ns[k].remote_frees),
 				U(ns[k].bind_failures));
 }
@@ -115,12 +120,25 @@ print_args(FILE *f, unsigned int flags)
 	return !f || (flags & ~LFP_STATS_JSON) ? -EINVAL : 0;
 }
 
+/*
+ * A printer's answer: -EIO if writing to @f failed, else 0; errno back
+ * to @saved, what the caller had, since a failed write changes it.
+ */
+static int
+print_done(FILE *f, int saved)
+{
+	int rc = ferror(f) ? -EIO : 0;
+
+	errno = saved;
+	return rc;
+}
+
 int
 lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 			unsigned int flags)
 {
 	struct lfp_objpool_stats st;
-	int rc = print_args(f, flags);
+	int rc = print_args(f, flags), saved = errno;
 
 	if (rc || (rc = lfp_objpool_stats(pool, &st)))
 		return rc;
@@ -170,7 +188,7 @@ lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 		print_nodes(f, true, st.placement, st.nnodes, st.node);
 		fputs("}\n", f);
 	}
-	return ferror(f) ? -EIO : 0;
+	return print_done(f, saved);
 }
 
 int
@@ -178,7 +196,7 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 {
 	struct lfp_bufpool_stats st;
 	bool json = flags & LFP_STATS_JSON;
-	int rc = print_args(f, flags);
+	int rc = print_args(f, flags), saved = errno;
 
 	if (rc || (rc = lfp_bufpool_stats(bp, &st)))
 		return rc;
@@ -231,5 +249,5 @@ lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f, unsigned int flags)
 		fputs("]}\n", f);
 	else
 		print_nodes(f, false, st.placement, st.nnodes, st.node);
-	return ferror(f) ? -EIO : 0;
+	return print_done(f, saved);
 }

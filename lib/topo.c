@@ -303,6 +303,7 @@ lfp_topo_possible_cpus(void)
 
 static pthread_once_t nodes_used_once = PTHREAD_ONCE_INIT;
 static uint32_t nodes_used = 1;
+static bool nodes_used_topo;    /* nodes_used is the topology's count */
 
 static void
 nodes_used_init(void)
@@ -321,6 +322,7 @@ nodes_used_init(void)
 			return;
 	}
 	nodes_used = lfp_topo_nnodes();
+	nodes_used_topo = true;
 }
 
 unsigned int
@@ -328,6 +330,25 @@ lfp_topo_nodes_used(void)
 {
 	pthread_once(&nodes_used_once, nodes_used_init);
 	return nodes_used;
+}
+
+unsigned int
+lfp_topo_used_node_os_index(unsigned int node)
+{
+	pthread_once(&nodes_used_once, nodes_used_init);
+	return nodes_used_topo ? (unsigned int)lfp_topo_node_os_index(node) : 0;
+}
+
+int
+lfp_topo_used_node_of_os_index(unsigned int os_index)
+{
+	pthread_once(&nodes_used_once, nodes_used_init);
+	if (!nodes_used_topo)
+		return os_index ? -1 : 0;
+	for (unsigned int k = 0; k < nodes_used; k++)
+		if (lfp_topo_node_os_index(k) == (int)os_index)
+			return (int)k;
+	return -1;
 }
 
 int

@@ -161,6 +161,13 @@ uint32_t lfp_topo_possible_cpus(void);
  * Decided once.
  */
 unsigned int lfp_topo_nodes_used(void);
+/*
+ * The kernel's number of node @node (< lfp_topo_nodes_used()); 0 when the
+ * topology was not loaded (node 0 alone).
+ */
+unsigned int lfp_topo_used_node_os_index(unsigned int node);
+/* The node (< lfp_topo_nodes_used()) the kernel numbers @os_index; -1. */
+int lfp_topo_used_node_of_os_index(unsigned int os_index);
 
 /*
  * For tests only: make lfp_topo_current_cpu() return @fn(@arg) (a

@@ -8,6 +8,7 @@
  */
 #include "zone.h"
 #include "debug.h"
+#include "topo.h"
 
 #include <string.h>
 
@@ -128,7 +129,7 @@ lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
 
 	if (err)
 		return err;
-	z->slab.node = lfp_numa_slab_node(&z->numa, node);
+	z->slab.node = lfp_numa_slab_node(&z->numa);
 	if (n <= 1)
 		return 0;
 	z->xslab = lfp_meta_alloc((n - 1) * sizeof(*z->xslab));
@@ -357,8 +358,8 @@ lfp_zone_get_slow(struct lfp_zone *z)
  * or no magazine to make room, it goes straight to the depot, and with no
  * magazine at all to the spill (slab.h), which needs no memory.
  */
-int
-lfp_zone_put_slow(struct lfp_zone *z, void *obj)
+static int
+zone_put_slow(struct lfp_zone *z, void *obj)
 {
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
@@ -385,6 +386,16 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 	if (err)
 		lfp_zone_put_direct(z, obj);
 	return 0;
+}
+
+/* What failed on the way (no memory for a cache) stays out of errno. */
+int
+lfp_zone_put_slow(struct lfp_zone *z, void *obj)
+{
+	int rc;
+
+	LFP_KEEP_ERRNO(rc = zone_put_slow(z, obj));
+	return rc;
 }
 
 /* Up to @n from the cache and the depot; stops when both are dry. */
@@ -445,8 +456,12 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 		lfp_zone_budget_reclaim(z);
 		got += zone_get_bulk_cached(z, objs + got, n - got, false);
 	}
-	if (got < n)
+	if (got < n) {
+		/* All or nothing: what was taken goes back. */
+		lfp_zone_put_bulk(z, objs, got);
 		errno = err == EDQUOT ? ENOMEM : err;
+		return 0;
+	}
 	return got;
 }
 
@@ -548,6 +563,8 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 	}
 	if (!z->numa.place.nc)
 		st->node[0].bytes = lfp_counter_read(&z->slab.bytes);
+	for (uint32_t k = 0; k < st->nnodes; k++)
+		st->node[k].os_index = lfp_topo_used_node_os_index(k);
 	st->cache_mode = z->cs.pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
 	st->size = z->size;
 	st->mag_rounds = z->cap;

@@ -78,7 +78,7 @@ lfp_zone_slab(struct lfp_zone *z, uint32_t k)
 /*
  * NUMA placement, after the zone's budget and checked flag are set (the
  * slabs of the other nodes copy them): @placement is LFP_PLACE_*, @node
- * the fixed node. 0, or EINVAL (node out of range), ENOMEM.
+ * the fixed node's kernel number. 0, or EINVAL (no such node), ENOMEM.
  */
 int lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node);
 /* Carve for a thread on @node (lfp_slab_carve() of the right slab). */
@@ -258,6 +258,7 @@ lfp_zone_put(struct lfp_zone *z, void *obj)
 	return lfp_zone_put_slow(z, obj);
 }
 
+/* All @n, or none: 0 with errno set, what was taken given back. */
 size_t lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n);
 size_t lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n);
 

@@ -41,7 +41,8 @@ api_tests = \
 	%reldir%/api/test_reentry \
 	%reldir%/api/test_exhaust \
 	%reldir%/api/test_dlopen \
-	%reldir%/api/test_build
+	%reldir%/api/test_build \
+	%reldir%/api/test_api
 stress_tests = \
 	%reldir%/stress/stress_objpool \
 	%reldir%/stress/stress_bufpool \
@@ -127,6 +128,12 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_api_test_objpool_CFLAGS = $(test_cflags)
 %canon_reldir%_api_test_objpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_objpool_LDADD = $(api_ldadd)
+
+%canon_reldir%_api_test_api_SOURCES = %reldir%/api/test_api.c
+%canon_reldir%_api_test_api_CPPFLAGS = $(test_cppflags)
+%canon_reldir%_api_test_api_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_api_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_api_LDADD = $(api_ldadd)
 
 %canon_reldir%_api_test_bufpool_SOURCES = %reldir%/api/test_bufpool.c
 %canon_reldir%_api_test_bufpool_CPPFLAGS = $(test_cppflags)

@@ -113,7 +113,7 @@ serve(struct conn *c)
 		uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 			     (uint32_t)hdr[2] << 8 | hdr[3];
 		unsigned char *buf, t;
-		int ok;
+		int ok, rc;
 
 		if (n == 0 || n > MSG_MAX)
 			break;
@@ -127,7 +127,12 @@ serve(struct conn *c)
 			buf[n - 1 - i] = t;
 		}
 		ok = ok && io_full(c->fd, buf, n, 1) == 0;
-		lfp_bufpool_free(bufs, buf);
+		rc = lfp_bufpool_free(bufs, buf);
+		if (rc) {       /* not a buffer of the pool: a bug here */
+			fprintf(stderr, "echo-server: lfp_bufpool_free: %s\n",
+				strerror(-rc));
+			abort();
+		}
 		if (!ok)
 			break;
 		c->msgs++;
@@ -139,7 +144,7 @@ serve(struct conn *c)
 static void *
 worker(void *arg)
 {
-	int one = 1;
+	int one = 1, rc;
 
 	while (!atomic_load(&stopping)) {
 		struct pollfd pfd = { .fd = listen_fd, .events = POLLIN };
@@ -164,7 +169,12 @@ worker(void *arg)
 		serve(c);
 		close(c->fd);
 		c->fd = -1;
-		lfp_objpool_put(conns, c);
+		rc = lfp_objpool_put(conns, c);
+		if (rc) {       /* not an object of the pool: a bug here */
+			fprintf(stderr, "echo-server: lfp_objpool_put: %s\n",
+				strerror(-rc));
+			abort();
+		}
 	}
 	return NULL;
 }

@@ -36,7 +36,7 @@ main(void)
 	struct lfp_objpool_attr attr;
 	struct lfp_objpool_stats st;
 	struct lfp_objpool *pool;
-	int i;
+	int i, rc;
 
 	for (i = 0; i < 1024; i++)
 		memcpy(in + i * (sizeof(COW) - 1), COW, sizeof(COW) - 1);
@@ -69,7 +69,11 @@ main(void)
 			fprintf(stderr, "gunzip-pool: bad inflate\n");
 			return 1;
 		}
-		lfp_objpool_put(pool, zs);
+		rc = lfp_objpool_put(pool, zs);
+		if (rc) {
+			fprintf(stderr, "lfp_objpool_put: %s\n", strerror(-rc));
+			return 1;
+		}
 	}
 
 	lfp_objpool_stats(pool, &st);

@@ -29,7 +29,8 @@
  * must not call liburcu-bp's when it uses the default flavour.
  *
  * Errors follow <lfpool/common.h>; a NULL pool is reported (EINVAL)
- * before anything else is looked at.
+ * before anything else is looked at, except by lfp_bufpool_destroy(),
+ * for which it is nothing to do.
  */
 #ifndef LFPOOL_BUFPOOL_H
 #define LFPOOL_BUFPOOL_H
@@ -45,30 +46,39 @@ struct lfp_bufpool;
 #define LFP_BUFPOOL_F_CHECKED (1u << 0)
 
 /** The smallest class a buffer pool accepts (16 bytes). */
-#define LFP_BUFPOOL_MIN_SIZE ((size_t)16)
+#define LFP_BUFPOOL_SIZE_MIN ((size_t)16)
 /** The largest class a buffer pool accepts (1 GiB). */
 #define LFP_BUFPOOL_SIZE_MAX ((size_t)1 << 30)
+/** Deprecated: the old name of LFP_BUFPOOL_SIZE_MIN. */
+#define LFP_BUFPOOL_MIN_SIZE LFP_BUFPOOL_SIZE_MIN
 /** The most classes a buffer pool can have (16 B .. 1 GiB). */
 #define LFP_BUFPOOL_CLASSES_MAX 27
 
-/** Attributes of a new buffer pool; fill with lfp_bufpool_attr_init(). */
+/**
+ * Attributes of a new buffer pool. Fill with lfp_bufpool_attr_init() (or
+ * zero the struct: every field's zero is its default), then set the
+ * fields you need. The reserved tail keeps room for later fields: it must
+ * stay zero, or create fails with EINVAL.
+ */
 struct lfp_bufpool_attr {
 	size_t min_size;      /**< smallest class: a power of two,
-	                           LFP_BUFPOOL_MIN_SIZE..max_size (default 16) */
+	                           LFP_BUFPOOL_SIZE_MIN..max_size; 0: 16 */
 	size_t max_size;      /**< largest class: a power of two up to
-	                           LFP_BUFPOOL_SIZE_MAX (default 256 KiB) */
+	                           LFP_BUFPOOL_SIZE_MAX; 0: 256 KiB (or
+	                           min_size, if larger) */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
 	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, or 0 */
 	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
 	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_bufpool_free_rcu(); NULL:
 	                           liburcu-bp's (urcu_bp_call_rcu) */
 	int placement;        /**< enum lfp_placement; 0 is LFP_PLACE_LOCAL */
-	unsigned int node;    /**< the node of LFP_PLACE_NODE */
+	unsigned int node;    /**< the node of LFP_PLACE_NODE: the kernel's
+	                           number (numactl's, /sys/devices/system/node's) */
 	size_t max_bytes;     /**< byte budget over all classes: the most
 	                           memory their chunks may take from the
 	                           system (a class's chunks hold
 	                           max(64 KiB, 4 buffers)); 0: no limit */
-	void *reserved[8];    /**< set to zero by lfp_bufpool_attr_init() */
+	void *reserved[8];    /**< must be zero (lfp_bufpool_attr_init() zeroes it) */
 };
 
 /**
@@ -81,13 +91,15 @@ LFP_API int lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr);
  * Create a buffer pool. No memory for buffers is taken until the first
  * alloc of each class.
  * @return the pool, or NULL with errno:
- *  - EINVAL: @p attr is NULL; min_size or max_size is not a power of two,
- *    min_size is below LFP_BUFPOOL_MIN_SIZE or above max_size, max_size is
- *    above LFP_BUFPOOL_SIZE_MAX; flags has unknown bits; cache_mode is not
- *    one of enum lfp_cache_mode; max_bytes is not 0 and smaller than one
+ *  - EINVAL: @p attr is NULL; min_size or max_size (0 read as its
+ *    default) is not a power of two, min_size is below
+ *    LFP_BUFPOOL_SIZE_MIN or above max_size, max_size is above
+ *    LFP_BUFPOOL_SIZE_MAX; flags has unknown bits; cache_mode is not one
+ *    of enum lfp_cache_mode; max_bytes is not 0 and smaller than one
  *    chunk of the largest class; placement is not one of enum
- *    lfp_placement, or is LFP_PLACE_NODE with a node the machine does
- *    not have;
+ *    lfp_placement, or is LFP_PLACE_NODE with a node number the kernel
+ *    does not have or this process may not use; a word of reserved[] is
+ *    not zero;
  *  - EAGAIN: the process already has the maximum number of pools (each
  *    class counts as one pool against the limit of 65535);
  *  - ENOMEM: no memory for the pool's bookkeeping.
@@ -98,7 +110,8 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr) LFP_WARN_UNUSED;
 /**
  * Destroy a buffer pool and give all its memory back to the operating
  * system, including buffers still allocated (free them first).
- * @return 0, or -EINVAL if @p bp is NULL.
+ * @p bp NULL does nothing.
+ * @return 0.
  */
 LFP_API int lfp_bufpool_destroy(struct lfp_bufpool *bp);
 
@@ -131,10 +144,37 @@ LFP_API void *lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
  * of the pool never fails, even with the system out of memory (see
  * lfp_objpool_put()). Async-signal-safe in per-CPU mode, as
  * lfp_objpool_put().
+ * Like every int call, it leaves errno alone.
  * @return 0, or -EINVAL: @p bp is NULL, or @p buf is not a buffer of
  *         @p bp, or (in a checked pool) it was freed already.
  */
 LFP_API int lfp_bufpool_free(struct lfp_bufpool *bp, void *buf);
+
+/**
+ * Allocate @p n buffers of at least @p size bytes each (one class, as
+ * lfp_bufpool_alloc(bp, size)) into @p bufs, all or nothing, as
+ * lfp_objpool_get_bulk(): when not all @p n can be had, the buffers
+ * already taken go back and none is handed out.
+ * @return @p n, with bufs[0..n-1] set; or 0 with errno set as for
+ *         lfp_bufpool_alloc() (and bufs[] unspecified), or EINVAL if
+ *         @p bufs is NULL while @p n is not 0. @p n == 0 returns 0 and
+ *         leaves errno alone (after the checks of @p bp and @p size).
+ */
+LFP_API size_t lfp_bufpool_alloc_bulk(struct lfp_bufpool *bp, size_t size,
+				      void **bufs, size_t n) LFP_WARN_UNUSED;
+
+/**
+ * Free the @p n buffers of @p bufs, of any classes of @p bp; NULL entries
+ * are skipped. As lfp_bufpool_free(), it never fails for the pool's own
+ * buffers, and refuses a pointer that is not one.
+ * @return how many entries were handled (@p n on success); fewer than
+ *         @p n at the first entry that is not a buffer of @p bp, or (in a
+ *         checked pool) that was freed already: errno EINVAL, and
+ *         bufs[ret..n-1] were not taken. 0 with EINVAL if @p bp is NULL,
+ *         or @p bufs is NULL while @p n is not 0.
+ */
+LFP_API size_t lfp_bufpool_free_bulk(struct lfp_bufpool *bp,
+				     void *const *bufs, size_t n);
 
 /**
  * Free a buffer after a grace period of the pool's RCU flavour, as
@@ -182,9 +222,18 @@ struct lfp_bufpool_stats {
 	uint64_t bytes_limit;     /**< the byte budget (chunks only), or 0 */
 	int placement;            /**< enum lfp_placement */
 	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
-	struct lfp_node_stats node[LFP_NODES_MAX]; /**< sums over classes */
+	/* Every field above is in every version: LFP_BUFPOOL_STATS_SIZE_MIN. */
+	struct lfp_node_stats node[LFP_NODES_MAX]; /**< sums over classes
+	                               (<lfpool/common.h>) */
 	struct lfp_bufpool_class_stats cls[LFP_BUFPOOL_CLASSES_MAX];
+	/* Later versions add their fields here, at the end. */
 };
+
+/**
+ * The smallest size lfp_bufpool_stats_get() accepts: the fields before
+ * node[].
+ */
+#define LFP_BUFPOOL_STATS_SIZE_MIN offsetof(struct lfp_bufpool_stats, node)
 
 /**
  * Hand the buffers cached for @p bp to its depot, as lfp_objpool_flush().
@@ -206,11 +255,28 @@ LFP_API int lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags);
 LFP_API int lfp_bufpool_cache_mode(const struct lfp_bufpool *bp);
 
 /**
- * Take a snapshot of @p bp's counters without stopping other threads.
- * @return 0, or -EINVAL if @p bp or @p st is NULL.
+ * Take a snapshot of @p bp's counters into @p st, a struct of @p size
+ * bytes, without stopping other threads. Versions work as for
+ * lfp_objpool_stats_get(): the struct only grows at its end (the structs
+ * of its arrays, LFP_NODES_MAX and LFP_BUFPOOL_CLASSES_MAX never change);
+ * the library fills the first min(@p size, its own
+ * sizeof(struct lfp_bufpool_stats)) bytes and zeroes the rest of @p size.
+ * Call it through
+ * lfp_bufpool_stats(), which passes the size of the struct in the
+ * headers the caller is compiled with.
+ * @return 0, or -EINVAL if @p bp or @p st is NULL, or @p size is below
+ *         LFP_BUFPOOL_STATS_SIZE_MIN.
  */
-LFP_API int lfp_bufpool_stats(struct lfp_bufpool *bp,
-			      struct lfp_bufpool_stats *st);
+LFP_API int lfp_bufpool_stats_get(struct lfp_bufpool *bp,
+				  struct lfp_bufpool_stats *st, size_t size);
+
+/**
+ * lfp_bufpool_stats_get() with the struct's size in the caller's headers:
+ * 0, or -EINVAL if @p bp or @p st is NULL.
+ */
+#define lfp_bufpool_stats(bp, st) \
+	lfp_bufpool_stats_get((bp), (st), \
+			      sizeof(struct lfp_bufpool_stats))
 
 LFP_END_DECLS
 

@@ -23,7 +23,7 @@
  *    build with AddressSanitizer or run under valgrind to catch a use
  *    after put there (both are supported in every mode).
  * Each report names the pool, the pointer and the kind of misuse, then
- * aborts, unless a handler installed with lfp_set_misuse_handler()
+ * aborts, unless a handler installed with lfp_misuse_set_handler()
  * returns: the call then fails (put, free and their _rcu forms return
  * -EINVAL and take nothing; a get still hands out the object it
  * reported).
@@ -60,7 +60,11 @@ typedef void (*lfp_misuse_fn)(const struct lfp_misuse *m, void *arg);
  * Install @p fn as the process's misuse handler, with @p arg; NULL
  * restores the default, which prints the report on stderr and aborts.
  */
-LFP_API void lfp_set_misuse_handler(lfp_misuse_fn fn, void *arg);
+LFP_API void lfp_misuse_set_handler(lfp_misuse_fn fn, void *arg);
+
+/** Deprecated: the old name of lfp_misuse_set_handler(), still exported. */
+LFP_API void lfp_set_misuse_handler(lfp_misuse_fn fn, void *arg)
+	LFP_DEPRECATED("use lfp_misuse_set_handler");
 
 /** @return a short name of @p kind ("double free", ...), or "unknown". */
 LFP_API const char *lfp_misuse_name(enum lfp_misuse_kind kind);

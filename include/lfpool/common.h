@@ -8,8 +8,11 @@
  *    NULL with errno set;
  *  - calls that return int return 0 on success or a negative errno value
  *    (for example -EINVAL), and leave errno alone;
- *  - bulk calls return how many objects they handled; when that is fewer
- *    than asked, errno says why.
+ *  - bulk calls return a count: get and alloc bulk calls are
+ *    all-or-nothing (n, or 0 with errno set and nothing handed out); put
+ *    and free bulk calls return how many entries they handled, fewer
+ *    than asked only on misuse, with errno set;
+ *  - destroy calls accept NULL and do nothing, like free(NULL).
  *
  * Threading: every function may be called from any thread at any time,
  * unless its comment says otherwise. Threads need no registration.
@@ -36,8 +39,10 @@
 
 #if defined(__GNUC__)
 #define LFP_WARN_UNUSED __attribute__((warn_unused_result))
+#define LFP_DEPRECATED(msg) __attribute__((deprecated(msg)))
 #else
 #define LFP_WARN_UNUSED
+#define LFP_DEPRECATED(msg)
 #endif
 
 LFP_BEGIN_DECLS
@@ -79,16 +84,30 @@ enum lfp_placement {
 	 * node goes back to its home node (a magazine at a time).
 	 */
 	LFP_PLACE_LOCAL = 0,
-	/** All memory on node attribute `node`; one depot. */
+	/**
+	 * All memory on node attribute `node`, the kernel's number of the
+	 * node (as numactl and /sys/devices/system/node show it); one depot.
+	 */
 	LFP_PLACE_NODE = 1,
 	/** Memory spread over the nodes, chunk by chunk; one depot. */
 	LFP_PLACE_INTERLEAVE = 2,
 };
 
-/** Nodes the statistics tell apart; later ones count in the last. */
+/**
+ * Nodes the statistics tell apart; later ones count in the last. Part of
+ * the layout of the statistics structs, so it never changes (see
+ * lfp_objpool_stats_get()).
+ */
 #define LFP_NODES_MAX 16
 
-/** A pool's figures for one NUMA node. */
+/**
+ * A pool's figures for one NUMA node. The statistics' node[k] is the
+ * pool's k-th node: the nodes this process may use, in the order of the
+ * machine's topology as hwloc reads it (its logical order, usually the
+ * kernel's), so k is not a node number; os_index is: that node's number
+ * as the kernel, numactl and /sys/devices/system/node give it, the
+ * number the node attribute takes.
+ */
 struct lfp_node_stats {
 	uint64_t bytes;           /**< chunk memory placed on the node */
 	uint64_t local_gets;      /**< objects that entered caches of the
@@ -98,6 +117,7 @@ struct lfp_node_stats {
 	                               sent back to their home node */
 	uint64_t bind_failures;   /**< chunks the kernel would not bind to the
 	                               node (they are used unbound) */
+	unsigned int os_index;    /**< the node's number for the kernel */
 };
 
 struct rcu_head;

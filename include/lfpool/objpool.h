@@ -80,18 +80,24 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
 #define LFP_OBJPOOL_F_CHECKED (1u << 0)
 
 /** The largest magazine round count lfp_objpool_attr.mag_rounds accepts. */
-#define LFP_MAG_ROUNDS_MAX 1024u
+#define LFP_OBJPOOL_MAG_ROUNDS_MAX 1024u
 
 /**
  * The most bytes of objects one magazine may hold (mag_rounds times the
  * object's stride, unless mag_rounds is 1): a cache holds two magazines,
  * so this bounds what one cache can keep from the rest of the process.
  */
-#define LFP_MAG_SIZE_MAX ((size_t)16 << 20)
+#define LFP_OBJPOOL_MAG_SIZE_MAX ((size_t)16 << 20)
+
+/** Deprecated: the old names of LFP_OBJPOOL_MAG_ROUNDS_MAX and _SIZE_MAX. */
+#define LFP_MAG_ROUNDS_MAX LFP_OBJPOOL_MAG_ROUNDS_MAX
+#define LFP_MAG_SIZE_MAX LFP_OBJPOOL_MAG_SIZE_MAX
 
 /**
- * Attributes of a new pool. Fill with lfp_objpool_attr_init(), then set
- * the fields you need; the reserved tail keeps room for later fields.
+ * Attributes of a new pool. Fill with lfp_objpool_attr_init() (or zero
+ * the struct: every field's zero is its default), then set the fields you
+ * need; size has no default. The reserved tail keeps room for later
+ * fields: it must stay zero, or create fails with EINVAL.
  */
 struct lfp_objpool_attr {
 	size_t size;          /**< object size in bytes, 1..LFP_OBJPOOL_SIZE_MAX */
@@ -107,12 +113,13 @@ struct lfp_objpool_attr {
 	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_objpool_put_rcu(); NULL:
 	                           liburcu-bp's (urcu_bp_call_rcu) */
 	int placement;        /**< enum lfp_placement; 0 is LFP_PLACE_LOCAL */
-	unsigned int node;    /**< the node of LFP_PLACE_NODE */
+	unsigned int node;    /**< the node of LFP_PLACE_NODE: the kernel's
+	                           number (numactl's, /sys/devices/system/node's) */
 	size_t max_bytes;     /**< byte budget: the most memory the pool's
 	                           chunks may take from the system (whole
 	                           chunks of max(64 KiB, 4 objects) rounded up
 	                           to a power of two); 0: no limit */
-	void *reserved[8];    /**< set to zero by lfp_objpool_attr_init() */
+	void *reserved[8];    /**< must be zero (lfp_objpool_attr_init() zeroes it) */
 };
 
 /**
@@ -128,11 +135,13 @@ LFP_API int lfp_objpool_attr_init(struct lfp_objpool_attr *attr);
  * @return the pool, or NULL with errno:
  *  - EINVAL: @p attr is NULL; size is 0 or above LFP_OBJPOOL_SIZE_MAX;
  *    align is not 0 or a power of two no larger than the page size;
- *    mag_rounds above LFP_MAG_ROUNDS_MAX, or above 1 with mag_rounds
- *    objects taking more than LFP_MAG_SIZE_MAX; flags has unknown bits;
- *    cache_mode is not one of enum lfp_cache_mode; max_bytes is not 0 and
- *    smaller than one chunk; placement is not one of enum lfp_placement,
- *    or is LFP_PLACE_NODE with a node the machine does not have;
+ *    mag_rounds above LFP_OBJPOOL_MAG_ROUNDS_MAX, or above 1 with
+ *    mag_rounds objects taking more than LFP_OBJPOOL_MAG_SIZE_MAX; flags
+ *    has unknown bits; cache_mode is not one of enum lfp_cache_mode;
+ *    max_bytes is not 0 and smaller than one chunk; placement is not one
+ *    of enum lfp_placement, or is LFP_PLACE_NODE with a node number the
+ *    kernel does not have or this process may not use; a word of
+ *    reserved[] is not zero;
  *  - EAGAIN: the process already has the maximum number of pools (65535
  *    object pools and buffer-pool classes together);
  *  - ENOMEM: no memory for the pool's bookkeeping.
@@ -146,7 +155,8 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr) LFP_WARN_UNUSED;
  * back to the operating system. Objects still held by users at this point
  * are freed with it, without their destructor: put everything back first.
  * Not to be called concurrently with any other call on this pool.
- * @return 0, or -EINVAL if @p pool is NULL.
+ * @p pool NULL does nothing.
+ * @return 0.
  */
 LFP_API int lfp_objpool_destroy(struct lfp_objpool *pool);
 
@@ -179,6 +189,7 @@ LFP_API void *lfp_objpool_get(struct lfp_objpool *pool) LFP_WARN_UNUSED;
  * A put of the pool's own object never fails, even with the system out
  * of memory: with no magazine to be had, it is kept in its chunk's
  * bitmap (one bit per object, made with the chunk) until a get takes it.
+ * Like every int call, it leaves errno alone.
  * @return 0, or -EINVAL: @p pool is NULL (whatever @p obj is); or, in a
  *         checked pool, @p obj is not an object of the pool held by a
  *         user (reported, and not taken).
@@ -215,13 +226,17 @@ LFP_API int lfp_objpool_put(struct lfp_objpool *pool, void *obj);
 LFP_API int lfp_objpool_put_rcu(struct lfp_objpool *pool, void *obj);
 
 /**
- * Get @p n objects into @p objs.
- * @return how many were stored in objs[0..]; fewer than @p n only on
- *         error, with errno set as for lfp_objpool_get(). 0 with EINVAL
- *         if @p pool is NULL, or @p objs is NULL while @p n is not 0.
+ * Get @p n objects into @p objs, all or nothing (like DPDK's
+ * rte_mempool_get_bulk() and Linux's kmem_cache_alloc_bulk()): when not
+ * all @p n can be had, the objects already taken go back to the pool
+ * and none is handed out.
+ * @return @p n, with objs[0..n-1] set; or 0 with errno set as for
+ *         lfp_objpool_get() (and objs[] unspecified), or EINVAL if
+ *         @p pool is NULL, or @p objs is NULL while @p n is not 0.
+ *         @p n == 0 returns 0 and leaves errno alone.
  */
 LFP_API size_t lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
-				    size_t n);
+				    size_t n) LFP_WARN_UNUSED;
 
 /**
  * Put the @p n objects of @p objs back; NULL entries are skipped. Like a
@@ -269,8 +284,16 @@ struct lfp_objpool_stats {
 	int cache_mode;           /**< LFP_CACHE_PER_CPU or _PER_THREAD */
 	int placement;            /**< enum lfp_placement */
 	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
-	struct lfp_node_stats node[LFP_NODES_MAX]; /**< per node */
+	/* Every field above is in every version: LFP_OBJPOOL_STATS_SIZE_MIN. */
+	struct lfp_node_stats node[LFP_NODES_MAX]; /**< per node (<lfpool/common.h>) */
+	/* Later versions add their fields here, at the end. */
 };
+
+/**
+ * The smallest size lfp_objpool_stats_get() accepts: the fields before
+ * node[].
+ */
+#define LFP_OBJPOOL_STATS_SIZE_MIN offsetof(struct lfp_objpool_stats, node)
 
 /**
  * Hand the objects cached for @p pool to its depot, where any thread's
@@ -302,12 +325,32 @@ LFP_API int lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags);
 LFP_API int lfp_objpool_cache_mode(const struct lfp_objpool *pool);
 
 /**
- * Take a snapshot of @p pool's counters. It never stops other threads;
- * while they run, the figures are each exact but not mutually consistent.
- * @return 0, or -EINVAL if @p pool or @p st is NULL.
+ * Take a snapshot of @p pool's counters into @p st, a struct of @p size
+ * bytes. It never stops other threads; while they run, the figures are
+ * each exact but not mutually consistent.
+ *
+ * Versions: struct lfp_objpool_stats only ever grows, by fields added at
+ * its end (the fields there, struct lfp_node_stats and LFP_NODES_MAX are
+ * never changed), and the caller's @p size says which version it was
+ * built with. The library
+ * fills the first min(@p size, its own sizeof(struct lfp_objpool_stats))
+ * bytes, so a program built with older headers gets exactly the fields it
+ * knows, and sets the rest of @p size bytes, fields newer than the
+ * library, to zero. Call it through lfp_objpool_stats(), which passes
+ * the size of the struct in the headers the caller is compiled with.
+ * @return 0, or -EINVAL if @p pool or @p st is NULL, or @p size is below
+ *         LFP_OBJPOOL_STATS_SIZE_MIN.
  */
-LFP_API int lfp_objpool_stats(struct lfp_objpool *pool,
-			      struct lfp_objpool_stats *st);
+LFP_API int lfp_objpool_stats_get(struct lfp_objpool *pool,
+				  struct lfp_objpool_stats *st, size_t size);
+
+/**
+ * lfp_objpool_stats_get() with the struct's size in the caller's headers:
+ * 0, or -EINVAL if @p pool or @p st is NULL.
+ */
+#define lfp_objpool_stats(pool, st) \
+	lfp_objpool_stats_get((pool), (st), \
+			      sizeof(struct lfp_objpool_stats))
 
 LFP_END_DECLS
 

@@ -25,7 +25,8 @@ struct lfp_bufpool;
 /**
  * Write @p pool's statistics to @p f: a table, or with LFP_STATS_JSON one
  * JSON object whose keys are the fields of struct lfp_objpool_stats plus
- * hit_rate (0..1), bytes_in_use and bytes_cached.
+ * hit_rate (0..1), bytes_in_use and bytes_cached; each entry of "nodes"
+ * names its node by the kernel's number (key "node": os_index).
  * @return 0, or -EINVAL if @p pool or @p f is NULL or @p flags has
  *         unknown bits, or -EIO if writing to @p f failed.
  */

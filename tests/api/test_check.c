@@ -109,14 +109,14 @@ static void
 rec_start(void)
 {
 	rec_clear();
-	lfp_set_misuse_handler(record, &rec);
+	lfp_misuse_set_handler(record, &rec);
 }
 
 /* Back to the default handler. */
 static void
 rec_stop(void)
 {
-	lfp_set_misuse_handler(NULL, NULL);
+	lfp_misuse_set_handler(NULL, NULL);
 }
 
 static unsigned int
@@ -184,7 +184,7 @@ expect_new_report(unsigned int before, enum lfp_misuse_kind kind,
 static void
 restore_defaults(void)
 {
-	lfp_set_misuse_handler(NULL, NULL);
+	lfp_misuse_set_handler(NULL, NULL);
 	unsetenv("LFP_CHECKED");
 }
 
@@ -1335,7 +1335,7 @@ START_TEST(test_default_handler_aborts)
 		if (dup2(fds[1], STDERR_FILENO) < 0)
 			_exit(10);
 		close(fds[1]);
-		lfp_set_misuse_handler(NULL, NULL);
+		lfp_misuse_set_handler(NULL, NULL);
 		if (lfp_bufpool_attr_init(&attr))
 			_exit(11);
 		attr.name = "victim";

@@ -245,6 +245,7 @@ END_TEST
 static struct lfp_bufpool *bpool;
 static void *objs_out[NPUT], *bufs_out[NPUT];
 static int put_failures;
+static int errno_changes;       /* puts and frees that changed errno */
 
 static void *
 putter_main(void *arg)
@@ -253,9 +254,15 @@ putter_main(void *arg)
 	gate_wait(&go);
 	/* This thread's first lfpool calls: it has no cache to use. */
 	for (size_t i = 0; i < NPUT; i++) {
+		errno = 4242;
 		put_failures += lfp_objpool_put(pool, objs_out[i]) != 0;
 		put_failures += lfp_bufpool_free(bpool, bufs_out[i]) != 0;
+		errno_changes += errno != 4242;
 	}
+	errno = 4242;
+	put_failures += lfp_objpool_flush(pool) != 0;
+	put_failures += lfp_bufpool_flush(bpool) != 0;
+	errno_changes += errno != 4242;
 	lfp_thread_flush();
 	return NULL;
 }
@@ -302,6 +309,7 @@ put_exhausted_body(void)
 	req_eq(pthread_join(tid, NULL), 0);
 	exhaust_release(&e);
 	req_eq(put_failures, 0);
+	req_eq(errno_changes, 0);      /* int calls leave errno alone */
 
 	/* Every object and buffer is back, and comes out again. */
 	req_eq(lfp_objpool_stats(pool, &st), 0);
@@ -323,7 +331,8 @@ put_exhausted_body(void)
 /*
  * With the address space full, a thread new to both pools puts back
  * 5,000 objects and 5,000 buffers: every put and free succeeds (the
- * pool's own objects need no memory to go back), and afterwards the same
+ * pool's own objects need no memory to go back), leaving errno alone,
+ * and afterwards the same
  * objects come out again with nothing carved anew.
  */
 START_TEST(test_put_exhausted)
