@@ -53,7 +53,7 @@ TESTS += $(unit_tests) $(api_tests) $(stress_tests) \
 	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
 	$(stress_scripts)
 dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
-	$(stress_scripts)
+	$(stress_scripts) %reldir%/common/api-names.sh
 
 # Not a test itself: the program test-sanitize.sh runs (a bug on purpose).
 %canon_reldir%_api_uaf_put_SOURCES = %reldir%/api/uaf_put.c
