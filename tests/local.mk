@@ -21,7 +21,9 @@ unit_tests = \
 	%reldir%/unit/test_fault \
 	%reldir%/unit/test_topo \
 	%reldir%/unit/test_topo_real \
-	%reldir%/unit/test_numa
+	%reldir%/unit/test_numa \
+	%reldir%/unit/test_chunkmap \
+	%reldir%/unit/test_registry
 api_tests = \
 	%reldir%/api/test_objpool \
 	%reldir%/api/test_bufpool \
@@ -95,6 +97,19 @@ dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh
 %canon_reldir%_unit_test_numa_CFLAGS = $(test_cflags)
 %canon_reldir%_unit_test_numa_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_numa_LDADD = $(unit_ldadd)
+
+# The lower layers alone: the chunk map and the registry of zones.
+%canon_reldir%_unit_test_chunkmap_SOURCES = %reldir%/unit/test_chunkmap.c
+%canon_reldir%_unit_test_chunkmap_CPPFLAGS = $(unit_cppflags)
+%canon_reldir%_unit_test_chunkmap_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_chunkmap_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_chunkmap_LDADD = $(unit_ldadd)
+
+%canon_reldir%_unit_test_registry_SOURCES = %reldir%/unit/test_registry.c
+%canon_reldir%_unit_test_registry_CPPFLAGS = $(unit_cppflags)
+%canon_reldir%_unit_test_registry_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_registry_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_registry_LDADD = $(unit_ldadd)
 
 %canon_reldir%_api_test_objpool_SOURCES = %reldir%/api/test_objpool.c
 %canon_reldir%_api_test_objpool_CPPFLAGS = $(api_cppflags)
