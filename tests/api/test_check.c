@@ -42,13 +42,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 
-/* An errno value no call of the library has a reason to store. */
-#define ERRNO_SENTINEL 4242
 
-#define KIB ((size_t)1 << 10)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* How many gets may pass before a cached object comes back. */
 #define REUSE_MAX 4096

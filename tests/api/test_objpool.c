@@ -32,11 +32,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 #include "test-counts.h"
 
-/* An errno value no call of the library has a reason to store. */
-#define ERRNO_SENTINEL 4242
 
 /*
  * A pool of @size-byte objects counted in @c (c may be NULL: raw pool),
@@ -165,27 +163,16 @@ END_TEST
 
 START_TEST(test_attr_init_null)
 {
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_attr_init(NULL), -EINVAL);
 	/* int calls leave errno alone (<lfpool/common.h>) */
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_attr_init(NULL), -EINVAL);
 }
 END_TEST
 
 /* ---- create -------------------------------------------------------- */
 
 /* create(@attr) must fail with EINVAL. */
-static void
-expect_create_einval(const struct lfp_objpool_attr *attr, const char *what)
-{
-	struct lfp_objpool *pool;
-
-	errno = 0;
-	pool = lfp_objpool_create(attr);
-	ck_assert_msg(pool == NULL, "create accepted %s", what);
-	ck_assert_msg(errno == EINVAL, "create(%s): errno %d, not EINVAL",
-		      what, errno);
-}
+#define expect_create_einval(attr, what) \
+	expect_create_fails(lfp_objpool_create(attr), EINVAL, what)
 
 START_TEST(test_create_null_attr)
 {
@@ -399,9 +386,7 @@ START_TEST(test_null_pool)
 	ck_assert_ptr_null(lfp_objpool_get(NULL));
 	ck_assert_int_eq(errno, EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_put(NULL, &dummy[0]), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_put(NULL, &dummy[0]), -EINVAL);
 
 	errno = 0;
 	ck_assert_uint_eq(lfp_objpool_get_bulk(NULL, objs, 4), 0);
@@ -413,22 +398,16 @@ START_TEST(test_null_pool)
 	ck_assert_uint_eq(lfp_objpool_put_bulk(NULL, objs, 2), 0);
 	ck_assert_int_eq(errno, EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_stats(NULL, &st), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_stats(NULL, &st), -EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_destroy(NULL), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_destroy(NULL), -EINVAL);
 
 	/* a valid pool with a NULL argument */
 	pool = make_pool(32, 0, NULL);
 	errno = 0;
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 4), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_stats(pool, NULL), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_stats(pool, NULL), -EINVAL);
 	st = get_stats(pool);
 	ck_assert_uint_eq(st.gets, 0);
 	ck_assert_uint_eq(st.puts, 0);
@@ -445,9 +424,7 @@ START_TEST(test_put_null_obj)
 
 	pool = make_pool(32, 0, NULL);
 	obj = get_one(pool);
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_put(pool, NULL), 0);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_put(pool, NULL), 0);
 	st = get_stats(pool);
 	ck_assert_uint_eq(st.gets, 1);
 	ck_assert_uint_eq(st.puts, 0);

@@ -36,10 +36,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 #include "test-counts.h"
 
-#define ERRNO_SENTINEL 4242
 #define MIB ((size_t)1 << 20)
 
 /* ---- helpers --------------------------------------------------------- */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-api.h - helpers of the black-box tests (tests/api, tests/stress),
+ * which see the installed headers only: the errno sentinel (int calls
+ * leave errno alone, <lfpool/common.h>), a create call that must fail
+ * with a given errno, and small constants.
+ */
+#ifndef LFP_TEST_API_H
+#define LFP_TEST_API_H
+
+#include "test-common.h"
+
+#include <errno.h>
+#include <stddef.h>
+
+#include <lfpool.h>
+
+/* An errno value no call of the library has a reason to store. */
+#define ERRNO_SENTINEL 4242
+
+#define KIB ((size_t)1 << 10)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * @call, a call that returns int, must return @rc and leave errno as it
+ * found it (the sentinel).
+ */
+#define expect_int_call(call, rc)					\
+	do {								\
+		int rc_;						\
+									\
+		errno = ERRNO_SENTINEL;					\
+		rc_ = (call);						\
+		ck_assert_msg(rc_ == (rc), "%s = %d, expected %d",	\
+			      #call, rc_, (int)(rc));			\
+		ck_assert_msg(errno == ERRNO_SENTINEL,			\
+			      "%s changed errno to %d", #call, errno);	\
+	} while (0)
+
+static inline void
+lfp_test_create_failed(const void *p, int err, const char *call,
+		       const char *what)
+{
+	int e = errno;
+
+	ck_assert_msg(p == NULL, "%s accepted %s", call, what);
+	ck_assert_msg(e == err, "%s (%s): errno %d, not %d", call, what, e,
+		      err);
+}
+
+/*
+ * @call, a create call, must fail: NULL, with errno @err. @what names the
+ * case in the message.
+ */
+#define expect_create_fails(call, err, what)				\
+	lfp_test_create_failed((errno = 0, (const void *)(call)), (err), \
+			       #call, (what))
+
+#endif /* LFP_TEST_API_H */
