@@ -8,8 +8,9 @@
  * rest of the object its holder's payload), the holder's fill byte, the
  * CAS that claims and releases a tagged object, getting and putting a
  * number of objects of an object pool in one bulk call or one at a time,
- * a deadline check, the ceiling log2, and a pointer order for qsort() in
- * conservation checks.
+ * the team of worker threads (spawned, let go together through a barrier
+ * once the deadline is set, working until it passes or a failure, joined
+ * and checked), the workers' seeds, and the ceiling log2.
  */
 #ifndef LFP_STRESS_COMMON_H
 #define LFP_STRESS_COMMON_H
@@ -22,10 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <lfpool.h>
+
+#include "test-common.h"
 
 /* ---- the first failure ------------------------------------------------- */
 
@@ -259,7 +263,7 @@ stress_objpool_put_n(struct stress_fail *f, unsigned int id,
 	return done;
 }
 
-/* ---- odds and ends ----------------------------------------------------- */
+/* ---- the team ---------------------------------------------------------- */
 
 /* Whether CLOCK_MONOTONIC has reached @deadline. */
 static inline bool
@@ -272,6 +276,98 @@ stress_past(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec &&
 		now.tv_nsec >= deadline->tv_nsec);
 }
+
+/*
+ * The threads of a run: the main thread spawns @n of them, then sets the
+ * deadline and lets them go at once (stress_team_go()); each waits for it
+ * in stress_team_wait(), works while stress_team_working(), and the main
+ * thread joins them all (stress_team_join()).
+ */
+struct stress_team {
+	pthread_barrier_t start;        /* the threads and the main one */
+	struct timespec deadline;
+	pthread_t *tids;
+	unsigned int n, spawned;
+};
+
+static inline void
+stress_team_init(struct stress_team *t, unsigned int n)
+{
+	t->n = n;
+	t->spawned = 0;
+	t->tids = calloc(n, sizeof(*t->tids));
+	ck_assert_ptr_nonnull(t->tids);
+	ck_assert_int_eq(pthread_barrier_init(&t->start, NULL, n + 1), 0);
+}
+
+/* Start the next of the team's threads: @fn(@arg). */
+static inline void
+stress_team_spawn(struct stress_team *t, void *(*fn)(void *), void *arg)
+{
+	ck_assert_uint_lt(t->spawned, t->n);
+	ck_assert_int_eq(pthread_create(&t->tids[t->spawned], NULL, fn, arg),
+			 0);
+	t->spawned++;
+}
+
+/* The deadline is @seconds from now: let every thread go. */
+static inline void
+stress_team_go(struct stress_team *t, unsigned int seconds)
+{
+	ck_assert_uint_eq(t->spawned, t->n);
+	clock_gettime(CLOCK_MONOTONIC, &t->deadline);
+	t->deadline.tv_sec += (time_t)seconds;
+	pthread_barrier_wait(&t->start);
+}
+
+/* In a thread of the team: wait until the main thread lets it go. */
+static inline void
+stress_team_wait(struct stress_team *t)
+{
+	pthread_barrier_wait(&t->start);
+}
+
+/*
+ * In a thread of the team, before its operation number @ops: go on while
+ * nothing failed and the deadline (read every 64 operations) is ahead.
+ */
+static inline bool
+stress_team_working(struct stress_team *t, struct stress_fail *f,
+		    unsigned long ops)
+{
+	return !stress_failed(f) && ((ops & 63) || !stress_past(&t->deadline));
+}
+
+static inline void
+stress_team_join(struct stress_team *t)
+{
+	for (unsigned int k = 0; k < t->spawned; k++)
+		ck_assert_int_eq(pthread_join(t->tids[k], NULL), 0);
+	pthread_barrier_destroy(&t->start);
+	free(t->tids);
+	t->tids = NULL;
+}
+
+/*
+ * After the join: no thread failed, and the @nthreads workers made more
+ * than one operation each in all (@ops).
+ */
+static inline void
+stress_team_check(struct stress_fail *f, unsigned int nthreads,
+		  unsigned long ops)
+{
+	ck_assert_msg(!stress_failed(f), "%s", f->msg);
+	ck_assert_uint_gt(ops, nthreads);
+}
+
+/* The PRNG seed of worker @k, in a run that @salt tells apart. */
+static inline uint64_t
+stress_seed(unsigned int k, uint64_t salt)
+{
+	return 0x9e3779b97f4a7c15ULL * (k + 1) ^ salt;
+}
+
+/* ---- odds and ends ----------------------------------------------------- */
 
 /* The least k with 2^k >= @x. */
 static inline unsigned int

@@ -77,8 +77,7 @@ struct run {
 	struct lfp_bufpool *bp;
 	size_t min, max, page;
 	unsigned int nclasses;
-	struct timespec deadline;
-	pthread_barrier_t start;
+	struct stress_team team;
 
 	pthread_mutex_t xlock; /* protects the exchange ring */
 	void *xring[XCHG_SIZE];
@@ -89,7 +88,6 @@ struct run {
 
 struct worker {
 	struct run *run;
-	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
 	void *held[MAX_HELD];
@@ -438,10 +436,8 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct run *r = w->run;
 
-	pthread_barrier_wait(&r->start);
-	while (!stress_failed(&r->fail)) {
-		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
-			break;
+	stress_team_wait(&r->team);
+	while (stress_team_working(&r->team, &r->fail, w->ops)) {
 		switch (lfp_test_rand(&w->seed) % 16) {
 		case 0: case 1: case 2: case 3: case 4: case 5:
 			do_alloc(w);
@@ -587,24 +583,18 @@ stress(size_t min, size_t max, const char *name)
 	r->bp = lfp_bufpool_create(&attr);
 	ck_assert_msg(r->bp != NULL, "create: errno %d", errno);
 
-	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 1),
-			 0);
+	stress_team_init(&r->team, nthreads);
 	for (k = 0; k < nthreads; k++) {
 		workers[k].run = r;
 		workers[k].id = k;
-		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^ max;
-		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
-						worker_main, &workers[k]), 0);
+		workers[k].seed = stress_seed(k, max);
+		stress_team_spawn(&r->team, worker_main, &workers[k]);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += 2 * (time_t)scale;
-	pthread_barrier_wait(&r->start);
-	for (k = 0; k < nthreads; k++) {
-		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
+	stress_team_go(&r->team, 2 * scale);
+	stress_team_join(&r->team);
+	for (k = 0; k < nthreads; k++)
 		ops += workers[k].ops;
-	}
-	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
-	ck_assert_uint_gt(ops, nthreads);
+	stress_team_check(&r->fail, nthreads, ops);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress bufpool: %u threads, %lu operations\n", nthreads, ops);
 	fflush(stdout);
@@ -678,7 +668,6 @@ stress(size_t min, size_t max, const char *name)
 	ck_assert_uint_eq(st.allocs, st.frees);
 
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
-	pthread_barrier_destroy(&r->start);
 	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
 	free(workers);

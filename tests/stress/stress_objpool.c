@@ -48,8 +48,7 @@
 struct run {
 	struct lfp_objpool *pool;
 	size_t size;
-	struct timespec deadline;
-	pthread_barrier_t start;
+	struct stress_team team;
 
 	struct stress_counts counts;
 
@@ -62,7 +61,6 @@ struct run {
 
 struct worker {
 	struct run *run;
-	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
 	void *held[MAX_HELD];
@@ -199,10 +197,8 @@ worker_main(void *arg)
 	struct run *r = w->run;
 	size_t i;
 
-	pthread_barrier_wait(&r->start);
-	while (!stress_failed(&r->fail)) {
-		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
-			break;
+	stress_team_wait(&r->team);
+	while (stress_team_working(&r->team, &r->fail, w->ops)) {
 		switch (lfp_test_rand(&w->seed) % 8) {
 		case 0:
 		case 1:
@@ -280,24 +276,18 @@ stress(size_t size, unsigned int rounds, const char *name)
 	r->pool = lfp_objpool_create(&attr);
 	ck_assert_msg(r->pool != NULL, "create: errno %d", errno);
 
-	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 1),
-			 0);
+	stress_team_init(&r->team, nthreads);
 	for (k = 0; k < nthreads; k++) {
 		workers[k].run = r;
 		workers[k].id = k;
-		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^ size;
-		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
-						worker_main, &workers[k]), 0);
+		workers[k].seed = stress_seed(k, size);
+		stress_team_spawn(&r->team, worker_main, &workers[k]);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += 2 * (time_t)scale;
-	pthread_barrier_wait(&r->start);
-	for (k = 0; k < nthreads; k++) {
-		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
+	stress_team_go(&r->team, 2 * scale);
+	stress_team_join(&r->team);
+	for (k = 0; k < nthreads; k++)
 		ops += workers[k].ops;
-	}
-	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
-	ck_assert_uint_gt(ops, nthreads);
+	stress_team_check(&r->fail, nthreads, ops);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress objpool: %u threads, %lu operations\n", nthreads, ops);
 	fflush(stdout);
@@ -361,7 +351,6 @@ stress(size_t size, unsigned int rounds, const char *name)
 			  stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 
-	pthread_barrier_destroy(&r->start);
 	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
 	free(all);

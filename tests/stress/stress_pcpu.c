@@ -88,8 +88,7 @@ struct run {
 	struct lfp_bufpool *bp;
 	int cpus[MAX_CPUS];             /* CPUs the process may use */
 	unsigned int ncpus;
-	struct timespec deadline;
-	pthread_barrier_t start;
+	struct stress_team team;        /* the workers and the keeper */
 	pthread_barrier_t end;          /* work and housekeeping are over */
 
 	struct stress_counts counts;
@@ -103,7 +102,6 @@ struct run {
 
 struct worker {
 	struct run *run;
-	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
 	struct stress_obj *objs[MAX_OBJS];
@@ -407,10 +405,8 @@ worker_main(void *arg)
 	size_t i;
 
 	w->last_cpu = sched_getcpu();
-	pthread_barrier_wait(&r->start);
-	while (!stress_failed(&r->fail)) {
-		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
-			break;
+	stress_team_wait(&r->team);
+	while (stress_team_working(&r->team, &r->fail, w->ops)) {
 		if (w->ops >= w->next_move)
 			move(w);
 		switch (lfp_test_rand(&w->seed) % 16) {
@@ -469,7 +465,7 @@ keeper_main(void *arg)
 	unsigned int flags;
 	int rc;
 
-	pthread_barrier_wait(&r->start);
+	stress_team_wait(&r->team);
 	do {
 		move(w);
 		flags = (unsigned int)(lfp_test_rand(&w->seed) % 5);
@@ -484,7 +480,7 @@ keeper_main(void *arg)
 			       flags, rc);
 		w->ops++;
 		nanosleep(&pause, NULL);
-	} while (!stress_past(&r->deadline) && !stress_failed(&r->fail));
+	} while (!stress_past(&r->team.deadline) && !stress_failed(&r->fail));
 	pthread_barrier_wait(&r->end);
 	return NULL;
 }
@@ -677,30 +673,24 @@ stress(int mode, const char *name)
 	ck_assert_msg(want < 0 || got == want, "pools asked for mode %d run "
 		      "in mode %d, not %d", mode, got, want);
 
-	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 2),
-			 0);
+	stress_team_init(&r->team, nthreads + 1);
 	ck_assert_int_eq(pthread_barrier_init(&r->end, NULL, nthreads + 1),
 			 0);
 	for (k = 0; k < nthreads; k++) {
 		workers[k].run = r;
 		workers[k].id = k;
-		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^
-				  (uint64_t)mode;
+		workers[k].seed = stress_seed(k, (uint64_t)mode);
 		workers[k].next_move = k * 37 % 300;
-		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
-						worker_main, &workers[k]), 0);
+		stress_team_spawn(&r->team, worker_main, &workers[k]);
 	}
 	memset(&keeper, 0, sizeof(keeper));
 	keeper.run = r;
 	keeper.id = nthreads + 1;
 	keeper.seed = 0x2545f4914f6cdd1dULL;
-	ck_assert_int_eq(pthread_create(&keeper.tid, NULL, keeper_main,
-					&keeper), 0);
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += (time_t)scale;
-	pthread_barrier_wait(&r->start);
+	stress_team_spawn(&r->team, keeper_main, &keeper);
+	stress_team_go(&r->team, scale);
+	stress_team_join(&r->team);
 	for (k = 0; k < nthreads; k++) {
-		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
 		ops += workers[k].ops;
 		moves += workers[k].moves;
 		migrations += workers[k].migrations;
@@ -711,9 +701,7 @@ stress(int mode, const char *name)
 			frees[ci] += workers[k].frees[ci];
 		}
 	}
-	ck_assert_int_eq(pthread_join(keeper.tid, NULL), 0);
-	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
-	ck_assert_uint_gt(ops, nthreads);
+	stress_team_check(&r->fail, nthreads, ops);
 	ck_assert_uint_gt(gets, 0);
 	ck_assert_uint_gt(keeper.ops, 0);
 	ck_assert_int_eq(lfp_objpool_stats(r->op, &ost), 0);
@@ -765,7 +753,6 @@ stress(int mode, const char *name)
 			  stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
-	pthread_barrier_destroy(&r->start);
 	pthread_barrier_destroy(&r->end);
 	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
