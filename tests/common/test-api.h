@@ -21,21 +21,29 @@
 #define KIB ((size_t)1 << 10)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+static inline void
+lfp_test_int_call(int rc, int want, const char *call, const char *what,
+		  const void *p)
+{
+	int e = errno;
+
+	ck_assert_msg(rc == want, "%s [%s %p] = %d, expected %d", call, what,
+		      p, rc, want);
+	ck_assert_msg(e == ERRNO_SENTINEL, "%s [%s %p] changed errno to %d",
+		      call, what, p, e);
+}
+
 /*
  * @call, a call that returns int, must return @rc and leave errno as it
- * found it (the sentinel).
+ * found it (the sentinel). expect_call_refused(): the call must fail with
+ * -EINVAL, and the message names the case (@what, pointer @p).
  */
 #define expect_int_call(call, rc)					\
-	do {								\
-		int rc_;						\
-									\
-		errno = ERRNO_SENTINEL;					\
-		rc_ = (call);						\
-		ck_assert_msg(rc_ == (rc), "%s = %d, expected %d",	\
-			      #call, rc_, (int)(rc));			\
-		ck_assert_msg(errno == ERRNO_SENTINEL,			\
-			      "%s changed errno to %d", #call, errno);	\
-	} while (0)
+	lfp_test_int_call((errno = ERRNO_SENTINEL, (call)), (rc), #call, \
+			  "", NULL)
+#define expect_call_refused(call, what, p)				\
+	lfp_test_int_call((errno = ERRNO_SENTINEL, (call)), -EINVAL,	\
+			  #call, (what), (p))
 
 static inline void
 lfp_test_create_failed(const void *p, int err, const char *call,
