@@ -10,7 +10,8 @@
  * number of objects of an object pool in one bulk call or one at a time,
  * the team of worker threads (spawned, let go together through a barrier
  * once the deadline is set, working until it passes or a failure, joined
- * and checked), the workers' seeds, and the ceiling log2.
+ * and checked), the workers' seeds, the Check test case that runs a
+ * program's table of runs, and the ceiling log2.
  */
 #ifndef LFP_STRESS_COMMON_H
 #define LFP_STRESS_COMMON_H
@@ -358,6 +359,29 @@ stress_team_check(struct stress_fail *f, unsigned int nthreads,
 {
 	ck_assert_msg(!stress_failed(f), "%s", f->msg);
 	ck_assert_uint_gt(ops, nthreads);
+}
+
+/*
+ * The test case of a stress program, with time for its runs (2 s each, at
+ * most, times LFP_STRESS_SCALE); the program adds its table of runs with
+ * tcase_add_loop_test() and hands it to stress_suite_run().
+ */
+static inline TCase *
+stress_tcase(void)
+{
+	TCase *tc = tcase_create("stress");
+
+	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
+	return tc;
+}
+
+static inline int
+stress_suite_run(const char *name, TCase *tc)
+{
+	Suite *s = suite_create(name);
+
+	suite_add_tcase(s, tc);
+	return lfp_test_run(s);
 }
 
 /* The PRNG seed of worker @k, in a run that @salt tells apart. */

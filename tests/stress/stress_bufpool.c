@@ -674,33 +674,27 @@ stress(size_t min, size_t max, const char *name)
 	free(r);
 }
 
-START_TEST(stress_default_classes)
+/* The runs: the classes (smallest and largest size), pool name. */
+static const struct {
+	size_t min, max;
+	const char *name;
+} runs[] = {
+	{ LFP_BUFPOOL_MIN_SIZE, (size_t)256 << 10, "stress-256k" },
+	{ LFP_BUFPOOL_MIN_SIZE, (size_t)1 << 20, "stress-1m" },
+};
+
+START_TEST(stress_run)
 {
-	stress(LFP_BUFPOOL_MIN_SIZE, (size_t)256 << 10, "stress-256k");
+	stress(runs[_i].min, runs[_i].max, runs[_i].name);
 }
 END_TEST
-
-START_TEST(stress_1m_classes)
-{
-	stress(LFP_BUFPOOL_MIN_SIZE, (size_t)1 << 20, "stress-1m");
-}
-END_TEST
-
-static Suite *
-stress_suite(void)
-{
-	Suite *s = suite_create("stress_bufpool");
-	TCase *tc = tcase_create("stress");
-
-	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	tcase_add_test(tc, stress_default_classes);
-	tcase_add_test(tc, stress_1m_classes);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	return lfp_test_run(stress_suite());
+	TCase *tc = stress_tcase();
+
+	tcase_add_loop_test(tc, stress_run, 0,
+			    (int)(sizeof(runs) / sizeof(runs[0])));
+	return stress_suite_run("stress_bufpool", tc);
 }

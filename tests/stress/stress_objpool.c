@@ -358,40 +358,29 @@ stress(size_t size, unsigned int rounds, const char *name)
 	free(r);
 }
 
-START_TEST(stress_default)
+/* The runs: object size, magazine rounds (0: the default), pool name. */
+static const struct {
+	size_t size;
+	unsigned int rounds;
+	const char *name;
+} runs[] = {
+	{ 64, 0, "stress-64" },
+	{ 64, 1, "stress-rounds1" },
+	{ 4096, 0, "stress-4k" },
+};
+
+START_TEST(stress_run)
 {
-	stress(64, 0, "stress-64");
+	stress(runs[_i].size, runs[_i].rounds, runs[_i].name);
 }
 END_TEST
-
-START_TEST(stress_rounds1)
-{
-	stress(64, 1, "stress-rounds1");
-}
-END_TEST
-
-START_TEST(stress_4k)
-{
-	stress(4096, 0, "stress-4k");
-}
-END_TEST
-
-static Suite *
-stress_suite(void)
-{
-	Suite *s = suite_create("stress_objpool");
-	TCase *tc = tcase_create("stress");
-
-	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	tcase_add_test(tc, stress_default);
-	tcase_add_test(tc, stress_rounds1);
-	tcase_add_test(tc, stress_4k);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	return lfp_test_run(stress_suite());
+	TCase *tc = stress_tcase();
+
+	tcase_add_loop_test(tc, stress_run, 0,
+			    (int)(sizeof(runs) / sizeof(runs[0])));
+	return stress_suite_run("stress_objpool", tc);
 }

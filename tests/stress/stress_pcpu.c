@@ -760,40 +760,28 @@ stress(int mode, const char *name)
 	free(r);
 }
 
-START_TEST(stress_auto)
+/* The runs: the cache mode both pools ask for, their name. */
+static const struct {
+	int mode;
+	const char *name;
+} runs[] = {
+	{ LFP_CACHE_AUTO, "pcpu-auto" },
+	{ LFP_CACHE_PER_CPU, "pcpu-percpu" },
+	{ LFP_CACHE_PER_THREAD, "pcpu-perthread" },
+};
+
+START_TEST(stress_run)
 {
-	stress(LFP_CACHE_AUTO, "pcpu-auto");
+	stress(runs[_i].mode, runs[_i].name);
 }
 END_TEST
-
-START_TEST(stress_percpu)
-{
-	stress(LFP_CACHE_PER_CPU, "pcpu-percpu");
-}
-END_TEST
-
-START_TEST(stress_perthread)
-{
-	stress(LFP_CACHE_PER_THREAD, "pcpu-perthread");
-}
-END_TEST
-
-static Suite *
-stress_suite(void)
-{
-	Suite *s = suite_create("stress_pcpu");
-	TCase *tc = tcase_create("stress");
-
-	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	tcase_add_test(tc, stress_auto);
-	tcase_add_test(tc, stress_percpu);
-	tcase_add_test(tc, stress_perthread);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	return lfp_test_run(stress_suite());
+	TCase *tc = stress_tcase();
+
+	tcase_add_loop_test(tc, stress_run, 0,
+			    (int)(sizeof(runs) / sizeof(runs[0])));
+	return stress_suite_run("stress_pcpu", tc);
 }
