@@ -8,6 +8,7 @@
  * rest of the object its holder's payload), the holder's fill byte, the
  * CAS that claims and releases a tagged object, getting and putting a
  * number of objects of an object pool in one bulk call or one at a time,
+ * the conservation check of an object pool at the end of a run,
  * the team of worker threads (spawned, let go together through a barrier
  * once the deadline is set, working until it passes or a failure, joined
  * and checked), the workers' seeds, the Check test case that runs a
@@ -264,6 +265,59 @@ stress_objpool_put_n(struct stress_fail *f, unsigned int id,
 	return done;
 }
 
+/*
+ * Conservation of object pool @pool once its threads are gone: after a
+ * flush nothing is in use and every object carved is cached, in the
+ * depot; getting them all in one bulk call carves no new one and hands
+ * out each exactly once, as the pool keeps it (magic set, no holder), no
+ * two overlapping (@size bytes each); they all go back. Returns the
+ * counters after the flush, for the caller's own checks.
+ */
+static inline struct lfp_objpool_stats
+stress_objpool_conserve(struct lfp_objpool *pool, size_t size)
+{
+	struct lfp_objpool_stats st, st2;
+	struct stress_obj *o;
+	void **all;
+	size_t got, i;
+
+	ck_assert_int_eq(lfp_objpool_flush(pool), 0);
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.cached, st.objects);
+	ck_assert_uint_eq(st.depot_cached, st.cached);
+	all = calloc(st.objects + 1, sizeof(*all));
+	ck_assert_ptr_nonnull(all);
+	errno = 0;
+	got = lfp_objpool_get_bulk(pool, all, st.objects);
+	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
+		      got, (unsigned long long)st.objects, errno);
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st2), 0);
+	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
+		      "carved new ones: %llu objects, was %llu",
+		      (unsigned long long)st2.objects,
+		      (unsigned long long)st.objects);
+	ck_assert_uint_eq(st2.in_use, st.objects);
+	ck_assert_uint_eq(st2.cached, 0);
+	for (i = 0; i < got; i++) {
+		o = all[i];
+		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
+		ck_assert_msg(atomic_load(&o->owner) == 0, "object %p still "
+			      "marked held by %llu", (void *)o,
+			      (unsigned long long)atomic_load(&o->owner));
+	}
+	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
+	for (i = 0; i + 1 < got; i++)
+		ck_assert_msg((uintptr_t)all[i] + size <= (uintptr_t)all[i + 1],
+			      "objects %p and %p overlap or repeat", all[i],
+			      all[i + 1]);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, all, got), got);
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st2), 0);
+	ck_assert_uint_eq(st2.in_use, 0);
+	free(all);
+	return st;
+}
+
 /* ---- the team ---------------------------------------------------------- */
 
 /* Whether CLOCK_MONOTONIC has reached @deadline. */
@@ -384,12 +438,52 @@ stress_suite_run(const char *name, TCase *tc)
 	return lfp_test_run(s);
 }
 
+/*
+ * The main() of a stress program: its runs are the rows of an array
+ * runs[], its test stress_run runs row _i; one Check test per row.
+ */
+#define STRESS_MAIN(suite)						\
+	int								\
+	main(void)							\
+	{								\
+		TCase *tc = stress_tcase();				\
+									\
+		tcase_add_loop_test(tc, stress_run, 0,			\
+				    (int)(sizeof(runs) / sizeof(runs[0]))); \
+		return stress_suite_run(suite, tc);			\
+	}
+
 /* The PRNG seed of worker @k, in a run that @salt tells apart. */
 static inline uint64_t
 stress_seed(unsigned int k, uint64_t salt)
 {
 	return 0x9e3779b97f4a7c15ULL * (k + 1) ^ salt;
 }
+
+/*
+ * The team of @run_ (a struct with a team and a fail) is the @n elements
+ * of @workers (structs with run, id, seed and ops): each gets its run, its
+ * number and a seed from @salt, and runs @fn for @seconds; the main thread
+ * joins them, adds their operations to @ops and checks the run.
+ */
+#define STRESS_TEAM_RUN(run_, workers, n, fn, salt, seconds, ops)	\
+	do {								\
+		unsigned int k_;					\
+									\
+		stress_team_init(&(run_)->team, (n));			\
+		for (k_ = 0; k_ < (n); k_++) {				\
+			(workers)[k_].run = (run_);			\
+			(workers)[k_].id = k_;				\
+			(workers)[k_].seed = stress_seed(k_, (salt));	\
+			stress_team_spawn(&(run_)->team, (fn),		\
+					  &(workers)[k_]);		\
+		}							\
+		stress_team_go(&(run_)->team, (seconds));		\
+		stress_team_join(&(run_)->team);				\
+		for (k_ = 0; k_ < (n); k_++)				\
+			(ops) += (workers)[k_].ops;			\
+		stress_team_check(&(run_)->fail, (n), (ops));		\
+	} while (0)
 
 /* ---- odds and ends ----------------------------------------------------- */
 

@@ -583,18 +583,8 @@ stress(size_t min, size_t max, const char *name)
 	r->bp = lfp_bufpool_create(&attr);
 	ck_assert_msg(r->bp != NULL, "create: errno %d", errno);
 
-	stress_team_init(&r->team, nthreads);
-	for (k = 0; k < nthreads; k++) {
-		workers[k].run = r;
-		workers[k].id = k;
-		workers[k].seed = stress_seed(k, max);
-		stress_team_spawn(&r->team, worker_main, &workers[k]);
-	}
-	stress_team_go(&r->team, 2 * scale);
-	stress_team_join(&r->team);
-	for (k = 0; k < nthreads; k++)
-		ops += workers[k].ops;
-	stress_team_check(&r->fail, nthreads, ops);
+	STRESS_TEAM_RUN(r, workers, nthreads, worker_main, max, 2 * scale,
+			ops);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress bufpool: %u threads, %lu operations\n", nthreads, ops);
 	fflush(stdout);
@@ -689,12 +679,4 @@ START_TEST(stress_run)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase *tc = stress_tcase();
-
-	tcase_add_loop_test(tc, stress_run, 0,
-			    (int)(sizeof(runs) / sizeof(runs[0])));
-	return stress_suite_run("stress_bufpool", tc);
-}
+STRESS_MAIN("stress_bufpool")

@@ -245,15 +245,12 @@ stress(size_t size, unsigned int rounds, const char *name)
 	unsigned int nthreads = 4 * lfp_test_ncpus();
 	unsigned int scale = lfp_test_scale();
 	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st, st2;
+	struct lfp_objpool_stats st;
 	struct worker *workers;
 	unsigned long ops = 0;
 	uint64_t owner;
 	struct run *r;
 	struct stress_obj *o;
-	void **all;
-	size_t got, i;
-	unsigned int k;
 
 	if (nthreads < 8)
 		nthreads = 8;
@@ -276,18 +273,8 @@ stress(size_t size, unsigned int rounds, const char *name)
 	r->pool = lfp_objpool_create(&attr);
 	ck_assert_msg(r->pool != NULL, "create: errno %d", errno);
 
-	stress_team_init(&r->team, nthreads);
-	for (k = 0; k < nthreads; k++) {
-		workers[k].run = r;
-		workers[k].id = k;
-		workers[k].seed = stress_seed(k, size);
-		stress_team_spawn(&r->team, worker_main, &workers[k]);
-	}
-	stress_team_go(&r->team, 2 * scale);
-	stress_team_join(&r->team);
-	for (k = 0; k < nthreads; k++)
-		ops += workers[k].ops;
-	stress_team_check(&r->fail, nthreads, ops);
+	STRESS_TEAM_RUN(r, workers, nthreads, worker_main, size, 2 * scale,
+			ops);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress objpool: %u threads, %lu operations\n", nthreads, ops);
 	fflush(stdout);
@@ -308,43 +295,11 @@ stress(size_t size, unsigned int rounds, const char *name)
 	 * Conservation: every object carved is cached exactly once. The
 	 * flush brings what sits in every CPU's cache to the depot.
 	 */
-	ck_assert_int_eq(lfp_objpool_flush(r->pool), 0);
-	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st), 0);
-	ck_assert_uint_eq(st.in_use, 0);
+	st = stress_objpool_conserve(r->pool, size);
 	ck_assert_uint_eq(st.gets, st.puts);
-	ck_assert_uint_eq(st.cached, st.objects);
-	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(st.ctor_failures, 0);
 	ck_assert_uint_gt(st.objects, 0);
-	all = calloc(st.objects, sizeof(*all));
-	ck_assert_ptr_nonnull(all);
-	errno = 0;
-	got = lfp_objpool_get_bulk(r->pool, all, st.objects);
-	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
-		      got, (unsigned long long)st.objects, errno);
-	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st2), 0);
-	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
-		      "carved new ones: %llu objects, was %llu",
-		      (unsigned long long)st2.objects,
-		      (unsigned long long)st.objects);
-	ck_assert_uint_eq(st2.in_use, st.objects);
-	ck_assert_uint_eq(st2.cached, 0);
-	ck_assert_uint_eq(stress_count_of(&r->counts.ctors), st.objects);
-	for (i = 0; i < got; i++) {
-		o = all[i];
-		owner = atomic_load(&o->owner);
-		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
-		ck_assert_uint_eq(owner, 0);
-	}
-	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
-	for (i = 0; i + 1 < got; i++)
-		ck_assert_msg((uintptr_t)all[i] + size <= (uintptr_t)all[i + 1],
-			      "objects %p and %p overlap or repeat", all[i],
-			      all[i + 1]);
-	ck_assert_uint_eq(lfp_objpool_put_bulk(r->pool, all, got), got);
-	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st2), 0);
-	ck_assert_uint_eq(st2.in_use, 0);
 
 	ck_assert_int_eq(lfp_objpool_destroy(r->pool), 0);
 	ck_assert_uint_eq(stress_count_of(&r->counts.dtors),
@@ -353,7 +308,6 @@ stress(size_t size, unsigned int rounds, const char *name)
 
 	stress_fail_destroy(&r->fail);
 	pthread_mutex_destroy(&r->xlock);
-	free(all);
 	free(workers);
 	free(r);
 }
@@ -375,12 +329,4 @@ START_TEST(stress_run)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase *tc = stress_tcase();
-
-	tcase_add_loop_test(tc, stress_run, 0,
-			    (int)(sizeof(runs) / sizeof(runs[0])));
-	return stress_suite_run("stress_objpool", tc);
-}
+STRESS_MAIN("stress_objpool")

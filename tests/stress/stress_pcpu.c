@@ -509,47 +509,13 @@ expected_mode(int mode)
 static void
 conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 {
-	struct lfp_objpool_stats st, st2;
-	struct stress_obj *o;
-	void **all;
-	size_t got, i;
+	struct lfp_objpool_stats st = stress_objpool_conserve(r->op, OBJ_SIZE);
 
-	ck_assert_int_eq(lfp_objpool_flush(r->op), 0);
-	ck_assert_int_eq(lfp_objpool_stats(r->op, &st), 0);
 	ck_assert_uint_eq(st.gets, gets);
 	ck_assert_uint_eq(st.puts, puts);
-	ck_assert_uint_eq(st.in_use, 0);
-	ck_assert_uint_eq(st.cached, st.objects);
-	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, stress_count_of(&r->counts.ctors) -
 			  stress_count_of(&r->counts.dtors));
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
-	all = calloc(st.objects + 1, sizeof(*all));
-	ck_assert_ptr_nonnull(all);
-	errno = 0;
-	got = lfp_objpool_get_bulk(r->op, all, st.objects);
-	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
-		      got, (unsigned long long)st.objects, errno);
-	ck_assert_int_eq(lfp_objpool_stats(r->op, &st2), 0);
-	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
-		      "carved new ones: %llu objects, was %llu",
-		      (unsigned long long)st2.objects,
-		      (unsigned long long)st.objects);
-	ck_assert_uint_eq(st2.cached, 0);
-	for (i = 0; i < got; i++) {
-		o = all[i];
-		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
-		ck_assert_msg(atomic_load(&o->owner) == 0, "object %p still "
-			      "marked held by %llu", (void *)o,
-			      (unsigned long long)atomic_load(&o->owner));
-	}
-	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
-	for (i = 0; i + 1 < got; i++)
-		ck_assert_msg((uintptr_t)all[i] + OBJ_SIZE <=
-			      (uintptr_t)all[i + 1], "objects %p and %p "
-			      "overlap or repeat", all[i], all[i + 1]);
-	ck_assert_uint_eq(lfp_objpool_put_bulk(r->op, all, got), got);
-	free(all);
 }
 
 /* Every buffer of every class is in the pool exactly once. */
@@ -776,12 +742,4 @@ START_TEST(stress_run)
 }
 END_TEST
 
-int
-main(void)
-{
-	TCase *tc = stress_tcase();
-
-	tcase_add_loop_test(tc, stress_run, 0,
-			    (int)(sizeof(runs) / sizeof(runs[0])));
-	return stress_suite_run("stress_pcpu", tc);
-}
+STRESS_MAIN("stress_pcpu")
