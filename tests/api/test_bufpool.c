@@ -126,17 +126,6 @@ make_default_pool(void)
 	return make_pool(DEFAULT_MIN, DEFAULT_MAX, NULL);
 }
 
-static struct lfp_bufpool_stats
-get_stats(struct lfp_bufpool *bp)
-{
-	struct lfp_bufpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
-	ck_assert_uint_le(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
-	return st;
-}
-
 /* The counters of the class of @size in @st; the class must be there. */
 static const struct lfp_bufpool_class_stats *
 find_class(const struct lfp_bufpool_stats *st, size_t size)
@@ -429,7 +418,7 @@ START_TEST(test_create_limits)
 	void *buf;
 
 	bp = make_pool(LFP_BUFPOOL_MIN_SIZE, LFP_BUFPOOL_SIZE_MAX, "widest");
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
 	check_stats_consistent(&st, LFP_BUFPOOL_MIN_SIZE,
 			       LFP_BUFPOOL_SIZE_MAX);
@@ -445,7 +434,7 @@ START_TEST(test_create_limits)
 
 	/* one class: everything up to it gets it */
 	bp = make_pool(4096, 4096, "one-class");
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.nclasses, 1);
 	ck_assert_uint_eq(st.cls[0].size, 4096);
 	ck_assert_uint_eq(st.cls[0].buffers, 0);
@@ -462,7 +451,7 @@ START_TEST(test_create_limits)
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 
 	bp = make_pool(LFP_BUFPOOL_MIN_SIZE, LFP_BUFPOOL_MIN_SIZE, NULL);
-	ck_assert_uint_eq(get_stats(bp).nclasses, 1);
+	ck_assert_uint_eq(buf_stats(bp).nclasses, 1);
 	buf = alloc_one(bp, 16);
 	ck_assert_uint_eq(check_buffer(bp, buf, 16, 16), 16);
 	free_one(bp, buf);
@@ -600,7 +589,7 @@ START_TEST(test_null_pool)
 	errno = 0;
 	ck_assert_uint_eq(lfp_bufpool_capacity(NULL, buf), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.frees, 0);
 	ck_assert_uint_eq(find_class(&st, 128)->in_use, 1);
 	check_fill(buf, 128, 0x3c, "buffer refused with a NULL pool");
@@ -613,7 +602,7 @@ START_TEST(test_null_pool)
 	ck_assert_int_eq(errno, EINVAL);
 
 	free_one(bp, buf);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.frees, 1);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -628,15 +617,15 @@ START_TEST(test_free_null_buf)
 
 	bp = make_default_pool();
 	buf = alloc_one(bp, 40);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	expect_int_call(lfp_bufpool_free(bp, NULL), 0);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	check_stats_same(&st, &st2, "free(NULL)");
 	ck_assert_uint_eq(st2.allocs, 1);
 	ck_assert_uint_eq(st2.frees, 0);
 	ck_assert_uint_eq(find_class(&st2, 64)->in_use, 1);
 	free_one(bp, buf);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	ck_assert_uint_eq(st2.frees, 1);
 	ck_assert_uint_eq(find_class(&st2, 64)->in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -656,7 +645,7 @@ START_TEST(test_alloc_too_big)
 	for (k = 0; k < ARRAY_SIZE(maxes); k++) {
 		max = maxes[k];
 		bp = make_pool(DEFAULT_MIN, max, NULL);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		expect_alloc_fails(bp, max + 1, E2BIG);
 		expect_alloc_fails(bp, max * 2 - 1, E2BIG);
 		expect_alloc_fails(bp, max * 2, E2BIG);
@@ -669,7 +658,7 @@ START_TEST(test_alloc_too_big)
 		expect_alloc_fails(bp, SIZE_MAX / 2, E2BIG);
 		expect_alloc_fails(bp, SIZE_MAX - 15, E2BIG);
 		expect_alloc_fails(bp, SIZE_MAX, E2BIG);
-		st2 = get_stats(bp);
+		st2 = buf_stats(bp);
 		check_stats_same(&st, &st2, "refused allocs");
 		/* and the largest class still works */
 		buf = alloc_one(bp, max);
@@ -735,7 +724,7 @@ START_TEST(test_class_boundaries)
 			      "buffers %p and %p overlap", sorted[i],
 			      sorted[i + 1]);
 
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, n);
 	for (i = 0, total = 0; i < n; i++)
@@ -746,11 +735,11 @@ START_TEST(test_class_boundaries)
 
 	expect_alloc_fails(bp, DEFAULT_MAX + 1, E2BIG);
 	expect_alloc_fails(bp, SIZE_MAX, E2BIG);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	check_stats_same(&st, &st2, "refused allocs");
 	for (i = 0; i < n; i++)
 		free_one(bp, bufs[i]);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, n);
 	ck_assert_uint_eq(st.frees, n);
@@ -791,12 +780,12 @@ START_TEST(test_many_per_class)
 				      (uintptr_t)bufs[i + 1],
 				      "%zu-byte buffers %p and %p overlap",
 				      cls, bufs[i], bufs[i + 1]);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		ck_assert_uint_eq(find_class(&st, cls)->in_use, per);
 		for (i = 0; i < per; i++)
 			free_one(bp, bufs[i]);
 	}
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, per * DEFAULT_NCLASSES);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
@@ -815,7 +804,7 @@ START_TEST(test_min_64)
 	size_t i;
 
 	bp = make_pool(64, 8 * KIB, NULL);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.nclasses, 8);
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
 		bufs[i] = alloc_one(bp, req[i]);
@@ -830,14 +819,14 @@ START_TEST(test_min_64)
 	ck_assert_uint_eq(check_buffer(bp, buf, 8 * KIB, 64), 8 * KIB);
 	free_one(bp, buf);
 	expect_alloc_fails(bp, 8 * KIB + 1, E2BIG);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, 64, 8 * KIB);
 	ck_assert_uint_eq(find_class(&st, 64)->in_use, ARRAY_SIZE(req));
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
 		check_fill(bufs[i], 64, fill_byte(i), "64-byte buffer");
 		free_one(bp, bufs[i]);
 	}
-	ck_assert_uint_eq(get_stats(bp).bytes_in_use, 0);
+	ck_assert_uint_eq(buf_stats(bp).bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 }
 END_TEST
@@ -872,13 +861,13 @@ START_TEST(test_big_class)
 			ck_abort_msg("byte %zu of the 64 MiB buffer changed",
 				     off);
 	expect_alloc_fails(bp, big + 1, E2BIG);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, big);
 	ck_assert_uint_eq(find_class(&st, big)->in_use, 2);
 	ck_assert_uint_eq(st.bytes_in_use, 2 * big);
 	free_one(bp, q);
 	free_one(bp, p);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(find_class(&st, big)->in_use, 0);
 	ck_assert_uint_eq(find_class(&st, big)->frees, 2);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
@@ -905,7 +894,7 @@ expect_refused(struct lfp_bufpool *bp, void *ptr, size_t check_size,
 	void *buf;
 	size_t cap;
 
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	expect_call_refused(lfp_bufpool_free(bp, ptr), what, ptr);
 	errno = 0;
 	cap = lfp_bufpool_capacity(bp, ptr);
@@ -913,7 +902,7 @@ expect_refused(struct lfp_bufpool *bp, void *ptr, size_t check_size,
 		      cap);
 	ck_assert_msg(errno == EINVAL, "capacity(%s): errno %d, not EINVAL",
 		      what, errno);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	check_stats_same(&st, &st2, what);
 
 	/* the pool still works, and did not take @ptr in */
@@ -1009,7 +998,7 @@ START_TEST(test_foreign_pointers)
 		ck_assert_uint_eq(lfp_bufpool_capacity(other, obuf), cls);
 		check_fill(obuf, cls, 0x55, what);
 		free_one(other, obuf);
-		ck_assert_uint_eq(get_stats(other).bytes_in_use, 0);
+		ck_assert_uint_eq(buf_stats(other).bytes_in_use, 0);
 	}
 
 	/* an object of an object pool */
@@ -1035,19 +1024,19 @@ START_TEST(test_foreign_pointers)
 		unsigned char *base = (unsigned char *)((uintptr_t)buf &
 							~(uintptr_t)(64 * KIB - 1));
 		unsigned char *last = base + 64 * KIB - 1024;
-		struct lfp_bufpool_stats before = get_stats(bp), after;
+		struct lfp_bufpool_stats before = buf_stats(bp), after;
 
 		if (last != buf) {
 			ck_assert_int_eq(lfp_bufpool_free(bp, last), -EINVAL);
 			ck_assert_uint_eq(lfp_bufpool_capacity(bp, last), 0);
-			after = get_stats(bp);
+			after = buf_stats(bp);
 			ck_assert_uint_eq(after.frees, before.frees);
 		}
 	}
 	free_one(bp, buf);
 
 	/* after all this the pool is whole */
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_uint_eq(st.allocs, st.frees);
@@ -1077,13 +1066,13 @@ START_TEST(test_reuse)
 		cls = class_of(sizes[k], DEFAULT_MIN);
 		/* one buffer, over and over */
 		free_one(bp, alloc_one(bp, sizes[k]));
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		for (i = 0; i < 1000; i++) {
 			buf = alloc_one(bp, sizes[k]);
 			memset(buf, 0x21, sizes[k]);
 			free_one(bp, buf);
 		}
-		st2 = get_stats(bp);
+		st2 = buf_stats(bp);
 		c = find_class(&st2, cls);
 		ck_assert_uint_eq(c->buffers, find_class(&st, cls)->buffers);
 		ck_assert_uint_eq(c->chunks, find_class(&st, cls)->chunks);
@@ -1098,14 +1087,14 @@ START_TEST(test_reuse)
 			bufs[i] = alloc_one(bp, sizes[k]);
 		for (i = 0; i < batch; i++)
 			free_one(bp, bufs[i]);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		for (round = 0; round < 20; round++) {
 			for (i = 0; i < batch; i++)
 				bufs[i] = alloc_one(bp, sizes[k]);
 			for (i = 0; i < batch; i++)
 				free_one(bp, bufs[batch - 1 - i]);
 		}
-		st2 = get_stats(bp);
+		st2 = buf_stats(bp);
 		c = find_class(&st2, cls);
 		ck_assert_msg(c->buffers == find_class(&st, cls)->buffers,
 			      "%zu-byte class grew from %llu to %llu buffers",
@@ -1133,7 +1122,7 @@ START_TEST(test_stats_sequence)
 	/* lfp_thread_flush() below: one thread's own cache */
 	bp = make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, "stats",
 			    LFP_CACHE_PER_THREAD);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_str_eq(st.name, "stats");
 	ck_assert_int_eq(st.cache_mode, LFP_CACHE_PER_THREAD);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
@@ -1159,7 +1148,7 @@ START_TEST(test_stats_sequence)
 	b32[1] = alloc_one(bp, 32);
 	b4k = alloc_one(bp, 3000);
 	bmax = alloc_one(bp, 200000);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, 7);
 	ck_assert_uint_eq(st.frees, 0);
@@ -1191,7 +1180,7 @@ START_TEST(test_stats_sequence)
 
 	free_one(bp, b16[1]);
 	free_one(bp, b4k);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, 7);
 	ck_assert_uint_eq(st.frees, 2);
@@ -1206,7 +1195,7 @@ START_TEST(test_stats_sequence)
 
 	/* a free then an alloc of that class on one thread: a cache hit */
 	b16[1] = alloc_one(bp, 5);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_ge(find_class(&st, 16)->hits, 1);
 	ck_assert_uint_eq(find_class(&st, 16)->in_use, 3);
 
@@ -1216,7 +1205,7 @@ START_TEST(test_stats_sequence)
 	free_one(bp, b32[0]);
 	free_one(bp, b32[1]);
 	free_one(bp, bmax);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, 8);
 	ck_assert_uint_eq(st.frees, 8);
@@ -1231,7 +1220,7 @@ START_TEST(test_stats_sequence)
 	/* flush: this thread's cached buffers of every class go to the
 	 * depot */
 	lfp_thread_flush();
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	for (i = 0; i < st.nclasses; i++)
 		ck_assert_msg(st.cls[i].depot_cached == st.cls[i].cached,
@@ -1258,7 +1247,7 @@ START_TEST(test_name)
 	/* the pool keeps a copy */
 	memset(buf, 'X', sizeof(buf) - 1);
 	buf[sizeof(buf) - 1] = '\0';
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, "session-buffers");
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -1266,7 +1255,7 @@ START_TEST(test_name)
 	attr.name = NULL;
 	bp = lfp_bufpool_create(&attr);
 	ck_assert_ptr_nonnull(bp);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, "");
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -1274,7 +1263,7 @@ START_TEST(test_name)
 	attr.name = "";
 	bp = lfp_bufpool_create(&attr);
 	ck_assert_ptr_nonnull(bp);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, "");
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -1286,7 +1275,7 @@ START_TEST(test_name)
 	attr.name = name;
 	bp = lfp_bufpool_create(&attr);
 	ck_assert_ptr_nonnull(bp);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, name);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -1447,7 +1436,7 @@ START_TEST(test_free_from_other_thread)
 		ck_assert_msg(!x.failed, "thread A: failure %d at buffer %zu",
 			      x.failed, x.where);
 		ck_assert_uint_eq(x.n, n);
-		st = get_stats(x.bp);
+		st = buf_stats(x.bp);
 		ck_assert_uint_eq(st.allocs - st.frees, n);
 
 		x.cpu = _i ? cpus[ncpu > 1] : -1;
@@ -1460,7 +1449,7 @@ START_TEST(test_free_from_other_thread)
 		if (_i)
 			ck_assert_int_eq(lfp_bufpool_flush(x.bp), 0);
 
-		st = get_stats(x.bp);
+		st = buf_stats(x.bp);
 		check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 		ck_assert_uint_eq(st.allocs, n * (round + 1));
 		ck_assert_uint_eq(st.frees, n * (round + 1));
@@ -1515,7 +1504,7 @@ START_TEST(test_bounded_cache)
 	 * test_pcpu.c */
 	bp = make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, NULL,
 			    LFP_CACHE_PER_THREAD);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	c16 = find_class(&st, 16);
 	cmax = find_class(&st, DEFAULT_MAX);
 	ck_assert_msg(cmax->mag_rounds < c16->mag_rounds, "magazines of the "
@@ -1550,7 +1539,7 @@ START_TEST(test_bounded_cache)
 			bufs[i] = alloc_one(bp, cls);
 		for (i = 0; i < n; i++)
 			free_one(bp, bufs[i]);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		c = find_class(&st, cls);
 		ck_assert_uint_eq(c->in_use, 0);
 		ck_assert_uint_ge(c->cached, n);
@@ -1587,14 +1576,14 @@ START_TEST(test_no_drift)
 		bufs[i] = alloc_one(bp, DEFAULT_MAX);
 	for (i = 0; i < nbig; i++)
 		free_one(bp, bufs[i]);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	for (i = 0; i < nsmall; i++) {
 		bufs[i] = alloc_one(bp, 16);
 		cap = lfp_bufpool_capacity(bp, bufs[i]);
 		ck_assert_msg(cap == 16, "alloc(16) #%zu after freeing 256 KiB "
 			      "buffers: capacity %zu", i, cap);
 	}
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	c = find_class(&st2, DEFAULT_MAX);
 	ck_assert_uint_eq(c->allocs, find_class(&st, DEFAULT_MAX)->allocs);
 	ck_assert_uint_eq(c->cached, nbig);
@@ -1627,7 +1616,7 @@ START_TEST(test_no_drift)
 		ck_assert_uint_eq(lfp_bufpool_capacity(bp, buf), DEFAULT_MAX);
 	}
 	free_one(bp, buf);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -1691,7 +1680,7 @@ START_TEST(test_destroy_with_live_thread)
 	gate_wait(&h.done);
 	ck_assert_int_eq(h.failed, 0);
 	free_one(h.bp, mine);
-	st = get_stats(h.bp);
+	st = buf_stats(h.bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	for (i = 0; i < st.nclasses; i++) {
 		ck_assert_uint_eq(st.cls[i].in_use, h.keep);
@@ -1757,11 +1746,11 @@ START_TEST(test_fork)
 	/* the parent's buffers are still its own */
 	check_fill(a, 1024, 0x61, "parent's buffer after fork");
 	check_fill(b, 1024, 0x62, "parent's buffer after fork");
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(find_class(&st, 1024)->in_use, 2);
 	free_one(bp, a);
 	free_one(bp, b);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);

@@ -231,16 +231,6 @@ make_checked_objpool(size_t size, const char *name)
 	return make_objpool(size, name, LFP_OBJPOOL_F_CHECKED, false);
 }
 
-static struct lfp_objpool_stats
-obj_stats(struct lfp_objpool *pool)
-{
-	struct lfp_objpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
-	return st;
-}
-
 /* The counters add up, with @gets, @puts and @in_use as given. */
 static void
 expect_obj_stats(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
@@ -760,16 +750,6 @@ END_TEST
 
 /* Buffer sizes to try: small, a page, a class whose cache holds few. */
 static const size_t buf_sizes[] = { 16, 64, 1000, 4 * KIB, 64 * KIB };
-
-static struct lfp_bufpool_stats
-buf_stats(struct lfp_bufpool *bp)
-{
-	struct lfp_bufpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
-	return st;
-}
 
 /* The counters of the class of @size. */
 static struct lfp_bufpool_class_stats

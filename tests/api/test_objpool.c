@@ -72,16 +72,6 @@ make_pool(size_t size, unsigned int rounds, struct counts *c)
 	return make_pool_mode(size, rounds, c, LFP_CACHE_AUTO);
 }
 
-static struct lfp_objpool_stats
-get_stats(struct lfp_objpool *pool)
-{
-	struct lfp_objpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
-	return st;
-}
-
 /* Destroy a counted pool and check every constructed object was torn down
  * exactly once. */
 static void
@@ -283,7 +273,7 @@ START_TEST(test_create_limits)
 	pool = lfp_objpool_create(&attr);
 	ck_assert_msg(pool != NULL, "create(64 B, max rounds): errno %d",
 		      errno);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.mag_rounds, LFP_MAG_ROUNDS_MAX);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
 
@@ -293,7 +283,7 @@ START_TEST(test_create_limits)
 	pool = lfp_objpool_create(&attr);
 	ck_assert_msg(pool != NULL, "create(max size, page align, 1 round): "
 		      "errno %d", errno);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.size, LFP_OBJPOOL_SIZE_MAX);
 	ck_assert_uint_eq(st.mag_rounds, 1);
 	ck_assert_uint_eq(st.align % page, 0);
@@ -308,7 +298,7 @@ START_TEST(test_create_limits)
 	attr.mag_rounds = 1;
 	pool = lfp_objpool_create(&attr);
 	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.size, 1);
 	ck_assert_uint_eq(st.mag_rounds, 1);
 	ck_assert_uint_ge(st.align, 1);
@@ -408,7 +398,7 @@ START_TEST(test_null_pool)
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 4), 0);
 	ck_assert_int_eq(errno, EINVAL);
 	expect_int_call(lfp_objpool_stats(pool, NULL), -EINVAL);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 0);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.in_use, 0);
@@ -425,12 +415,12 @@ START_TEST(test_put_null_obj)
 	pool = make_pool(32, 0, NULL);
 	obj = get_one(pool);
 	expect_int_call(lfp_objpool_put(pool, NULL), 0);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 1);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.in_use, 1);
 	put_one(pool, obj);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.puts, 1);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
@@ -450,7 +440,7 @@ START_TEST(test_bulk_zero)
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 0), 0);
 	/* a single NULL entry is skipped, and counts as handled */
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 1), 1);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 0);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.objects, 0);
@@ -465,7 +455,7 @@ END_TEST
 static void
 check_aligned_objects(struct lfp_objpool *pool, size_t align, size_t n)
 {
-	struct lfp_objpool_stats st = get_stats(pool);
+	struct lfp_objpool_stats st = obj_stats(pool);
 	void **objs = calloc(n, sizeof(*objs));
 	size_t i;
 
@@ -482,7 +472,7 @@ check_aligned_objects(struct lfp_objpool *pool, size_t align, size_t n)
 		/* the whole object is writable */
 		memset(objs[i], 0x5a, st.size);
 	}
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_ge(st.stride, st.size);
 	ck_assert_uint_eq(st.stride % align, 0);
 	check_disjoint(objs, n, st.size);
@@ -499,7 +489,7 @@ START_TEST(test_default_align)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		pool = make_pool(sizes[i], 0, NULL);
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_msg(st.align % alignof(max_align_t) == 0,
 			      "size %zu: default align %zu is not a multiple "
 			      "of alignof(max_align_t) %zu", sizes[i],
@@ -640,7 +630,7 @@ START_TEST(test_trim_spares_neighbour)
 	ck_assert_ptr_nonnull(objs);
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		pool = make_pool(sizes[k], 0, NULL);
-		stride = get_stats(pool).stride;
+		stride = obj_stats(pool).stride;
 		ck_assert_uint_ge(stride, sizes[k]);
 		for (i = 0; i < n; i++)
 			objs[i] = get_one(pool);
@@ -714,7 +704,7 @@ START_TEST(test_ctor_once)
 		ck_assert_msg(o->magic == OBJ_MAGIC, "object %zu not "
 			      "constructed", i);
 	}
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ctors = count_of(&c.ctors);
 	ck_assert_uint_eq(ctors, st.objects);
 	ck_assert_uint_ge(st.objects, n);
@@ -729,14 +719,14 @@ START_TEST(test_ctor_once)
 			o = objs[i] = get_one(pool);
 			ck_assert_uint_eq(o->magic, OBJ_MAGIC);
 		}
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_uint_eq(count_of(&c.ctors), ctors);
 		ck_assert_uint_eq(st.objects, objects);
 		ck_assert_uint_eq(count_of(&c.dtors), 0);
 	}
 	for (i = 0; i < n; i++)
 		put_one(pool, objs[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
 	destroy_counted(pool, &c);
 	ck_assert_uint_eq(count_of(&c.dtors), objects);
@@ -763,7 +753,7 @@ START_TEST(test_state_survives)
 	}
 	for (i = 0; i < NMARK; i++)
 		put_one(pool, mark[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	limit = (size_t)st.objects * 2 + 100;
 	held = calloc(limit, sizeof(*held));
 	ck_assert_ptr_nonnull(held);
@@ -861,8 +851,8 @@ START_TEST(test_destroy_reaches_live_cache)
 	ck_assert_int_eq(h.failed, 0);
 	for (i = 0; i < 50; i++)
 		put_one(h.pool, mine[i]);
-	ck_assert_uint_eq(get_stats(h.pool).in_use, 0);
-	ck_assert_uint_eq(get_stats(h.pool).objects, count_of(&c.ctors));
+	ck_assert_uint_eq(obj_stats(h.pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(h.pool).objects, count_of(&c.ctors));
 
 	/* the holder is alive, blocked, its cache still loaded */
 	destroy_counted(h.pool, &c);
@@ -893,7 +883,7 @@ START_TEST(test_destroy_after_thread_exit)
 	ck_assert_int_eq(pthread_create(&tid, NULL, holder_main, &h), 0);
 	ck_assert_int_eq(pthread_join(tid, NULL), 0);
 	ck_assert_int_eq(h.failed, 0);
-	ck_assert_uint_eq(get_stats(h.pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(h.pool).in_use, 0);
 	ck_assert_uint_ge(count_of(&c.ctors), 700);
 	destroy_counted(h.pool, &c);
 	gate_destroy(&h.done);
@@ -923,7 +913,7 @@ START_TEST(test_ctor_failure)
 	errno = 0;
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 8), 0);
 	ck_assert_int_eq(errno, ENOSPC);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_gt(st.ctor_failures, 0);
 	ck_assert_uint_eq(st.ctor_failures, count_of(&c.failures));
 	ck_assert_uint_eq(st.objects, 0);
@@ -944,7 +934,7 @@ START_TEST(test_ctor_failure)
 		held[nheld++] = get_one(pool);
 	atomic_store(&c.fail, ENOSPC);
 	/* no get can succeed more often than there are objects now */
-	limit = get_stats(pool).objects;
+	limit = obj_stats(pool).objects;
 	ck_assert_uint_ge(limit, nheld);
 	held = realloc(held, (limit + 1) * sizeof(*held));
 	ck_assert_ptr_nonnull(held);
@@ -959,7 +949,7 @@ START_TEST(test_ctor_failure)
 		held[nheld++] = o;
 	}
 	ck_assert_int_eq(errno, ENOSPC);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(nheld, st.objects);
 	ck_assert_uint_eq(st.in_use, nheld);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
@@ -978,12 +968,12 @@ START_TEST(test_ctor_failure)
 		put_one(pool, o);
 	}
 	o = get_one(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_gt(st.objects, nheld);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
 	put_one(pool, o);
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, held, nheld), nheld);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.gets, st.puts);
 	destroy_counted(pool, &c);
@@ -1017,7 +1007,7 @@ START_TEST(test_bulk)
 			ck_assert_uint_eq(((struct tobj *)objs[i])->magic,
 					  OBJ_MAGIC);
 		}
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_uint_eq(st.gets, (uint64_t)n * (round + 1));
 		ck_assert_uint_eq(st.in_use, n);
 		ck_assert_uint_eq(st.objects, count_of(&c.ctors));
@@ -1032,7 +1022,7 @@ START_TEST(test_bulk)
 		check_disjoint(objs, n, 48);
 		ck_assert_uint_eq(lfp_objpool_put_bulk(pool, mixed, nmixed),
 				  nmixed);
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_uint_eq(st.puts, (uint64_t)n * (round + 1));
 		ck_assert_uint_eq(st.in_use, 0);
 		ck_assert_uint_eq(st.gets, st.puts);
@@ -1044,7 +1034,7 @@ START_TEST(test_bulk)
 	for (i = 0; i < 10; i++)
 		objs[i] = get_one(pool);
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 10), 10);
-	ck_assert_uint_eq(get_stats(pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(pool).in_use, 0);
 	destroy_counted(pool, &c);
 	free(mixed);
 	free(objs);
@@ -1074,7 +1064,7 @@ START_TEST(test_stats_sequence)
 	ck_assert_ptr_nonnull(pool);
 	ck_assert_int_eq(lfp_objpool_cache_mode(pool), LFP_CACHE_PER_THREAD);
 
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_str_eq(st.name, "seq");
 	ck_assert_uint_eq(st.size, size);
 	ck_assert_uint_eq(st.mag_rounds, 16);
@@ -1091,7 +1081,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 100; i++)
 		objs[i] = get_one(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 100);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.in_use, 100);
@@ -1105,7 +1095,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 40; i++)
 		put_one(pool, objs[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 100);
 	ck_assert_uint_eq(st.puts, 40);
 	ck_assert_uint_eq(st.in_use, 60);
@@ -1114,26 +1104,26 @@ START_TEST(test_stats_sequence)
 
 	/* flush: this thread's cached objects all go to the depot */
 	lfp_thread_flush();
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 	ck_assert_uint_eq(st.in_use, 60);
 
 	for (i = 40; i < 100; i++)
 		put_one(pool, objs[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, st.puts);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.cached, st.objects);
 	lfp_thread_flush();
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.depot_cached, st.objects);
 	ck_assert_uint_eq(st.cached, st.objects);
 
 	/* the thread keeps using its cache after a flush */
 	o = get_one(pool);
 	put_one(pool, o);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_ge(st.depot_gets, 1);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.gets, 101);
@@ -1144,7 +1134,7 @@ START_TEST(test_stats_sequence)
 		o = get_one(pool);
 		put_one(pool, o);
 	}
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.hits - hits, 1000);
 	ck_assert_uint_eq(st.gets, 1101);
 	ck_assert_uint_eq(st.puts, 1101);
@@ -1174,7 +1164,7 @@ START_TEST(test_flush_all_pools)
 	}
 	lfp_thread_flush();
 	for (k = 0; k < NPOOL; k++) {
-		st = get_stats(pools[k]);
+		st = obj_stats(pools[k]);
 		ck_assert_uint_eq(st.in_use, 0);
 		ck_assert_uint_eq(st.cached, st.objects);
 		ck_assert_uint_eq(st.depot_cached, st.cached);
@@ -1182,8 +1172,8 @@ START_TEST(test_flush_all_pools)
 	/* a flush with nothing cached is harmless */
 	lfp_thread_flush();
 	for (k = 0; k < NPOOL; k++) {
-		ck_assert_uint_eq(get_stats(pools[k]).depot_cached,
-				  get_stats(pools[k]).objects);
+		ck_assert_uint_eq(obj_stats(pools[k]).depot_cached,
+				  obj_stats(pools[k]).objects);
 		ck_assert_int_eq(lfp_objpool_destroy(pools[k]), 0);
 	}
 	lfp_thread_flush();
@@ -1206,7 +1196,7 @@ START_TEST(test_name)
 	/* the pool keeps a copy */
 	memset(buf, 'X', sizeof(buf) - 1);
 	buf[sizeof(buf) - 1] = '\0';
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, "session-objects");
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
@@ -1214,7 +1204,7 @@ START_TEST(test_name)
 	attr.name = NULL;
 	pool = lfp_objpool_create(&attr);
 	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, "");
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
@@ -1222,7 +1212,7 @@ START_TEST(test_name)
 	attr.name = "";
 	pool = lfp_objpool_create(&attr);
 	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, "");
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
@@ -1245,7 +1235,7 @@ START_TEST(test_name_long)
 	attr.name = name;
 	pool = lfp_objpool_create(&attr);
 	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_ptr_nonnull(st.name);
 	ck_assert_str_eq(st.name, name);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
@@ -1306,7 +1296,7 @@ START_TEST(test_put_from_other_thread)
 				 0);
 		ck_assert_int_eq(pthread_join(tid, NULL), 0);
 		ck_assert_int_eq(x.failed, 0);
-		st = get_stats(x.pool);
+		st = obj_stats(x.pool);
 		ck_assert_uint_eq(st.in_use, 0);
 		ck_assert_uint_eq(st.gets, st.puts);
 		ck_assert_uint_eq(st.objects, count_of(&c.ctors));

@@ -3,7 +3,7 @@
  * test-api.h - helpers of the black-box tests (tests/api, tests/stress),
  * which see the installed headers only: the errno sentinel (int calls
  * leave errno alone, <lfpool/common.h>), a create call that must fail
- * with a given errno, and small constants.
+ * with a given errno, the counters of a pool, and small constants.
  */
 #ifndef LFP_TEST_API_H
 #define LFP_TEST_API_H
@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <lfpool.h>
 
@@ -63,5 +64,28 @@ lfp_test_create_failed(const void *p, int err, const char *call,
 #define expect_create_fails(call, err, what)				\
 	lfp_test_create_failed((errno = 0, (const void *)(call)), (err), \
 			       #call, (what))
+
+/* The counters of @pool; the call must succeed. */
+static inline struct lfp_objpool_stats
+obj_stats(struct lfp_objpool *pool)
+{
+	struct lfp_objpool_stats st;
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+	return st;
+}
+
+/* The counters of @bp, with no more classes than a pool may have. */
+static inline struct lfp_bufpool_stats
+buf_stats(struct lfp_bufpool *bp)
+{
+	struct lfp_bufpool_stats st;
+
+	memset(&st, 0, sizeof(st));
+	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
+	ck_assert_uint_le(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
+	return st;
+}
 
 #endif /* LFP_TEST_API_H */
