@@ -162,25 +162,6 @@ check_buffer(struct lfp_bufpool *bp, const void *buf, size_t n, size_t min)
 	return cap;
 }
 
-static void *
-alloc_one(struct lfp_bufpool *bp, size_t n)
-{
-	void *buf;
-
-	errno = 0;
-	buf = lfp_bufpool_alloc(bp, n);
-	ck_assert_msg(buf != NULL, "alloc(%zu) failed: errno %d", n, errno);
-	return buf;
-}
-
-static void
-free_one(struct lfp_bufpool *bp, void *buf)
-{
-	int rc = lfp_bufpool_free(bp, buf);
-
-	ck_assert_msg(rc == 0, "free(%p) = %d", buf, rc);
-}
-
 /* alloc(@n) must fail with @err. */
 static void
 expect_alloc_fails(struct lfp_bufpool *bp, size_t n, int err)

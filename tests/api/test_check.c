@@ -244,25 +244,6 @@ expect_obj_stats(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 }
 
-static void *
-get_one(struct lfp_objpool *pool)
-{
-	void *obj;
-
-	errno = 0;
-	obj = lfp_objpool_get(pool);
-	ck_assert_msg(obj != NULL, "get failed: errno %d", errno);
-	return obj;
-}
-
-static void
-put_one(struct lfp_objpool *pool, void *obj)
-{
-	int rc = lfp_objpool_put(pool, obj);
-
-	ck_assert_msg(rc == 0, "put(%p) = %d", obj, rc);
-}
-
 /* put(@obj) must be refused with -EINVAL, errno left alone. */
 #define expect_put_refused(pool, obj, what) \
 	expect_call_refused(lfp_objpool_put(pool, obj), what, obj)
@@ -456,25 +437,6 @@ make_bufpool(const char *name, unsigned int flags)
 	ck_assert_msg(bp != NULL, "bufpool create(flags %#x): errno %d", flags,
 		      errno);
 	return bp;
-}
-
-static void *
-alloc_one(struct lfp_bufpool *bp, size_t n)
-{
-	void *buf;
-
-	errno = 0;
-	buf = lfp_bufpool_alloc(bp, n);
-	ck_assert_msg(buf != NULL, "alloc(%zu) failed: errno %d", n, errno);
-	return buf;
-}
-
-static void
-free_one(struct lfp_bufpool *bp, void *buf)
-{
-	int rc = lfp_bufpool_free(bp, buf);
-
-	ck_assert_msg(rc == 0, "free(%p) = %d", buf, rc);
 }
 
 /* Pointers that are no object of the pool, of every origin: refused and

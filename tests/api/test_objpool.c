@@ -82,23 +82,6 @@ destroy_counted(struct lfp_objpool *pool, struct counts *c)
 	ck_assert_uint_eq(count_of(&c->bad_dtors), 0);
 }
 
-static void *
-get_one(struct lfp_objpool *pool)
-{
-	void *obj;
-
-	errno = 0;
-	obj = lfp_objpool_get(pool);
-	ck_assert_msg(obj != NULL, "get failed: errno %d", errno);
-	return obj;
-}
-
-static void
-put_one(struct lfp_objpool *pool, void *obj)
-{
-	ck_assert_int_eq(lfp_objpool_put(pool, obj), 0);
-}
-
 /* Sort @objs and check that no two of the @n objects of @size bytes
  * overlap (which also means they are distinct). */
 static void

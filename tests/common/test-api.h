@@ -3,7 +3,8 @@
  * test-api.h - helpers of the black-box tests (tests/api, tests/stress),
  * which see the installed headers only: the errno sentinel (int calls
  * leave errno alone, <lfpool/common.h>), a create call that must fail
- * with a given errno, the counters of a pool, and small constants.
+ * with a given errno, one object or buffer got and put back, the
+ * counters of a pool, and small constants.
  */
 #ifndef LFP_TEST_API_H
 #define LFP_TEST_API_H
@@ -64,6 +65,46 @@ lfp_test_create_failed(const void *p, int err, const char *call,
 #define expect_create_fails(call, err, what)				\
 	lfp_test_create_failed((errno = 0, (const void *)(call)), (err), \
 			       #call, (what))
+
+/* One object of @pool, one buffer of @n bytes of @bp: they must come. */
+static inline void *
+get_one(struct lfp_objpool *pool)
+{
+	void *obj;
+
+	errno = 0;
+	obj = lfp_objpool_get(pool);
+	ck_assert_msg(obj != NULL, "get failed: errno %d", errno);
+	return obj;
+}
+
+static inline void *
+alloc_one(struct lfp_bufpool *bp, size_t n)
+{
+	void *buf;
+
+	errno = 0;
+	buf = lfp_bufpool_alloc(bp, n);
+	ck_assert_msg(buf != NULL, "alloc(%zu) failed: errno %d", n, errno);
+	return buf;
+}
+
+/* Back it goes: the put (free) must succeed. */
+static inline void
+put_one(struct lfp_objpool *pool, void *obj)
+{
+	int rc = lfp_objpool_put(pool, obj);
+
+	ck_assert_msg(rc == 0, "put(%p) = %d", obj, rc);
+}
+
+static inline void
+free_one(struct lfp_bufpool *bp, void *buf)
+{
+	int rc = lfp_bufpool_free(bp, buf);
+
+	ck_assert_msg(rc == 0, "free(%p) = %d", buf, rc);
+}
 
 /* The counters of @pool; the call must succeed. */
 static inline struct lfp_objpool_stats
