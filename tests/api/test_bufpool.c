@@ -1215,51 +1215,8 @@ END_TEST
 
 START_TEST(test_name)
 {
-	struct lfp_bufpool_attr attr;
-	struct lfp_bufpool_stats st;
-	struct lfp_bufpool *bp;
-	char buf[32], name[201];
-
-	strcpy(buf, "session-buffers");
-	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
-	attr.name = buf;
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	/* the pool keeps a copy */
-	memset(buf, 'X', sizeof(buf) - 1);
-	buf[sizeof(buf) - 1] = '\0';
-	st = buf_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "session-buffers");
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-
-	attr.name = NULL;
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	st = buf_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-
-	attr.name = "";
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	st = buf_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-
-	/* a long name comes back whole */
-	memset(name, 'n', sizeof(name) - 1);
-	name[sizeof(name) - 1] = '\0';
-	memcpy(name + sizeof(name) - 5, "tail", 4);
-	attr.name = name;
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	st = buf_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, name);
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+	expect_name_copied(bufpool_kind(), "session-buffers");
+	expect_long_name_kept(bufpool_kind(), 200);
 }
 END_TEST
 

@@ -1165,63 +1165,14 @@ END_TEST
 
 START_TEST(test_name)
 {
-	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st;
-	struct lfp_objpool *pool;
-	char buf[32];
-
-	strcpy(buf, "session-objects");
-	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = 24;
-	attr.name = buf;
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	/* the pool keeps a copy */
-	memset(buf, 'X', sizeof(buf) - 1);
-	buf[sizeof(buf) - 1] = '\0';
-	st = obj_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "session-objects");
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
-
-	attr.name = NULL;
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	st = obj_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
-
-	attr.name = "";
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	st = obj_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	expect_name_copied(objpool_kind(), "session-objects");
 }
 END_TEST
 
 /* "copied": a long name comes back whole, not cut. */
 START_TEST(test_name_long)
 {
-	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st;
-	struct lfp_objpool *pool;
-	char name[101];
-
-	memset(name, 'n', sizeof(name) - 1);
-	name[sizeof(name) - 1] = '\0';
-	memcpy(name + sizeof(name) - 5, "tail", 4);
-	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = 24;
-	attr.name = name;
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	st = obj_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, name);
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	expect_long_name_kept(objpool_kind(), 100);
 }
 END_TEST
 

@@ -4,7 +4,8 @@
  * which see the installed headers only: the errno sentinel (int calls
  * leave errno alone, <lfpool/common.h>), a create call that must fail
  * with a given errno, one object or buffer got and put back, the
- * counters of a pool, and small constants.
+ * counters of a pool, the names pools keep (asked alike of both kinds of
+ * pool), and small constants.
  */
 #ifndef LFP_TEST_API_H
 #define LFP_TEST_API_H
@@ -127,6 +128,137 @@ buf_stats(struct lfp_bufpool *bp)
 	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
 	ck_assert_uint_le(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
 	return st;
+}
+
+/*
+ * The calls both kinds of pool have, for the tests that ask the same of
+ * either: a pool with default attributes but its name (object pools:
+ * 24-byte objects), the name its statistics give, destroy.
+ */
+struct pool_kind {
+	void *(*create_named)(const char *name);
+	const char *(*name_of)(void *pool);
+	int (*destroy)(void *pool);
+};
+
+static inline void *
+objpool_create_named(const char *name)
+{
+	struct lfp_objpool_attr attr;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 24;
+	attr.name = name;
+	return lfp_objpool_create(&attr);
+}
+
+static inline void *
+bufpool_create_named(const char *name)
+{
+	struct lfp_bufpool_attr attr;
+
+	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
+	attr.name = name;
+	return lfp_bufpool_create(&attr);
+}
+
+static inline const char *
+objpool_name_of(void *pool)
+{
+	return obj_stats(pool).name;
+}
+
+static inline const char *
+bufpool_name_of(void *bp)
+{
+	return buf_stats(bp).name;
+}
+
+static inline int
+objpool_destroy_any(void *pool)
+{
+	return lfp_objpool_destroy(pool);
+}
+
+static inline int
+bufpool_destroy_any(void *bp)
+{
+	return lfp_bufpool_destroy(bp);
+}
+
+static inline const struct pool_kind *
+objpool_kind(void)
+{
+	static const struct pool_kind k = {
+		objpool_create_named, objpool_name_of, objpool_destroy_any,
+	};
+
+	return &k;
+}
+
+static inline const struct pool_kind *
+bufpool_kind(void)
+{
+	static const struct pool_kind k = {
+		bufpool_create_named, bufpool_name_of, bufpool_destroy_any,
+	};
+
+	return &k;
+}
+
+/* A pool of kind @k named @name gives @want as its name. */
+static inline void
+expect_pool_named(const struct pool_kind *k, const char *name,
+		  const char *want)
+{
+	void *pool = k->create_named(name);
+	const char *got;
+
+	ck_assert_ptr_nonnull(pool);
+	got = k->name_of(pool);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(k->destroy(pool), 0);
+}
+
+/*
+ * The pool keeps a copy of its name (@name, which must fit 31 bytes,
+ * changes in the caller's buffer after the create), and a pool without a
+ * name, or named "", gives "".
+ */
+static inline void
+expect_name_copied(const struct pool_kind *k, const char *name)
+{
+	char buf[32];
+	void *pool;
+	const char *got;
+
+	ck_assert_uint_lt(strlen(name), sizeof(buf));
+	strcpy(buf, name);
+	pool = k->create_named(buf);
+	ck_assert_ptr_nonnull(pool);
+	memset(buf, 'X', sizeof(buf) - 1);
+	buf[sizeof(buf) - 1] = '\0';
+	got = k->name_of(pool);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, name);
+	ck_assert_int_eq(k->destroy(pool), 0);
+	expect_pool_named(k, NULL, "");
+	expect_pool_named(k, "", "");
+}
+
+/* A name of @len characters (at most 255) comes back whole, not cut. */
+static inline void
+expect_long_name_kept(const struct pool_kind *k, size_t len)
+{
+	char name[256];
+
+	ck_assert_uint_ge(len, 4);
+	ck_assert_uint_lt(len, sizeof(name));
+	memset(name, 'n', len);
+	name[len] = '\0';
+	memcpy(name + len - 4, "tail", 4);
+	expect_pool_named(k, name, name);
 }
 
 #endif /* LFP_TEST_API_H */
