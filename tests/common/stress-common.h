@@ -6,7 +6,8 @@
  * thread asserts on it after the join), counters of constructor and
  * destructor calls for a tagged object (an owner word and a magic, the
  * rest of the object its holder's payload), the holder's fill byte, the
- * CAS that claims and releases a tagged object, getting and putting a
+ * CAS that claims and releases a tagged object, the ring through which
+ * workers hand objects to one another, getting and putting a
  * number of objects of an object pool in one bulk call or one at a time,
  * the conservation check of an object pool at the end of a run,
  * the team of worker threads (spawned, let go together through a barrier
@@ -204,6 +205,91 @@ bad:
 	stress_failf(f, "worker %u: payload of object %p overwritten", id,
 		     (void *)o);
 	return false;
+}
+
+/* ---- the exchange ring ------------------------------------------------- */
+
+/*
+ * Where workers hand what they hold to one another: a ring of at most
+ * @size (up to STRESS_RING_MAX) items, each a pointer and a tag the
+ * program chooses, under a mutex the caller holds around its pushes and
+ * pops (stress_ring_lock()).
+ */
+#define STRESS_RING_MAX 1024
+
+struct stress_item {
+	void *p;
+	int tag;
+};
+
+struct stress_ring {
+	pthread_mutex_t lock;
+	size_t size, head, count;
+	struct stress_item slot[STRESS_RING_MAX];
+};
+
+static inline void
+stress_ring_init(struct stress_ring *x, size_t size)
+{
+	ck_assert_uint_le(size, STRESS_RING_MAX);
+	pthread_mutex_init(&x->lock, NULL);
+	x->size = size;
+	x->head = 0;
+	x->count = 0;
+}
+
+static inline void
+stress_ring_destroy(struct stress_ring *x)
+{
+	pthread_mutex_destroy(&x->lock);
+}
+
+static inline void
+stress_ring_lock(struct stress_ring *x)
+{
+	pthread_mutex_lock(&x->lock);
+}
+
+static inline void
+stress_ring_unlock(struct stress_ring *x)
+{
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Free places in the ring. */
+static inline size_t
+stress_ring_room(const struct stress_ring *x)
+{
+	return x->size - x->count;
+}
+
+/* Add @p (tagged @tag) at the tail; there must be room. */
+static inline void
+stress_ring_push(struct stress_ring *x, void *p, int tag)
+{
+	struct stress_item *it = &x->slot[(x->head + x->count) % x->size];
+
+	it->p = p;
+	it->tag = tag;
+	x->count++;
+}
+
+/* The item at the head (the ring must not be empty), left there. */
+static inline struct stress_item
+stress_ring_peek(const struct stress_ring *x)
+{
+	return x->slot[x->head];
+}
+
+/* Take the item at the head; the ring must not be empty. */
+static inline struct stress_item
+stress_ring_pop(struct stress_ring *x)
+{
+	struct stress_item it = x->slot[x->head];
+
+	x->head = (x->head + 1) % x->size;
+	x->count--;
+	return it;
 }
 
 /* ---- object pool calls ------------------------------------------------ */

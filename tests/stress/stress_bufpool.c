@@ -79,9 +79,7 @@ struct run {
 	unsigned int nclasses;
 	struct stress_team team;
 
-	pthread_mutex_t xlock; /* protects the exchange ring */
-	void *xring[XCHG_SIZE];
-	size_t xhead, xcount;
+	struct stress_ring xchg;
 
 	struct stress_fail fail;
 };
@@ -345,15 +343,14 @@ do_give(struct worker *w)
 	size_t n = 1 + lfp_test_rand(&w->seed) % MAX_BATCH, i;
 	unsigned char *buf;
 
-	pthread_mutex_lock(&r->xlock);
-	for (i = 0; i < n && w->nheld && r->xcount < XCHG_SIZE; i++) {
+	stress_ring_lock(&r->xchg);
+	for (i = 0; i < n && w->nheld && stress_ring_room(&r->xchg); i++) {
 		buf = take_random(w);
 		if (!release(w, buf, OWNER_EXCHANGE))
 			break;
-		r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = buf;
-		r->xcount++;
+		stress_ring_push(&r->xchg, buf, 0);
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 /* Take buffers from the ring: check the giver's pattern, then free most
@@ -367,11 +364,9 @@ do_take(struct worker *w)
 	struct bhdr *h;
 	uint_fast64_t expect;
 
-	pthread_mutex_lock(&r->xlock);
-	for (i = 0; i < n && r->xcount; i++) {
-		buf = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	stress_ring_lock(&r->xchg);
+	for (i = 0; i < n && r->xchg.count; i++) {
+		buf = stress_ring_pop(&r->xchg).p;
 		h = (struct bhdr *)buf;
 		expect = key_of(buf) | OWNER_EXCHANGE;
 		if (!atomic_compare_exchange_strong(&h->owner, &expect,
@@ -384,7 +379,7 @@ do_take(struct worker *w)
 		}
 		bufs[got++] = buf;
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 	for (i = 0; i < got; i++) {
 		if (!verify(w, bufs[i], w->id + 1))
 			return;
@@ -568,7 +563,7 @@ stress(size_t min, size_t max, const char *name)
 	workers = calloc(nthreads, sizeof(*workers));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
-	pthread_mutex_init(&r->xlock, NULL);
+	stress_ring_init(&r->xchg, XCHG_SIZE);
 	stress_fail_init(&r->fail);
 	r->min = min;
 	r->max = max;
@@ -593,10 +588,8 @@ stress(size_t min, size_t max, const char *name)
 	memset(&mainw, 0, sizeof(mainw));
 	mainw.run = r;
 	mainw.id = nthreads;
-	while (r->xcount) {
-		buf = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	while (r->xchg.count) {
+		buf = stress_ring_pop(&r->xchg).p;
 		ck_assert_msg(verify(&mainw, buf, OWNER_EXCHANGE), "%s",
 			      r->fail.msg);
 		atomic_store(&((struct bhdr *)buf)->owner,
@@ -659,7 +652,7 @@ stress(size_t min, size_t max, const char *name)
 
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
 	stress_fail_destroy(&r->fail);
-	pthread_mutex_destroy(&r->xlock);
+	stress_ring_destroy(&r->xchg);
 	free(workers);
 	free(r);
 }

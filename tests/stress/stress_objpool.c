@@ -52,9 +52,7 @@ struct run {
 
 	struct stress_counts counts;
 
-	pthread_mutex_t xlock; /* protects the exchange ring */
-	void *xring[XCHG_SIZE];
-	size_t xhead, xcount;
+	struct stress_ring xchg;
 
 	struct stress_fail fail;
 };
@@ -154,17 +152,16 @@ do_give(struct worker *w)
 	if (!w->nheld)
 		return;
 	n = 1 + lfp_test_rand(&w->seed) % (w->nheld < 32 ? w->nheld : 32);
-	pthread_mutex_lock(&r->xlock);
-	if (n > XCHG_SIZE - r->xcount)
-		n = XCHG_SIZE - r->xcount;
+	stress_ring_lock(&r->xchg);
+	if (n > stress_ring_room(&r->xchg))
+		n = stress_ring_room(&r->xchg);
 	take_random(w, batch, n);
 	for (i = 0; i < n; i++) {
 		if (!release(w, batch[i], OWNER_EXCHANGE))
 			break;
-		r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = batch[i];
-		r->xcount++;
+		stress_ring_push(&r->xchg, batch[i], 0);
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 /* Take some objects from the exchange ring. */
@@ -178,16 +175,14 @@ do_take(struct worker *w)
 	n = 1 + lfp_test_rand(&w->seed) % 32;
 	if (n > MAX_HELD - w->nheld)
 		n = MAX_HELD - w->nheld;
-	pthread_mutex_lock(&r->xlock);
-	for (i = 0; i < n && r->xcount; i++) {
-		o = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	stress_ring_lock(&r->xchg);
+	for (i = 0; i < n && r->xchg.count; i++) {
+		o = stress_ring_pop(&r->xchg).p;
 		if (!claim(w, o, OWNER_EXCHANGE))
 			break;
 		w->held[w->nheld++] = o;
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 static void *
@@ -258,7 +253,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 	workers = calloc(nthreads, sizeof(*workers));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
-	pthread_mutex_init(&r->xlock, NULL);
+	stress_ring_init(&r->xchg, XCHG_SIZE);
 	stress_fail_init(&r->fail);
 	stress_counts_init(&r->counts);
 	r->size = size;
@@ -280,10 +275,8 @@ stress(size_t size, unsigned int rounds, const char *name)
 	fflush(stdout);
 
 	/* What is left in the exchange goes back from this thread. */
-	while (r->xcount) {
-		o = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	while (r->xchg.count) {
+		o = stress_ring_pop(&r->xchg).p;
 		owner = atomic_load(&o->owner);
 		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
 		ck_assert_uint_eq(owner, OWNER_EXCHANGE);
@@ -307,7 +300,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 
 	stress_fail_destroy(&r->fail);
-	pthread_mutex_destroy(&r->xlock);
+	stress_ring_destroy(&r->xchg);
 	free(workers);
 	free(r);
 }

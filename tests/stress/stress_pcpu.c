@@ -78,10 +78,8 @@ struct bhdr {
 
 #define PAT_LEN 32
 
-struct xitem {
-	void *p;
-	bool buf;
-};
+/* The tags of the ring's items. */
+enum { ITEM_OBJ, ITEM_BUF };
 
 struct run {
 	struct lfp_objpool *op;
@@ -93,9 +91,7 @@ struct run {
 
 	struct stress_counts counts;
 
-	pthread_mutex_t xlock;          /* protects the ring */
-	struct xitem xring[XCHG_SIZE];
-	size_t xhead, xcount;
+	struct stress_ring xchg;
 
 	struct stress_fail fail;
 };
@@ -313,50 +309,47 @@ static void
 do_give(struct worker *w)
 {
 	struct run *r = w->run;
-	struct xitem it;
+	void *p;
 	size_t k;
 
-	pthread_mutex_lock(&r->xlock);
-	if (r->xcount == XCHG_SIZE)
+	stress_ring_lock(&r->xchg);
+	if (!stress_ring_room(&r->xchg))
 		goto out;
 	if (lfp_test_rand(&w->seed) & 1) {
 		if (!w->nobjs)
 			goto out;
-		it.p = take_obj(w);
-		it.buf = false;
-		if (!obj_release(w, it.p, OWNER_EXCHANGE))
+		p = take_obj(w);
+		if (!obj_release(w, p, OWNER_EXCHANGE))
 			goto out;
+		stress_ring_push(&r->xchg, p, ITEM_OBJ);
 	} else {
 		if (!w->nbufs)
 			goto out;
 		k = lfp_test_rand(&w->seed) % w->nbufs;
-		it.p = w->bufs[k];
-		it.buf = true;
+		p = w->bufs[k];
 		w->bufs[k] = w->bufs[--w->nbufs];
-		if (!buf_release(w, it.p, OWNER_EXCHANGE))
+		if (!buf_release(w, p, OWNER_EXCHANGE))
 			goto out;
+		stress_ring_push(&r->xchg, p, ITEM_BUF);
 	}
-	r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = it;
-	r->xcount++;
 out:
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 static void
 do_take(struct worker *w)
 {
 	struct run *r = w->run;
-	struct xitem it;
+	struct stress_item it;
 
-	pthread_mutex_lock(&r->xlock);
-	if (!r->xcount)
+	stress_ring_lock(&r->xchg);
+	if (!r->xchg.count)
 		goto out;
-	it = r->xring[r->xhead];
-	if (it.buf ? w->nbufs == MAX_BUFS : w->nobjs == MAX_OBJS)
+	it = stress_ring_peek(&r->xchg);
+	if (it.tag == ITEM_BUF ? w->nbufs == MAX_BUFS : w->nobjs == MAX_OBJS)
 		goto out;
-	r->xhead = (r->xhead + 1) % XCHG_SIZE;
-	r->xcount--;
-	if (it.buf) {
+	stress_ring_pop(&r->xchg);
+	if (it.tag == ITEM_BUF) {
 		if (buf_claim(w, it.p, lfp_bufpool_capacity(r->bp, it.p),
 			      OWNER_EXCHANGE))
 			w->bufs[w->nbufs++] = it.p;
@@ -364,7 +357,7 @@ do_take(struct worker *w)
 		w->objs[w->nobjs++] = it.p;
 	}
 out:
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 /* ---- moving between CPUs ----------------------------------------------- */
@@ -596,7 +589,7 @@ stress(int mode, const char *name)
 	struct worker *workers, keeper, mainw;
 	cpu_set_t allowed;
 	unsigned int k, ci;
-	struct xitem it;
+	struct stress_item it;
 	struct run *r;
 	int want, got, cpu;
 
@@ -606,7 +599,7 @@ stress(int mode, const char *name)
 	workers = calloc(nthreads, sizeof(*workers));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
-	pthread_mutex_init(&r->xlock, NULL);
+	stress_ring_init(&r->xchg, XCHG_SIZE);
 	stress_fail_init(&r->fail);
 	stress_counts_init(&r->counts);
 	r->ncpus = lfp_test_allowed_cpus(r->cpus, MAX_CPUS);
@@ -686,11 +679,9 @@ stress(int mode, const char *name)
 	memset(&mainw, 0, sizeof(mainw));
 	mainw.run = r;
 	mainw.id = nthreads;
-	while (r->xcount) {
-		it = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
-		if (it.buf) {
+	while (r->xchg.count) {
+		it = stress_ring_pop(&r->xchg);
+		if (it.tag == ITEM_BUF) {
 			ck_assert(buf_claim(&mainw, it.p,
 					    lfp_bufpool_capacity(r->bp, it.p),
 					    OWNER_EXCHANGE));
@@ -721,7 +712,7 @@ stress(int mode, const char *name)
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
 	pthread_barrier_destroy(&r->end);
 	stress_fail_destroy(&r->fail);
-	pthread_mutex_destroy(&r->xlock);
+	stress_ring_destroy(&r->xchg);
 	free(workers);
 	free(r);
 }
