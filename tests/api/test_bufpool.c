@@ -1350,7 +1350,6 @@ START_TEST(test_free_from_other_thread)
 	const struct lfp_bufpool_class_stats *c;
 	struct lfp_bufpool_stats st, first;
 	struct xfer x;
-	pthread_t tid;
 	unsigned int i, ncpu;
 	int round, cpus[2];
 
@@ -1368,9 +1367,7 @@ START_TEST(test_free_from_other_thread)
 		x.n = n;
 		x.seed = 0x9e3779b97f4a7c15ULL;
 		x.cpu = _i ? cpus[0] : -1;
-		ck_assert_int_eq(pthread_create(&tid, NULL, alloc_all_main, &x),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(alloc_all_main, &x);
 		ck_assert_msg(!x.failed, "thread A: failure %d at buffer %zu",
 			      x.failed, x.where);
 		ck_assert_uint_eq(x.n, n);
@@ -1378,9 +1375,7 @@ START_TEST(test_free_from_other_thread)
 		ck_assert_uint_eq(st.allocs - st.frees, n);
 
 		x.cpu = _i ? cpus[ncpu > 1] : -1;
-		ck_assert_int_eq(pthread_create(&tid, NULL, free_all_main, &x),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(free_all_main, &x);
 		ck_assert_msg(!x.failed, "thread B: failure %d at buffer %zu "
 			      "(size %zu)", x.failed, x.where,
 			      x.sizes[x.where]);

@@ -378,10 +378,8 @@ static int
 put_in_thread(struct lfp_objpool *pool, void *obj)
 {
 	struct putter p = { .pool = pool, .obj = obj, .rc = 1 };
-	pthread_t tid;
 
-	ck_assert_int_eq(pthread_create(&tid, NULL, putter_main, &p), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(putter_main, &p);
 	return p.rc;
 }
 

@@ -855,7 +855,6 @@ START_TEST(test_destroy_after_thread_exit)
 	static const unsigned int rounds[] = { 0, 4, 64 };
 	struct holder h;
 	struct counts c;
-	pthread_t tid;
 
 	counts_init(&c);
 	memset(&h, 0, sizeof(h));
@@ -863,8 +862,7 @@ START_TEST(test_destroy_after_thread_exit)
 	gate_init(&h.release);
 	h.pool = make_pool(sizeof(struct tobj), rounds[_i], &c);
 	h.nobj = 700;
-	ck_assert_int_eq(pthread_create(&tid, NULL, holder_main, &h), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(holder_main, &h);
 	ck_assert_int_eq(h.failed, 0);
 	ck_assert_uint_eq(obj_stats(h.pool).in_use, 0);
 	ck_assert_uint_ge(count_of(&c.ctors), 700);
@@ -1213,7 +1211,6 @@ START_TEST(test_put_from_other_thread)
 	struct lfp_objpool_stats st;
 	struct counts c;
 	struct xfer x;
-	pthread_t tid;
 	size_t i;
 	int round;
 
@@ -1226,9 +1223,7 @@ START_TEST(test_put_from_other_thread)
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < n; i++)
 			x.objs[i] = get_one(x.pool);
-		ck_assert_int_eq(pthread_create(&tid, NULL, put_all_main, &x),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(put_all_main, &x);
 		ck_assert_int_eq(x.failed, 0);
 		st = obj_stats(x.pool);
 		ck_assert_uint_eq(st.in_use, 0);

@@ -321,7 +321,6 @@ START_TEST(test_exit_hands_back)
 	struct lfp_objpool_stats st;
 	struct tagpool tp;
 	struct user u;
-	pthread_t tid;
 	uint64_t objects;
 	size_t i;
 	int k;
@@ -333,8 +332,7 @@ START_TEST(test_exit_hands_back)
 	memset(&u, 0, sizeof(u));
 	u.tp = &tp;
 	u.n = 1000;
-	ck_assert_int_eq(pthread_create(&tid, NULL, cycle_main, &u), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(cycle_main, &u);
 	fail_assert_none();
 
 	st = obj_stats(tp.pool);
@@ -351,9 +349,7 @@ START_TEST(test_exit_hands_back)
 		u.tp = &tp;
 		u.n = 1000;
 		u.bulk = k & 1;
-		ck_assert_int_eq(pthread_create(&tid, NULL, cycle_main, &u),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(cycle_main, &u);
 		fail_assert_none();
 		st = obj_stats(tp.pool);
 		ck_assert_uint_eq(st.objects, objects);
@@ -363,8 +359,7 @@ START_TEST(test_exit_hands_back)
 	/* One thread takes them all at once: nothing new is carved. */
 	memset(&u, 0, sizeof(u));
 	u.tp = &tp;
-	ck_assert_int_eq(pthread_create(&tid, NULL, grab_all_main, &u), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(grab_all_main, &u);
 	fail_assert_none();
 	ck_assert_uint_eq(u.before.objects, objects);
 	ck_assert_uint_eq(u.got, objects);
@@ -982,8 +977,7 @@ START_TEST(test_fork_reuses_free_cache)
 	/* this thread's cache, and an exited thread's free one */
 	ret = use_once_main(pool);
 	ck_assert_ptr_nonnull(ret);
-	ck_assert_int_eq(pthread_create(&tid, NULL, use_once_main, pool), 0);
-	ck_assert_int_eq(pthread_join(tid, &ret), 0);
+	ret = lfp_test_in_thread(use_once_main, pool);
 	ck_assert_ptr_nonnull(ret);
 	ck_assert_uint_eq(obj_stats(pool).caches, 2);
 
