@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-api.h - helpers of the black-box tests (tests/api, tests/stress),
+ * test-api.h - helpers of the black-box API tests (tests/api),
  * which see the installed headers only: the errno sentinel (int calls
  * leave errno alone, <lfpool/common.h>), a create call that must fail
  * with a given errno, one object or buffer got and put back, the
