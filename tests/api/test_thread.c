@@ -964,7 +964,6 @@ START_TEST(test_fork_reuses_free_cache)
 {
 	struct lfp_objpool_attr attr;
 	struct lfp_objpool *pool;
-	pthread_t tid;
 	void *ret;
 	pid_t pid, w;
 	int status;
@@ -987,6 +986,8 @@ START_TEST(test_fork_reuses_free_cache)
 		alarm(30);
 #ifndef __SANITIZE_THREAD__
 		/* (ThreadSanitizer cannot start threads in this child.) */
+		pthread_t tid;
+
 		if (pthread_create(&tid, NULL, use_once_main, pool) ||
 		    pthread_join(tid, &ret) || !ret)
 			_exit(2);
