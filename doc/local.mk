@@ -70,4 +70,3 @@ check_PROGRAMS += $(lfp_examples)
 lfp_doc_tests = %reldir%/test-man.sh %reldir%/examples/test-examples.sh
 TESTS += $(lfp_doc_tests)
 dist_check_SCRIPTS += $(lfp_doc_tests)
-AM_TESTS_ENVIRONMENT += LFP_MAN_PAGES='$(dist_man_MANS)'; export LFP_MAN_PAGES;

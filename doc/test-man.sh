@@ -49,27 +49,12 @@ for p in $pages; do
 	fi
 done
 
-# The functions declared LFP_API (the name before the first "(", which
-# may be on a following line), as tests/api/test-exports.sh finds them.
+# The functions declared LFP_API (tests/common/api-names.sh).
+sh "$top_srcdir/tests/common/api-names.sh" "$top_srcdir/include" \
+	"$top_builddir/include" >"$tmp/declared"
+# And the calls that are function-like macros (lfp_objpool_stats()).
 headers=$(find "$top_srcdir/include" "$top_builddir/include" \
 	\( -name '*.h' -o -name '*.h.in' \) 2>/dev/null)
-# shellcheck disable=SC2086
-awk '
-	/^[ \t]*LFP_API[ \t]/ { decl = ""; in_decl = 1 }
-	in_decl {
-		decl = decl " " $0
-		i = index(decl, "(")
-		if (i) {
-			head = substr(decl, 1, i - 1)
-			if (match(head, /[A-Za-z_][A-Za-z0-9_]*[ \t]*$/)) {
-				name = substr(head, RSTART, RLENGTH)
-				sub(/[ \t]+$/, "", name)
-				print name
-			}
-			in_decl = 0
-		}
-	}' $headers | sort -u >"$tmp/declared"
-# And the calls that are function-like macros (lfp_objpool_stats()).
 # shellcheck disable=SC2086
 sed -n 's/^#define[ \t][ \t]*\(lfp_[A-Za-z0-9_]*\)(.*/\1/p' $headers \
 	>>"$tmp/declared"

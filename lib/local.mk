@@ -5,7 +5,9 @@
 # Sources in layer order, from the bottom up (doc/design.md, "Layers").
 
 noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
-%canon_reldir%_liblfpool_core_la_SOURCES = \
+%canon_reldir%_liblfpool_core_la_SOURCES = $(lfp_core_sources)
+# The library's sources; `make fuzz` (tests/local.mk) compiles the same.
+lfp_core_sources = \
 	%reldir%/internal.h \
 	%reldir%/atomic.h \
 	%reldir%/os.c \

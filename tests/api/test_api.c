@@ -11,6 +11,7 @@
  * topology with nodes 0 and 2); the new names and their deprecated
  * aliases.
  */
+#include "test-api.h"
 #include "test-child.h"
 
 #include <errno.h>
@@ -21,23 +22,6 @@
 #include <string.h>
 
 #include <lfpool.h>
-
-/* An errno value no call of the library has a reason to store. */
-#define SENTINEL 4242
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* @call (an int call) returns @want and leaves errno alone. */
-#define expect_errno_kept(call, want)					\
-	do {								\
-		int rc_;						\
-		errno = SENTINEL;					\
-		rc_ = (call);						\
-		ck_assert_msg(rc_ == (want), "%s: %d, not %d", #call,	\
-			      rc_, (int)(want));			\
-		ck_assert_msg(errno == SENTINEL, "%s: errno %d", #call,	\
-			      errno);					\
-	} while (0)
 
 static struct lfp_objpool *
 make_objpool(size_t size, size_t max_bytes, lfp_ctor_fn ctor)
@@ -127,8 +111,8 @@ END_TEST
 
 START_TEST(test_destroy_null)
 {
-	expect_errno_kept(lfp_objpool_destroy(NULL), 0);
-	expect_errno_kept(lfp_bufpool_destroy(NULL), 0);
+	expect_int_call(lfp_objpool_destroy(NULL), 0);
+	expect_int_call(lfp_bufpool_destroy(NULL), 0);
 }
 END_TEST
 
@@ -275,9 +259,9 @@ START_TEST(test_alloc_bulk)
 	errno = 0;
 	ck_assert_uint_eq(lfp_bufpool_alloc_bulk(bp, 16, NULL, 1), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	errno = SENTINEL;
+	errno = ERRNO_SENTINEL;
 	ck_assert_uint_eq(lfp_bufpool_alloc_bulk(bp, 16, NULL, 0), 0);
-	ck_assert_int_eq(errno, SENTINEL);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
 	errno = 0;
 	ck_assert_uint_eq(lfp_bufpool_free_bulk(NULL, bufs, 1), 0);
 	ck_assert_int_eq(errno, EINVAL);
@@ -413,11 +397,11 @@ check_stats_sizes(stats_get_fn get, void *pool, const void *full,
 	for (size_t i = size; i < big; i++)
 		ck_assert_uint_eq(buf[i], 0);
 	memset(buf, 0xa5, big);
-	expect_errno_kept(get(pool, buf, min - 1), -EINVAL);
-	expect_errno_kept(get(pool, buf, 0), -EINVAL);
+	expect_int_call(get(pool, buf, min - 1), -EINVAL);
+	expect_int_call(get(pool, buf, 0), -EINVAL);
 	ck_assert_uint_eq(buf[0], 0xa5);
-	expect_errno_kept(get(pool, NULL, size), -EINVAL);
-	expect_errno_kept(get(NULL, buf, size), -EINVAL);
+	expect_int_call(get(pool, NULL, size), -EINVAL);
+	expect_int_call(get(NULL, buf, size), -EINVAL);
 	free(buf);
 }
 
@@ -482,28 +466,28 @@ int_calls(struct handoff *h)
 	ck_assert_ptr_nonnull(devnull);
 	/* Puts and frees of other threads' objects, through every path. */
 	for (size_t i = 0; i < ARRAY_SIZE(h->objs); i++)
-		expect_errno_kept(lfp_objpool_put(h->p, h->objs[i]), 0);
+		expect_int_call(lfp_objpool_put(h->p, h->objs[i]), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(h->bufs); i++)
-		expect_errno_kept(lfp_bufpool_free(h->bp, h->bufs[i]), 0);
-	expect_errno_kept(lfp_objpool_put(h->p, NULL), 0);
-	expect_errno_kept(lfp_bufpool_free(h->bp, NULL), 0);
-	expect_errno_kept(lfp_objpool_put(NULL, NULL), -EINVAL);
-	expect_errno_kept(lfp_bufpool_free(h->bp, &oattr), -EINVAL);
-	expect_errno_kept(lfp_objpool_flush(h->p), 0);
-	expect_errno_kept(lfp_bufpool_flush(h->bp), 0);
-	expect_errno_kept(lfp_objpool_trim(h->p, LFP_TRIM_CACHES), 0);
-	expect_errno_kept(lfp_bufpool_trim(h->bp, LFP_TRIM_CACHES), 0);
-	expect_errno_kept(lfp_objpool_trim(h->p, ~0u), -EINVAL);
-	expect_errno_kept(lfp_objpool_stats(h->p, &ost), 0);
-	expect_errno_kept(lfp_bufpool_stats(h->bp, &bst), 0);
-	expect_errno_kept(lfp_objpool_stats_print(h->p, devnull, 0), 0);
-	expect_errno_kept(lfp_bufpool_stats_print(h->bp, devnull,
+		expect_int_call(lfp_bufpool_free(h->bp, h->bufs[i]), 0);
+	expect_int_call(lfp_objpool_put(h->p, NULL), 0);
+	expect_int_call(lfp_bufpool_free(h->bp, NULL), 0);
+	expect_int_call(lfp_objpool_put(NULL, NULL), -EINVAL);
+	expect_int_call(lfp_bufpool_free(h->bp, &oattr), -EINVAL);
+	expect_int_call(lfp_objpool_flush(h->p), 0);
+	expect_int_call(lfp_bufpool_flush(h->bp), 0);
+	expect_int_call(lfp_objpool_trim(h->p, LFP_TRIM_CACHES), 0);
+	expect_int_call(lfp_bufpool_trim(h->bp, LFP_TRIM_CACHES), 0);
+	expect_int_call(lfp_objpool_trim(h->p, ~0u), -EINVAL);
+	expect_int_call(lfp_objpool_stats(h->p, &ost), 0);
+	expect_int_call(lfp_bufpool_stats(h->bp, &bst), 0);
+	expect_int_call(lfp_objpool_stats_print(h->p, devnull, 0), 0);
+	expect_int_call(lfp_bufpool_stats_print(h->bp, devnull,
 						  LFP_STATS_JSON), 0);
-	expect_errno_kept(lfp_objpool_cache_mode(h->p) > 0, 1);
-	expect_errno_kept(lfp_bufpool_cache_mode(h->bp) > 0, 1);
-	expect_errno_kept(lfp_objpool_attr_init(&oattr), 0);
-	expect_errno_kept(lfp_bufpool_attr_init(&battr), 0);
-	expect_errno_kept(lfp_objpool_attr_init(NULL), -EINVAL);
+	expect_int_call(lfp_objpool_cache_mode(h->p) > 0, 1);
+	expect_int_call(lfp_bufpool_cache_mode(h->bp) > 0, 1);
+	expect_int_call(lfp_objpool_attr_init(&oattr), 0);
+	expect_int_call(lfp_bufpool_attr_init(&battr), 0);
+	expect_int_call(lfp_objpool_attr_init(NULL), -EINVAL);
 	fclose(devnull);
 }
 
@@ -538,8 +522,8 @@ START_TEST(test_errno_kept)
 	for (size_t i = 0; i < ARRAY_SIZE(h.bufs); i++)
 		h.bufs[i] = lfp_bufpool_alloc(h.bp, 64);
 	int_calls(&h);
-	expect_errno_kept(lfp_objpool_destroy(h.p), 0);
-	expect_errno_kept(lfp_bufpool_destroy(h.bp), 0);
+	expect_int_call(lfp_objpool_destroy(h.p), 0);
+	expect_int_call(lfp_bufpool_destroy(h.bp), 0);
 }
 END_TEST
 
@@ -549,15 +533,15 @@ START_TEST(test_errno_kept_rcu)
 	struct lfp_bufpool *bp = make_bufpool(16, 4096, 0, 0);
 
 	for (int i = 0; i < 100; i++) {
-		expect_errno_kept(lfp_objpool_put_rcu(p, lfp_objpool_get(p)),
+		expect_int_call(lfp_objpool_put_rcu(p, lfp_objpool_get(p)),
 				  0);
-		expect_errno_kept(lfp_bufpool_free_rcu(bp,
+		expect_int_call(lfp_bufpool_free_rcu(bp,
 					lfp_bufpool_alloc(bp, 100)), 0);
 	}
-	expect_errno_kept(lfp_objpool_put_rcu(NULL, NULL), -EINVAL);
-	expect_errno_kept(lfp_objpool_flush(p), 0);
-	expect_errno_kept(lfp_objpool_destroy(p), 0);
-	expect_errno_kept(lfp_bufpool_destroy(bp), 0);
+	expect_int_call(lfp_objpool_put_rcu(NULL, NULL), -EINVAL);
+	expect_int_call(lfp_objpool_flush(p), 0);
+	expect_int_call(lfp_objpool_destroy(p), 0);
+	expect_int_call(lfp_bufpool_destroy(bp), 0);
 }
 END_TEST
 
@@ -585,17 +569,17 @@ START_TEST(test_errno_kept_dtor)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(lfp_objpool_get_bulk(p, objs, 100), 100);
 	ck_assert_uint_eq(lfp_objpool_put_bulk(p, objs, 100), 100);
-	expect_errno_kept(lfp_objpool_trim(p, LFP_TRIM_CACHES), 0);
+	expect_int_call(lfp_objpool_trim(p, LFP_TRIM_CACHES), 0);
 	ck_assert_uint_eq(lfp_objpool_get_bulk(p, objs, 100), 100);
 	ck_assert_uint_eq(lfp_objpool_put_bulk(p, objs, 100), 100);
 	/* A stream that fails every write. */
 	f = fopen("/dev/full", "w");
 	if (f) {
 		setvbuf(f, NULL, _IONBF, 0);
-		expect_errno_kept(lfp_objpool_stats_print(p, f, 0), -EIO);
+		expect_int_call(lfp_objpool_stats_print(p, f, 0), -EIO);
 		fclose(f);
 	}
-	expect_errno_kept(lfp_objpool_destroy(p), 0);
+	expect_int_call(lfp_objpool_destroy(p), 0);
 }
 END_TEST
 

@@ -37,12 +37,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 
-/* An errno value no call of the library has a reason to store. */
-#define ERRNO_SENTINEL 4242
 
-#define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
 #define DEFAULT_MIN ((size_t)16)
 #define DEFAULT_MAX (256 * KIB)
@@ -50,7 +47,6 @@
 #define DEFAULT_NCLASSES 15u
 #define POOL_LIMIT 65535u
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static size_t
 page_size(void)
@@ -130,17 +126,6 @@ make_default_pool(void)
 	return make_pool(DEFAULT_MIN, DEFAULT_MAX, NULL);
 }
 
-static struct lfp_bufpool_stats
-get_stats(struct lfp_bufpool *bp)
-{
-	struct lfp_bufpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
-	ck_assert_uint_le(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
-	return st;
-}
-
 /* The counters of the class of @size in @st; the class must be there. */
 static const struct lfp_bufpool_class_stats *
 find_class(const struct lfp_bufpool_stats *st, size_t size)
@@ -175,25 +160,6 @@ check_buffer(struct lfp_bufpool *bp, const void *buf, size_t n, size_t min)
 	ck_assert_msg((uintptr_t)buf % 16 == 0, "alloc(%zu) = %p: not "
 		      "aligned to 16", n, buf);
 	return cap;
-}
-
-static void *
-alloc_one(struct lfp_bufpool *bp, size_t n)
-{
-	void *buf;
-
-	errno = 0;
-	buf = lfp_bufpool_alloc(bp, n);
-	ck_assert_msg(buf != NULL, "alloc(%zu) failed: errno %d", n, errno);
-	return buf;
-}
-
-static void
-free_one(struct lfp_bufpool *bp, void *buf)
-{
-	int rc = lfp_bufpool_free(bp, buf);
-
-	ck_assert_msg(rc == 0, "free(%p) = %d", buf, rc);
 }
 
 /* alloc(@n) must fail with @err. */
@@ -338,27 +304,16 @@ END_TEST
 
 START_TEST(test_attr_init_null)
 {
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_bufpool_attr_init(NULL), -EINVAL);
 	/* int calls leave errno alone (<lfpool/common.h>) */
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_bufpool_attr_init(NULL), -EINVAL);
 }
 END_TEST
 
 /* ---- create -------------------------------------------------------- */
 
 /* create(@attr) must fail with EINVAL. */
-static void
-expect_create_einval(const struct lfp_bufpool_attr *attr, const char *what)
-{
-	struct lfp_bufpool *bp;
-
-	errno = 0;
-	bp = lfp_bufpool_create(attr);
-	ck_assert_msg(bp == NULL, "create accepted %s", what);
-	ck_assert_msg(errno == EINVAL, "create(%s): errno %d, not EINVAL",
-		      what, errno);
-}
+#define expect_create_einval(attr, what) \
+	expect_create_fails(lfp_bufpool_create(attr), EINVAL, what)
 
 /* create(min @min, max @max) must fail with EINVAL. */
 static void
@@ -442,7 +397,7 @@ START_TEST(test_create_limits)
 	void *buf;
 
 	bp = make_pool(LFP_BUFPOOL_MIN_SIZE, LFP_BUFPOOL_SIZE_MAX, "widest");
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
 	check_stats_consistent(&st, LFP_BUFPOOL_MIN_SIZE,
 			       LFP_BUFPOOL_SIZE_MAX);
@@ -458,7 +413,7 @@ START_TEST(test_create_limits)
 
 	/* one class: everything up to it gets it */
 	bp = make_pool(4096, 4096, "one-class");
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.nclasses, 1);
 	ck_assert_uint_eq(st.cls[0].size, 4096);
 	ck_assert_uint_eq(st.cls[0].buffers, 0);
@@ -475,7 +430,7 @@ START_TEST(test_create_limits)
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 
 	bp = make_pool(LFP_BUFPOOL_MIN_SIZE, LFP_BUFPOOL_MIN_SIZE, NULL);
-	ck_assert_uint_eq(get_stats(bp).nclasses, 1);
+	ck_assert_uint_eq(buf_stats(bp).nclasses, 1);
 	buf = alloc_one(bp, 16);
 	ck_assert_uint_eq(check_buffer(bp, buf, 16, 16), 16);
 	free_one(bp, buf);
@@ -601,40 +556,32 @@ START_TEST(test_null_pool)
 	ck_assert_ptr_null(lfp_bufpool_alloc(NULL, 0));
 	ck_assert_int_eq(errno, EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_bufpool_stats(NULL, &st), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_bufpool_stats(NULL, &st), -EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_bufpool_destroy(NULL), 0);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_bufpool_destroy(NULL), 0);
 
 	/* a real buffer, handed with a NULL pool: refused, and unharmed */
 	bp = make_default_pool();
 	buf = alloc_one(bp, 100);
 	memset(buf, 0x3c, 128);
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_bufpool_free(NULL, buf), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_bufpool_free(NULL, buf), -EINVAL);
 	errno = 0;
 	ck_assert_uint_eq(lfp_bufpool_capacity(NULL, buf), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.frees, 0);
 	ck_assert_uint_eq(find_class(&st, 128)->in_use, 1);
 	check_fill(buf, 128, 0x3c, "buffer refused with a NULL pool");
 	ck_assert_uint_eq(lfp_bufpool_capacity(bp, buf), 128);
 
 	/* a valid pool with a NULL argument */
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_bufpool_stats(bp, NULL), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_bufpool_stats(bp, NULL), -EINVAL);
 	errno = 0;
 	ck_assert_uint_eq(lfp_bufpool_capacity(bp, NULL), 0);
 	ck_assert_int_eq(errno, EINVAL);
 
 	free_one(bp, buf);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.frees, 1);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -649,17 +596,15 @@ START_TEST(test_free_null_buf)
 
 	bp = make_default_pool();
 	buf = alloc_one(bp, 40);
-	st = get_stats(bp);
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_bufpool_free(bp, NULL), 0);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
-	st2 = get_stats(bp);
+	st = buf_stats(bp);
+	expect_int_call(lfp_bufpool_free(bp, NULL), 0);
+	st2 = buf_stats(bp);
 	check_stats_same(&st, &st2, "free(NULL)");
 	ck_assert_uint_eq(st2.allocs, 1);
 	ck_assert_uint_eq(st2.frees, 0);
 	ck_assert_uint_eq(find_class(&st2, 64)->in_use, 1);
 	free_one(bp, buf);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	ck_assert_uint_eq(st2.frees, 1);
 	ck_assert_uint_eq(find_class(&st2, 64)->in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -679,7 +624,7 @@ START_TEST(test_alloc_too_big)
 	for (k = 0; k < ARRAY_SIZE(maxes); k++) {
 		max = maxes[k];
 		bp = make_pool(DEFAULT_MIN, max, NULL);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		expect_alloc_fails(bp, max + 1, E2BIG);
 		expect_alloc_fails(bp, max * 2 - 1, E2BIG);
 		expect_alloc_fails(bp, max * 2, E2BIG);
@@ -692,7 +637,7 @@ START_TEST(test_alloc_too_big)
 		expect_alloc_fails(bp, SIZE_MAX / 2, E2BIG);
 		expect_alloc_fails(bp, SIZE_MAX - 15, E2BIG);
 		expect_alloc_fails(bp, SIZE_MAX, E2BIG);
-		st2 = get_stats(bp);
+		st2 = buf_stats(bp);
 		check_stats_same(&st, &st2, "refused allocs");
 		/* and the largest class still works */
 		buf = alloc_one(bp, max);
@@ -758,7 +703,7 @@ START_TEST(test_class_boundaries)
 			      "buffers %p and %p overlap", sorted[i],
 			      sorted[i + 1]);
 
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, n);
 	for (i = 0, total = 0; i < n; i++)
@@ -769,11 +714,11 @@ START_TEST(test_class_boundaries)
 
 	expect_alloc_fails(bp, DEFAULT_MAX + 1, E2BIG);
 	expect_alloc_fails(bp, SIZE_MAX, E2BIG);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	check_stats_same(&st, &st2, "refused allocs");
 	for (i = 0; i < n; i++)
 		free_one(bp, bufs[i]);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, n);
 	ck_assert_uint_eq(st.frees, n);
@@ -814,12 +759,12 @@ START_TEST(test_many_per_class)
 				      (uintptr_t)bufs[i + 1],
 				      "%zu-byte buffers %p and %p overlap",
 				      cls, bufs[i], bufs[i + 1]);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		ck_assert_uint_eq(find_class(&st, cls)->in_use, per);
 		for (i = 0; i < per; i++)
 			free_one(bp, bufs[i]);
 	}
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, per * DEFAULT_NCLASSES);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
@@ -838,7 +783,7 @@ START_TEST(test_min_64)
 	size_t i;
 
 	bp = make_pool(64, 8 * KIB, NULL);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(st.nclasses, 8);
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
 		bufs[i] = alloc_one(bp, req[i]);
@@ -853,14 +798,14 @@ START_TEST(test_min_64)
 	ck_assert_uint_eq(check_buffer(bp, buf, 8 * KIB, 64), 8 * KIB);
 	free_one(bp, buf);
 	expect_alloc_fails(bp, 8 * KIB + 1, E2BIG);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, 64, 8 * KIB);
 	ck_assert_uint_eq(find_class(&st, 64)->in_use, ARRAY_SIZE(req));
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
 		check_fill(bufs[i], 64, fill_byte(i), "64-byte buffer");
 		free_one(bp, bufs[i]);
 	}
-	ck_assert_uint_eq(get_stats(bp).bytes_in_use, 0);
+	ck_assert_uint_eq(buf_stats(bp).bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 }
 END_TEST
@@ -895,13 +840,13 @@ START_TEST(test_big_class)
 			ck_abort_msg("byte %zu of the 64 MiB buffer changed",
 				     off);
 	expect_alloc_fails(bp, big + 1, E2BIG);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, big);
 	ck_assert_uint_eq(find_class(&st, big)->in_use, 2);
 	ck_assert_uint_eq(st.bytes_in_use, 2 * big);
 	free_one(bp, q);
 	free_one(bp, p);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(find_class(&st, big)->in_use, 0);
 	ck_assert_uint_eq(find_class(&st, big)->frees, 2);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
@@ -927,21 +872,16 @@ expect_refused(struct lfp_bufpool *bp, void *ptr, size_t check_size,
 	struct lfp_bufpool_stats st, st2;
 	void *buf;
 	size_t cap;
-	int rc;
 
-	st = get_stats(bp);
-	errno = ERRNO_SENTINEL;
-	rc = lfp_bufpool_free(bp, ptr);
-	ck_assert_msg(rc == -EINVAL, "free(%s %p) = %d, not -EINVAL", what,
-		      ptr, rc);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	st = buf_stats(bp);
+	expect_call_refused(lfp_bufpool_free(bp, ptr), what, ptr);
 	errno = 0;
 	cap = lfp_bufpool_capacity(bp, ptr);
 	ck_assert_msg(cap == 0, "capacity(%s %p) = %zu, not 0", what, ptr,
 		      cap);
 	ck_assert_msg(errno == EINVAL, "capacity(%s): errno %d, not EINVAL",
 		      what, errno);
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	check_stats_same(&st, &st2, what);
 
 	/* the pool still works, and did not take @ptr in */
@@ -1037,7 +977,7 @@ START_TEST(test_foreign_pointers)
 		ck_assert_uint_eq(lfp_bufpool_capacity(other, obuf), cls);
 		check_fill(obuf, cls, 0x55, what);
 		free_one(other, obuf);
-		ck_assert_uint_eq(get_stats(other).bytes_in_use, 0);
+		ck_assert_uint_eq(buf_stats(other).bytes_in_use, 0);
 	}
 
 	/* an object of an object pool */
@@ -1063,19 +1003,19 @@ START_TEST(test_foreign_pointers)
 		unsigned char *base = (unsigned char *)((uintptr_t)buf &
 							~(uintptr_t)(64 * KIB - 1));
 		unsigned char *last = base + 64 * KIB - 1024;
-		struct lfp_bufpool_stats before = get_stats(bp), after;
+		struct lfp_bufpool_stats before = buf_stats(bp), after;
 
 		if (last != buf) {
 			ck_assert_int_eq(lfp_bufpool_free(bp, last), -EINVAL);
 			ck_assert_uint_eq(lfp_bufpool_capacity(bp, last), 0);
-			after = get_stats(bp);
+			after = buf_stats(bp);
 			ck_assert_uint_eq(after.frees, before.frees);
 		}
 	}
 	free_one(bp, buf);
 
 	/* after all this the pool is whole */
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_uint_eq(st.allocs, st.frees);
@@ -1105,13 +1045,13 @@ START_TEST(test_reuse)
 		cls = class_of(sizes[k], DEFAULT_MIN);
 		/* one buffer, over and over */
 		free_one(bp, alloc_one(bp, sizes[k]));
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		for (i = 0; i < 1000; i++) {
 			buf = alloc_one(bp, sizes[k]);
 			memset(buf, 0x21, sizes[k]);
 			free_one(bp, buf);
 		}
-		st2 = get_stats(bp);
+		st2 = buf_stats(bp);
 		c = find_class(&st2, cls);
 		ck_assert_uint_eq(c->buffers, find_class(&st, cls)->buffers);
 		ck_assert_uint_eq(c->chunks, find_class(&st, cls)->chunks);
@@ -1126,14 +1066,14 @@ START_TEST(test_reuse)
 			bufs[i] = alloc_one(bp, sizes[k]);
 		for (i = 0; i < batch; i++)
 			free_one(bp, bufs[i]);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		for (round = 0; round < 20; round++) {
 			for (i = 0; i < batch; i++)
 				bufs[i] = alloc_one(bp, sizes[k]);
 			for (i = 0; i < batch; i++)
 				free_one(bp, bufs[batch - 1 - i]);
 		}
-		st2 = get_stats(bp);
+		st2 = buf_stats(bp);
 		c = find_class(&st2, cls);
 		ck_assert_msg(c->buffers == find_class(&st, cls)->buffers,
 			      "%zu-byte class grew from %llu to %llu buffers",
@@ -1161,7 +1101,7 @@ START_TEST(test_stats_sequence)
 	/* lfp_thread_flush() below: one thread's own cache */
 	bp = make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, "stats",
 			    LFP_CACHE_PER_THREAD);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_str_eq(st.name, "stats");
 	ck_assert_int_eq(st.cache_mode, LFP_CACHE_PER_THREAD);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
@@ -1187,7 +1127,7 @@ START_TEST(test_stats_sequence)
 	b32[1] = alloc_one(bp, 32);
 	b4k = alloc_one(bp, 3000);
 	bmax = alloc_one(bp, 200000);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, 7);
 	ck_assert_uint_eq(st.frees, 0);
@@ -1219,7 +1159,7 @@ START_TEST(test_stats_sequence)
 
 	free_one(bp, b16[1]);
 	free_one(bp, b4k);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, 7);
 	ck_assert_uint_eq(st.frees, 2);
@@ -1234,7 +1174,7 @@ START_TEST(test_stats_sequence)
 
 	/* a free then an alloc of that class on one thread: a cache hit */
 	b16[1] = alloc_one(bp, 5);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_ge(find_class(&st, 16)->hits, 1);
 	ck_assert_uint_eq(find_class(&st, 16)->in_use, 3);
 
@@ -1244,7 +1184,7 @@ START_TEST(test_stats_sequence)
 	free_one(bp, b32[0]);
 	free_one(bp, b32[1]);
 	free_one(bp, bmax);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.allocs, 8);
 	ck_assert_uint_eq(st.frees, 8);
@@ -1259,7 +1199,7 @@ START_TEST(test_stats_sequence)
 	/* flush: this thread's cached buffers of every class go to the
 	 * depot */
 	lfp_thread_flush();
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	for (i = 0; i < st.nclasses; i++)
 		ck_assert_msg(st.cls[i].depot_cached == st.cls[i].cached,
@@ -1273,51 +1213,8 @@ END_TEST
 
 START_TEST(test_name)
 {
-	struct lfp_bufpool_attr attr;
-	struct lfp_bufpool_stats st;
-	struct lfp_bufpool *bp;
-	char buf[32], name[201];
-
-	strcpy(buf, "session-buffers");
-	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
-	attr.name = buf;
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	/* the pool keeps a copy */
-	memset(buf, 'X', sizeof(buf) - 1);
-	buf[sizeof(buf) - 1] = '\0';
-	st = get_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "session-buffers");
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-
-	attr.name = NULL;
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	st = get_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-
-	attr.name = "";
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	st = get_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-
-	/* a long name comes back whole */
-	memset(name, 'n', sizeof(name) - 1);
-	name[sizeof(name) - 1] = '\0';
-	memcpy(name + sizeof(name) - 5, "tail", 4);
-	attr.name = name;
-	bp = lfp_bufpool_create(&attr);
-	ck_assert_ptr_nonnull(bp);
-	st = get_stats(bp);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, name);
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+	expect_name_copied(bufpool_kind(), "session-buffers");
+	expect_long_name_kept(bufpool_kind(), 200);
 }
 END_TEST
 
@@ -1451,7 +1348,6 @@ START_TEST(test_free_from_other_thread)
 	const struct lfp_bufpool_class_stats *c;
 	struct lfp_bufpool_stats st, first;
 	struct xfer x;
-	pthread_t tid;
 	unsigned int i, ncpu;
 	int round, cpus[2];
 
@@ -1469,26 +1365,22 @@ START_TEST(test_free_from_other_thread)
 		x.n = n;
 		x.seed = 0x9e3779b97f4a7c15ULL;
 		x.cpu = _i ? cpus[0] : -1;
-		ck_assert_int_eq(pthread_create(&tid, NULL, alloc_all_main, &x),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(alloc_all_main, &x);
 		ck_assert_msg(!x.failed, "thread A: failure %d at buffer %zu",
 			      x.failed, x.where);
 		ck_assert_uint_eq(x.n, n);
-		st = get_stats(x.bp);
+		st = buf_stats(x.bp);
 		ck_assert_uint_eq(st.allocs - st.frees, n);
 
 		x.cpu = _i ? cpus[ncpu > 1] : -1;
-		ck_assert_int_eq(pthread_create(&tid, NULL, free_all_main, &x),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(free_all_main, &x);
 		ck_assert_msg(!x.failed, "thread B: failure %d at buffer %zu "
 			      "(size %zu)", x.failed, x.where,
 			      x.sizes[x.where]);
 		if (_i)
 			ck_assert_int_eq(lfp_bufpool_flush(x.bp), 0);
 
-		st = get_stats(x.bp);
+		st = buf_stats(x.bp);
 		check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 		ck_assert_uint_eq(st.allocs, n * (round + 1));
 		ck_assert_uint_eq(st.frees, n * (round + 1));
@@ -1543,7 +1435,7 @@ START_TEST(test_bounded_cache)
 	 * test_pcpu.c */
 	bp = make_pool_mode(DEFAULT_MIN, DEFAULT_MAX, NULL,
 			    LFP_CACHE_PER_THREAD);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	c16 = find_class(&st, 16);
 	cmax = find_class(&st, DEFAULT_MAX);
 	ck_assert_msg(cmax->mag_rounds < c16->mag_rounds, "magazines of the "
@@ -1578,7 +1470,7 @@ START_TEST(test_bounded_cache)
 			bufs[i] = alloc_one(bp, cls);
 		for (i = 0; i < n; i++)
 			free_one(bp, bufs[i]);
-		st = get_stats(bp);
+		st = buf_stats(bp);
 		c = find_class(&st, cls);
 		ck_assert_uint_eq(c->in_use, 0);
 		ck_assert_uint_ge(c->cached, n);
@@ -1615,14 +1507,14 @@ START_TEST(test_no_drift)
 		bufs[i] = alloc_one(bp, DEFAULT_MAX);
 	for (i = 0; i < nbig; i++)
 		free_one(bp, bufs[i]);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	for (i = 0; i < nsmall; i++) {
 		bufs[i] = alloc_one(bp, 16);
 		cap = lfp_bufpool_capacity(bp, bufs[i]);
 		ck_assert_msg(cap == 16, "alloc(16) #%zu after freeing 256 KiB "
 			      "buffers: capacity %zu", i, cap);
 	}
-	st2 = get_stats(bp);
+	st2 = buf_stats(bp);
 	c = find_class(&st2, DEFAULT_MAX);
 	ck_assert_uint_eq(c->allocs, find_class(&st, DEFAULT_MAX)->allocs);
 	ck_assert_uint_eq(c->cached, nbig);
@@ -1655,7 +1547,7 @@ START_TEST(test_no_drift)
 		ck_assert_uint_eq(lfp_bufpool_capacity(bp, buf), DEFAULT_MAX);
 	}
 	free_one(bp, buf);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
@@ -1719,7 +1611,7 @@ START_TEST(test_destroy_with_live_thread)
 	gate_wait(&h.done);
 	ck_assert_int_eq(h.failed, 0);
 	free_one(h.bp, mine);
-	st = get_stats(h.bp);
+	st = buf_stats(h.bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	for (i = 0; i < st.nclasses; i++) {
 		ck_assert_uint_eq(st.cls[i].in_use, h.keep);
@@ -1785,11 +1677,11 @@ START_TEST(test_fork)
 	/* the parent's buffers are still its own */
 	check_fill(a, 1024, 0x61, "parent's buffer after fork");
 	check_fill(b, 1024, 0x62, "parent's buffer after fork");
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	ck_assert_uint_eq(find_class(&st, 1024)->in_use, 2);
 	free_one(bp, a);
 	free_one(bp, b);
-	st = get_stats(bp);
+	st = buf_stats(bp);
 	check_stats_consistent(&st, DEFAULT_MIN, DEFAULT_MAX);
 	ck_assert_uint_eq(st.bytes_in_use, 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);

@@ -42,13 +42,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 
-/* An errno value no call of the library has a reason to store. */
-#define ERRNO_SENTINEL 4242
 
-#define KIB ((size_t)1 << 10)
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* How many gets may pass before a cached object comes back. */
 #define REUSE_MAX 4096
@@ -235,16 +231,6 @@ make_checked_objpool(size_t size, const char *name)
 	return make_objpool(size, name, LFP_OBJPOOL_F_CHECKED, false);
 }
 
-static struct lfp_objpool_stats
-obj_stats(struct lfp_objpool *pool)
-{
-	struct lfp_objpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
-	return st;
-}
-
 /* The counters add up, with @gets, @puts and @in_use as given. */
 static void
 expect_obj_stats(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
@@ -258,38 +244,9 @@ expect_obj_stats(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 }
 
-static void *
-get_one(struct lfp_objpool *pool)
-{
-	void *obj;
-
-	errno = 0;
-	obj = lfp_objpool_get(pool);
-	ck_assert_msg(obj != NULL, "get failed: errno %d", errno);
-	return obj;
-}
-
-static void
-put_one(struct lfp_objpool *pool, void *obj)
-{
-	int rc = lfp_objpool_put(pool, obj);
-
-	ck_assert_msg(rc == 0, "put(%p) = %d", obj, rc);
-}
-
 /* put(@obj) must be refused with -EINVAL, errno left alone. */
-static void
-expect_put_refused(struct lfp_objpool *pool, void *obj, const char *what)
-{
-	int rc;
-
-	errno = ERRNO_SENTINEL;
-	rc = lfp_objpool_put(pool, obj);
-	ck_assert_msg(rc == -EINVAL, "put of %s (%p) = %d, expected -EINVAL",
-		      what, obj, rc);
-	ck_assert_msg(errno == ERRNO_SENTINEL, "put of %s changed errno to %d",
-		      what, errno);
-}
+#define expect_put_refused(pool, obj, what) \
+	expect_call_refused(lfp_objpool_put(pool, obj), what, obj)
 
 /* A get and a put still work, and add only themselves to the counters. */
 static void
@@ -421,10 +378,8 @@ static int
 put_in_thread(struct lfp_objpool *pool, void *obj)
 {
 	struct putter p = { .pool = pool, .obj = obj, .rc = 1 };
-	pthread_t tid;
 
-	ck_assert_int_eq(pthread_create(&tid, NULL, putter_main, &p), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(putter_main, &p);
 	return p.rc;
 }
 
@@ -480,25 +435,6 @@ make_bufpool(const char *name, unsigned int flags)
 	ck_assert_msg(bp != NULL, "bufpool create(flags %#x): errno %d", flags,
 		      errno);
 	return bp;
-}
-
-static void *
-alloc_one(struct lfp_bufpool *bp, size_t n)
-{
-	void *buf;
-
-	errno = 0;
-	buf = lfp_bufpool_alloc(bp, n);
-	ck_assert_msg(buf != NULL, "alloc(%zu) failed: errno %d", n, errno);
-	return buf;
-}
-
-static void
-free_one(struct lfp_bufpool *bp, void *buf)
-{
-	int rc = lfp_bufpool_free(bp, buf);
-
-	ck_assert_msg(rc == 0, "free(%p) = %d", buf, rc);
 }
 
 /* Pointers that are no object of the pool, of every origin: refused and
@@ -775,16 +711,6 @@ END_TEST
 /* Buffer sizes to try: small, a page, a class whose cache holds few. */
 static const size_t buf_sizes[] = { 16, 64, 1000, 4 * KIB, 64 * KIB };
 
-static struct lfp_bufpool_stats
-buf_stats(struct lfp_bufpool *bp)
-{
-	struct lfp_bufpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
-	return st;
-}
-
 /* The counters of the class of @size. */
 static struct lfp_bufpool_class_stats
 buf_class(struct lfp_bufpool *bp, size_t size)
@@ -812,18 +738,8 @@ expect_class_stats(struct lfp_bufpool *bp, size_t size, uint64_t allocs,
 }
 
 /* free(@buf) must be refused with -EINVAL, errno left alone. */
-static void
-expect_free_refused(struct lfp_bufpool *bp, void *buf, const char *what)
-{
-	int rc;
-
-	errno = ERRNO_SENTINEL;
-	rc = lfp_bufpool_free(bp, buf);
-	ck_assert_msg(rc == -EINVAL, "free of %s (%p) = %d, expected -EINVAL",
-		      what, buf, rc);
-	ck_assert_msg(errno == ERRNO_SENTINEL, "free of %s changed errno to %d",
-		      what, errno);
-}
+#define expect_free_refused(bp, buf, what) \
+	expect_call_refused(lfp_bufpool_free(bp, buf), what, buf)
 
 /* An alloc and a free of every tried size still work, with no report. */
 static void
@@ -1407,62 +1323,129 @@ END_TEST
 
 /* ---- deferred puts and frees ----------------------------------------- */
 
-/* put_rcu(@obj) must be refused with -EINVAL, errno left alone. */
-static void
-expect_put_rcu_refused(struct lfp_objpool *pool, void *obj, const char *what)
-{
-	int rc;
+/*
+ * The deferred tests run once on a checked object pool (rows[0]) and once
+ * per buffer size on a checked buffer pool: a pool of either kind, and the
+ * calls that differ.
+ */
+struct dpool {
+	struct lfp_objpool *op;         /* an object pool, or */
+	struct lfp_bufpool *bp;         /* a buffer pool */
+	size_t size;                    /* an object's, or the one asked for */
+	size_t cap;                     /* buffers: the class's */
+	const char *name;               /* the pool's */
+};
 
-	errno = ERRNO_SENTINEL;
-	rc = lfp_objpool_put_rcu(pool, obj);
-	ck_assert_msg(rc == -EINVAL, "put_rcu of %s (%p) = %d, expected "
-		      "-EINVAL", what, obj, rc);
-	ck_assert_msg(errno == ERRNO_SENTINEL, "put_rcu of %s changed errno "
-		      "to %d", what, errno);
+static struct dpool
+dpool_make(int row)
+{
+	struct dpool p = { .op = NULL };
+
+	if (row == 0) {
+		p.name = "deferred";
+		p.size = 48;
+		p.op = make_checked_objpool(p.size, p.name);
+	} else {
+		p.name = "deferred-bufs";
+		p.size = buf_sizes[row - 1];
+		p.bp = make_bufpool(p.name, LFP_BUFPOOL_F_CHECKED);
+	}
+	return p;
+}
+
+static void *
+dpool_get(struct dpool *p)
+{
+	void *x;
+
+	if (p->op)
+		return get_one(p->op);
+	x = alloc_one(p->bp, p->size);
+	p->cap = lfp_bufpool_capacity(p->bp, x);
+	return x;
 }
 
 static void
-expect_free_rcu_refused(struct lfp_bufpool *bp, void *buf, const char *what)
+dpool_put(struct dpool *p, void *x)
 {
-	int rc;
-
-	errno = ERRNO_SENTINEL;
-	rc = lfp_bufpool_free_rcu(bp, buf);
-	ck_assert_msg(rc == -EINVAL, "free_rcu of %s (%p) = %d, expected "
-		      "-EINVAL", what, buf, rc);
-	ck_assert_msg(errno == ERRNO_SENTINEL, "free_rcu of %s changed errno "
-		      "to %d", what, errno);
+	if (p->op)
+		put_one(p->op, x);
+	else
+		free_one(p->bp, x);
 }
 
-/* Send the partial batch on its way; wait (5 s at most) until every
- * deferred put of @pool is back. */
+static int
+dpool_put_rcu(struct dpool *p, void *x)
+{
+	return p->op ? lfp_objpool_put_rcu(p->op, x)
+		     : lfp_bufpool_free_rcu(p->bp, x);
+}
+
+/* The plain put (free) of @x must be refused. */
 static void
-wait_obj_deferred(struct lfp_objpool *pool)
+dpool_put_refused(struct dpool *p, void *x, const char *what)
+{
+	if (p->op)
+		expect_put_refused(p->op, x, what);
+	else
+		expect_free_refused(p->bp, x, what);
+}
+
+/* Deferred puts not back yet (buffers: of the class, out). */
+static uint64_t
+dpool_pending(struct dpool *p)
+{
+	return p->op ? obj_stats(p->op).deferred
+		     : buf_class(p->bp, p->cap).in_use;
+}
+
+/* Objects (buffers of the class) carved. */
+static uint64_t
+dpool_carved(struct dpool *p)
+{
+	return p->op ? obj_stats(p->op).objects
+		     : buf_class(p->bp, p->cap).buffers;
+}
+
+/* @n gets and @n puts counted, none in use. */
+static void
+dpool_expect_stats(struct dpool *p, uint64_t n)
+{
+	if (p->op)
+		expect_obj_stats(p->op, n, n, 0);
+	else
+		expect_class_stats(p->bp, p->cap, n, n, 0);
+}
+
+/*
+ * Send the partial batch on its way; wait (5 s at most) until every
+ * deferred put is back.
+ */
+static void
+dpool_wait_deferred(struct dpool *p)
 {
 	const struct timespec ms = { 0, 1000000 };
 	int i;
 
-	ck_assert_int_eq(lfp_objpool_flush(pool), 0);
-	for (i = 0; i < 5000 && obj_stats(pool).deferred; i++)
+	ck_assert_int_eq(p->op ? lfp_objpool_flush(p->op)
+			       : lfp_bufpool_flush(p->bp), 0);
+	for (i = 0; i < 5000 && dpool_pending(p); i++)
 		nanosleep(&ms, NULL);
-	ck_assert_msg(obj_stats(pool).deferred == 0, "%llu deferred puts not "
-		      "back after 5 s",
-		      (unsigned long long)obj_stats(pool).deferred);
+	ck_assert_msg(dpool_pending(p) == 0, "%s: %llu deferred puts not back "
+		      "after 5 s", p->name,
+		      (unsigned long long)dpool_pending(p));
 }
 
-/* The same for buffers of class @cap: until none is out. */
 static void
-wait_buf_deferred(struct lfp_bufpool *bp, size_t cap)
+dpool_destroy(struct dpool *p)
 {
-	const struct timespec ms = { 0, 1000000 };
-	int i;
-
-	ck_assert_int_eq(lfp_bufpool_flush(bp), 0);
-	for (i = 0; i < 5000 && buf_class(bp, cap).in_use; i++)
-		nanosleep(&ms, NULL);
-	ck_assert_msg(buf_class(bp, cap).in_use == 0, "%llu deferred frees not "
-		      "back after 5 s",
-		      (unsigned long long)buf_class(bp, cap).in_use);
+	if (p->op) {
+		expect_pool_usable(p->op);
+		ck_assert_int_eq(lfp_objpool_destroy(p->op), 0);
+	} else {
+		expect_bufpool_usable(p->bp);
+		ck_assert_int_eq(lfp_bufpool_destroy(p->bp), 0);
+	}
 }
 
 /* @n pointers, all different. */
@@ -1476,131 +1459,78 @@ expect_distinct(void **p, size_t n, const char *what)
 }
 
 /*
- * put_rcu checks and marks the object at its call: put_rcu then put,
- * put_rcu twice, put then put_rcu, put_rcu of a malloc'd pointer or of
- * one inside an object are each reported there, fail with -EINVAL and
- * take nothing. After the grace periods nothing more is reported, and
- * every object is handed out once.
+ * put_rcu (free_rcu) checks and marks the object (buffer) at its call:
+ * put_rcu then put, put_rcu twice, put then put_rcu, put_rcu of a
+ * malloc'd pointer and, for objects, of one inside an object are each
+ * reported there, fail with -EINVAL and take nothing. After the grace
+ * periods nothing more is reported, and every object is handed out once.
  */
-START_TEST(test_obj_put_rcu_misuse)
+START_TEST(test_deferred_misuse)
 {
-	struct lfp_objpool *pool;
-	void *a, *b, *c, *d, *heap, **objs;
+	struct dpool p = dpool_make(_i);
+	void *a, *b, *c, *d = NULL, *heap, **all;
+	unsigned int reports = 4, out = 3;
 	size_t n, i;
 
 	rec_start();
-	pool = make_checked_objpool(48, "deferred");
-	a = get_one(pool);
-	b = get_one(pool);
-	c = get_one(pool);
-	d = get_one(pool);
-	heap = malloc(48);
+	a = dpool_get(&p);
+	b = dpool_get(&p);
+	c = dpool_get(&p);
+	if (p.op) {
+		d = dpool_get(&p);
+		reports = 5;
+		out = 4;
+	}
+	heap = malloc(p.size);
 	ck_assert_ptr_nonnull(heap);
 
-	ck_assert_int_eq(lfp_objpool_put_rcu(pool, a), 0);
+	ck_assert_int_eq(dpool_put_rcu(&p, a), 0);
 	expect_reports(0, "a correct put_rcu");
-	expect_put_refused(pool, a, "an object put with put_rcu");
-	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, "deferred", a,
+	dpool_put_refused(&p, a, "one put with put_rcu");
+	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, p.name, a,
 			  "put after put_rcu");
 
-	ck_assert_int_eq(lfp_objpool_put_rcu(pool, b), 0);
-	expect_put_rcu_refused(pool, b, "an object put with put_rcu");
-	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, "deferred", b,
+	ck_assert_int_eq(dpool_put_rcu(&p, b), 0);
+	expect_call_refused(dpool_put_rcu(&p, b), "one put with put_rcu", b);
+	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, p.name, b,
 			  "put_rcu twice");
 
-	put_one(pool, c);
-	expect_put_rcu_refused(pool, c, "an object put already");
-	expect_new_report(2, LFP_MISUSE_DOUBLE_FREE, "deferred", c,
+	dpool_put(&p, c);
+	expect_call_refused(dpool_put_rcu(&p, c), "one put already", c);
+	expect_new_report(2, LFP_MISUSE_DOUBLE_FREE, p.name, c,
 			  "put_rcu after put");
 
-	expect_put_rcu_refused(pool, heap, "malloc'd memory");
-	expect_new_report(3, LFP_MISUSE_FOREIGN, "deferred", heap,
+	expect_call_refused(dpool_put_rcu(&p, heap), "malloc'd memory", heap);
+	expect_new_report(3, LFP_MISUSE_FOREIGN, p.name, heap,
 			  "put_rcu of malloc'd memory");
-	expect_put_rcu_refused(pool, (char *)d + 8, "a pointer inside an "
-			       "object");
-	expect_new_report(4, LFP_MISUSE_INTERIOR, "deferred", (char *)d + 8,
-			  "put_rcu of an interior pointer");
-	/* the refused calls took nothing: d still goes back once */
-	ck_assert_int_eq(lfp_objpool_put_rcu(pool, d), 0);
-	expect_reports(5, "put_rcu of an object held");
+	if (d) {
+		expect_call_refused(dpool_put_rcu(&p, (char *)d + 8),
+			       "a pointer inside an object", (char *)d + 8);
+		expect_new_report(4, LFP_MISUSE_INTERIOR, p.name,
+				  (char *)d + 8,
+				  "put_rcu of an interior pointer");
+		/* the refused calls took nothing: d still goes back once */
+		ck_assert_int_eq(dpool_put_rcu(&p, d), 0);
+		expect_reports(5, "put_rcu of an object held");
+	}
 
-	/* the callbacks report nothing; each object came back once */
-	wait_obj_deferred(pool);
-	expect_reports(5, "after the grace periods");
-	expect_obj_stats(pool, 4, 4, 0);
-	n = obj_stats(pool).objects + 16;
-	objs = calloc(n, sizeof(*objs));
-	ck_assert_ptr_nonnull(objs);
+	/* the callbacks report nothing; each one came back once */
+	dpool_wait_deferred(&p);
+	expect_reports(reports, "after the grace periods");
+	dpool_expect_stats(&p, out);
+	n = dpool_carved(&p) + (p.op ? 16 : 4);
+	all = calloc(n, sizeof(*all));
+	ck_assert_ptr_nonnull(all);
 	for (i = 0; i < n; i++)
-		objs[i] = get_one(pool);
-	expect_reports(5, "getting every object");
-	expect_distinct(objs, n, "gets after refused deferred puts");
+		all[i] = dpool_get(&p);
+	expect_reports(reports, "getting every one");
+	expect_distinct(all, n, "gets after refused deferred puts");
 	for (i = 0; i < n; i++)
-		put_one(pool, objs[i]);
-	expect_reports(5, "putting every object back");
-	expect_pool_usable(pool);
-	free(objs);
+		dpool_put(&p, all[i]);
+	expect_reports(reports, "putting every one back");
+	free(all);
 	free(heap);
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
-	rec_stop();
-}
-END_TEST
-
-/* The same for buffers: free_rcu then free, free_rcu twice, free then
- * free_rcu; a malloc'd pointer. */
-START_TEST(test_buf_free_rcu_misuse)
-{
-	const size_t size = buf_sizes[_i];
-	struct lfp_bufpool *bp;
-	void *a, *b, *c, *heap, **bufs;
-	size_t cap, n, i;
-
-	rec_start();
-	bp = make_bufpool("deferred-bufs", LFP_BUFPOOL_F_CHECKED);
-	a = alloc_one(bp, size);
-	b = alloc_one(bp, size);
-	c = alloc_one(bp, size);
-	cap = lfp_bufpool_capacity(bp, a);
-	heap = malloc(size);
-	ck_assert_ptr_nonnull(heap);
-
-	ck_assert_int_eq(lfp_bufpool_free_rcu(bp, a), 0);
-	expect_reports(0, "a correct free_rcu");
-	expect_free_refused(bp, a, "a buffer freed with free_rcu");
-	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, "deferred-bufs", a,
-			  "free after free_rcu");
-
-	ck_assert_int_eq(lfp_bufpool_free_rcu(bp, b), 0);
-	expect_free_rcu_refused(bp, b, "a buffer freed with free_rcu");
-	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, "deferred-bufs", b,
-			  "free_rcu twice");
-
-	free_one(bp, c);
-	expect_free_rcu_refused(bp, c, "a buffer freed already");
-	expect_new_report(2, LFP_MISUSE_DOUBLE_FREE, "deferred-bufs", c,
-			  "free_rcu after free");
-
-	expect_free_rcu_refused(bp, heap, "malloc'd memory");
-	expect_new_report(3, LFP_MISUSE_FOREIGN, "deferred-bufs", heap,
-			  "free_rcu of malloc'd memory");
-
-	wait_buf_deferred(bp, cap);
-	expect_reports(4, "after the grace periods");
-	expect_class_stats(bp, cap, 3, 3, 0);
-	n = buf_class(bp, cap).buffers + 4;
-	bufs = calloc(n, sizeof(*bufs));
-	ck_assert_ptr_nonnull(bufs);
-	for (i = 0; i < n; i++)
-		bufs[i] = alloc_one(bp, size);
-	expect_reports(4, "allocating every buffer");
-	expect_distinct(bufs, n, "allocs after refused deferred frees");
-	for (i = 0; i < n; i++)
-		free_one(bp, bufs[i]);
-	expect_reports(4, "freeing every buffer");
-	expect_bufpool_usable(bp);
-	free(bufs);
-	free(heap);
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+	dpool_destroy(&p);
 	rec_stop();
 }
 END_TEST
@@ -1643,9 +1573,8 @@ check_suite(void)
 	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
 				  lfp_test_stay_teardown);
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
-	tcase_add_test(tc, test_obj_put_rcu_misuse);
-	tcase_add_loop_test(tc, test_buf_free_rcu_misuse, 0,
-			    ARRAY_SIZE(buf_sizes));
+	tcase_add_loop_test(tc, test_deferred_misuse, 0,
+			    1 + ARRAY_SIZE(buf_sizes));
 	suite_add_tcase(s, tc);
 
 	/* threads on all CPUs: no fixture keeping them on one */

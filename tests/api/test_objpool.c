@@ -32,11 +32,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 #include "test-counts.h"
 
-/* An errno value no call of the library has a reason to store. */
-#define ERRNO_SENTINEL 4242
 
 /*
  * A pool of @size-byte objects counted in @c (c may be NULL: raw pool),
@@ -74,16 +72,6 @@ make_pool(size_t size, unsigned int rounds, struct counts *c)
 	return make_pool_mode(size, rounds, c, LFP_CACHE_AUTO);
 }
 
-static struct lfp_objpool_stats
-get_stats(struct lfp_objpool *pool)
-{
-	struct lfp_objpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
-	return st;
-}
-
 /* Destroy a counted pool and check every constructed object was torn down
  * exactly once. */
 static void
@@ -92,23 +80,6 @@ destroy_counted(struct lfp_objpool *pool, struct counts *c)
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
 	ck_assert_uint_eq(count_of(&c->dtors), count_of(&c->ctors));
 	ck_assert_uint_eq(count_of(&c->bad_dtors), 0);
-}
-
-static void *
-get_one(struct lfp_objpool *pool)
-{
-	void *obj;
-
-	errno = 0;
-	obj = lfp_objpool_get(pool);
-	ck_assert_msg(obj != NULL, "get failed: errno %d", errno);
-	return obj;
-}
-
-static void
-put_one(struct lfp_objpool *pool, void *obj)
-{
-	ck_assert_int_eq(lfp_objpool_put(pool, obj), 0);
 }
 
 /* Sort @objs and check that no two of the @n objects of @size bytes
@@ -165,27 +136,16 @@ END_TEST
 
 START_TEST(test_attr_init_null)
 {
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_attr_init(NULL), -EINVAL);
 	/* int calls leave errno alone (<lfpool/common.h>) */
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_attr_init(NULL), -EINVAL);
 }
 END_TEST
 
 /* ---- create -------------------------------------------------------- */
 
 /* create(@attr) must fail with EINVAL. */
-static void
-expect_create_einval(const struct lfp_objpool_attr *attr, const char *what)
-{
-	struct lfp_objpool *pool;
-
-	errno = 0;
-	pool = lfp_objpool_create(attr);
-	ck_assert_msg(pool == NULL, "create accepted %s", what);
-	ck_assert_msg(errno == EINVAL, "create(%s): errno %d, not EINVAL",
-		      what, errno);
-}
+#define expect_create_einval(attr, what) \
+	expect_create_fails(lfp_objpool_create(attr), EINVAL, what)
 
 START_TEST(test_create_null_attr)
 {
@@ -296,7 +256,7 @@ START_TEST(test_create_limits)
 	pool = lfp_objpool_create(&attr);
 	ck_assert_msg(pool != NULL, "create(64 B, max rounds): errno %d",
 		      errno);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.mag_rounds, LFP_MAG_ROUNDS_MAX);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
 
@@ -306,7 +266,7 @@ START_TEST(test_create_limits)
 	pool = lfp_objpool_create(&attr);
 	ck_assert_msg(pool != NULL, "create(max size, page align, 1 round): "
 		      "errno %d", errno);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.size, LFP_OBJPOOL_SIZE_MAX);
 	ck_assert_uint_eq(st.mag_rounds, 1);
 	ck_assert_uint_eq(st.align % page, 0);
@@ -321,7 +281,7 @@ START_TEST(test_create_limits)
 	attr.mag_rounds = 1;
 	pool = lfp_objpool_create(&attr);
 	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.size, 1);
 	ck_assert_uint_eq(st.mag_rounds, 1);
 	ck_assert_uint_ge(st.align, 1);
@@ -399,9 +359,7 @@ START_TEST(test_null_pool)
 	ck_assert_ptr_null(lfp_objpool_get(NULL));
 	ck_assert_int_eq(errno, EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_put(NULL, &dummy[0]), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_put(NULL, &dummy[0]), -EINVAL);
 
 	errno = 0;
 	ck_assert_uint_eq(lfp_objpool_get_bulk(NULL, objs, 4), 0);
@@ -413,23 +371,17 @@ START_TEST(test_null_pool)
 	ck_assert_uint_eq(lfp_objpool_put_bulk(NULL, objs, 2), 0);
 	ck_assert_int_eq(errno, EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_stats(NULL, &st), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_stats(NULL, &st), -EINVAL);
 
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_destroy(NULL), 0);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	expect_int_call(lfp_objpool_destroy(NULL), 0);
 
 	/* a valid pool with a NULL argument */
 	pool = make_pool(32, 0, NULL);
 	errno = 0;
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 4), 0);
 	ck_assert_int_eq(errno, EINVAL);
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_stats(pool, NULL), -EINVAL);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
-	st = get_stats(pool);
+	expect_int_call(lfp_objpool_stats(pool, NULL), -EINVAL);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 0);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.in_use, 0);
@@ -445,15 +397,13 @@ START_TEST(test_put_null_obj)
 
 	pool = make_pool(32, 0, NULL);
 	obj = get_one(pool);
-	errno = ERRNO_SENTINEL;
-	ck_assert_int_eq(lfp_objpool_put(pool, NULL), 0);
-	ck_assert_int_eq(errno, ERRNO_SENTINEL);
-	st = get_stats(pool);
+	expect_int_call(lfp_objpool_put(pool, NULL), 0);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 1);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.in_use, 1);
 	put_one(pool, obj);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.puts, 1);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
@@ -473,7 +423,7 @@ START_TEST(test_bulk_zero)
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 0), 0);
 	/* a single NULL entry is skipped, and counts as handled */
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 1), 1);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 0);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.objects, 0);
@@ -488,7 +438,7 @@ END_TEST
 static void
 check_aligned_objects(struct lfp_objpool *pool, size_t align, size_t n)
 {
-	struct lfp_objpool_stats st = get_stats(pool);
+	struct lfp_objpool_stats st = obj_stats(pool);
 	void **objs = calloc(n, sizeof(*objs));
 	size_t i;
 
@@ -505,7 +455,7 @@ check_aligned_objects(struct lfp_objpool *pool, size_t align, size_t n)
 		/* the whole object is writable */
 		memset(objs[i], 0x5a, st.size);
 	}
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_ge(st.stride, st.size);
 	ck_assert_uint_eq(st.stride % align, 0);
 	check_disjoint(objs, n, st.size);
@@ -522,7 +472,7 @@ START_TEST(test_default_align)
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		pool = make_pool(sizes[i], 0, NULL);
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_msg(st.align % alignof(max_align_t) == 0,
 			      "size %zu: default align %zu is not a multiple "
 			      "of alignof(max_align_t) %zu", sizes[i],
@@ -663,7 +613,7 @@ START_TEST(test_trim_spares_neighbour)
 	ck_assert_ptr_nonnull(objs);
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		pool = make_pool(sizes[k], 0, NULL);
-		stride = get_stats(pool).stride;
+		stride = obj_stats(pool).stride;
 		ck_assert_uint_ge(stride, sizes[k]);
 		for (i = 0; i < n; i++)
 			objs[i] = get_one(pool);
@@ -737,7 +687,7 @@ START_TEST(test_ctor_once)
 		ck_assert_msg(o->magic == OBJ_MAGIC, "object %zu not "
 			      "constructed", i);
 	}
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ctors = count_of(&c.ctors);
 	ck_assert_uint_eq(ctors, st.objects);
 	ck_assert_uint_ge(st.objects, n);
@@ -752,14 +702,14 @@ START_TEST(test_ctor_once)
 			o = objs[i] = get_one(pool);
 			ck_assert_uint_eq(o->magic, OBJ_MAGIC);
 		}
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_uint_eq(count_of(&c.ctors), ctors);
 		ck_assert_uint_eq(st.objects, objects);
 		ck_assert_uint_eq(count_of(&c.dtors), 0);
 	}
 	for (i = 0; i < n; i++)
 		put_one(pool, objs[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
 	destroy_counted(pool, &c);
 	ck_assert_uint_eq(count_of(&c.dtors), objects);
@@ -786,7 +736,7 @@ START_TEST(test_state_survives)
 	}
 	for (i = 0; i < NMARK; i++)
 		put_one(pool, mark[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	limit = (size_t)st.objects * 2 + 100;
 	held = calloc(limit, sizeof(*held));
 	ck_assert_ptr_nonnull(held);
@@ -884,8 +834,8 @@ START_TEST(test_destroy_reaches_live_cache)
 	ck_assert_int_eq(h.failed, 0);
 	for (i = 0; i < 50; i++)
 		put_one(h.pool, mine[i]);
-	ck_assert_uint_eq(get_stats(h.pool).in_use, 0);
-	ck_assert_uint_eq(get_stats(h.pool).objects, count_of(&c.ctors));
+	ck_assert_uint_eq(obj_stats(h.pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(h.pool).objects, count_of(&c.ctors));
 
 	/* the holder is alive, blocked, its cache still loaded */
 	destroy_counted(h.pool, &c);
@@ -905,7 +855,6 @@ START_TEST(test_destroy_after_thread_exit)
 	static const unsigned int rounds[] = { 0, 4, 64 };
 	struct holder h;
 	struct counts c;
-	pthread_t tid;
 
 	counts_init(&c);
 	memset(&h, 0, sizeof(h));
@@ -913,10 +862,9 @@ START_TEST(test_destroy_after_thread_exit)
 	gate_init(&h.release);
 	h.pool = make_pool(sizeof(struct tobj), rounds[_i], &c);
 	h.nobj = 700;
-	ck_assert_int_eq(pthread_create(&tid, NULL, holder_main, &h), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(holder_main, &h);
 	ck_assert_int_eq(h.failed, 0);
-	ck_assert_uint_eq(get_stats(h.pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(h.pool).in_use, 0);
 	ck_assert_uint_ge(count_of(&c.ctors), 700);
 	destroy_counted(h.pool, &c);
 	gate_destroy(&h.done);
@@ -946,7 +894,7 @@ START_TEST(test_ctor_failure)
 	errno = 0;
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 8), 0);
 	ck_assert_int_eq(errno, ENOSPC);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_gt(st.ctor_failures, 0);
 	ck_assert_uint_eq(st.ctor_failures, count_of(&c.failures));
 	ck_assert_uint_eq(st.objects, 0);
@@ -967,7 +915,7 @@ START_TEST(test_ctor_failure)
 		held[nheld++] = get_one(pool);
 	atomic_store(&c.fail, ENOSPC);
 	/* no get can succeed more often than there are objects now */
-	limit = get_stats(pool).objects;
+	limit = obj_stats(pool).objects;
 	ck_assert_uint_ge(limit, nheld);
 	held = realloc(held, (limit + 1) * sizeof(*held));
 	ck_assert_ptr_nonnull(held);
@@ -982,7 +930,7 @@ START_TEST(test_ctor_failure)
 		held[nheld++] = o;
 	}
 	ck_assert_int_eq(errno, ENOSPC);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(nheld, st.objects);
 	ck_assert_uint_eq(st.in_use, nheld);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
@@ -1001,12 +949,12 @@ START_TEST(test_ctor_failure)
 		put_one(pool, o);
 	}
 	o = get_one(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_gt(st.objects, nheld);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
 	put_one(pool, o);
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, held, nheld), nheld);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.gets, st.puts);
 	destroy_counted(pool, &c);
@@ -1040,7 +988,7 @@ START_TEST(test_bulk)
 			ck_assert_uint_eq(((struct tobj *)objs[i])->magic,
 					  OBJ_MAGIC);
 		}
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_uint_eq(st.gets, (uint64_t)n * (round + 1));
 		ck_assert_uint_eq(st.in_use, n);
 		ck_assert_uint_eq(st.objects, count_of(&c.ctors));
@@ -1055,7 +1003,7 @@ START_TEST(test_bulk)
 		check_disjoint(objs, n, 48);
 		ck_assert_uint_eq(lfp_objpool_put_bulk(pool, mixed, nmixed),
 				  nmixed);
-		st = get_stats(pool);
+		st = obj_stats(pool);
 		ck_assert_uint_eq(st.puts, (uint64_t)n * (round + 1));
 		ck_assert_uint_eq(st.in_use, 0);
 		ck_assert_uint_eq(st.gets, st.puts);
@@ -1067,7 +1015,7 @@ START_TEST(test_bulk)
 	for (i = 0; i < 10; i++)
 		objs[i] = get_one(pool);
 	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 10), 10);
-	ck_assert_uint_eq(get_stats(pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(pool).in_use, 0);
 	destroy_counted(pool, &c);
 	free(mixed);
 	free(objs);
@@ -1097,7 +1045,7 @@ START_TEST(test_stats_sequence)
 	ck_assert_ptr_nonnull(pool);
 	ck_assert_int_eq(lfp_objpool_cache_mode(pool), LFP_CACHE_PER_THREAD);
 
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_str_eq(st.name, "seq");
 	ck_assert_uint_eq(st.size, size);
 	ck_assert_uint_eq(st.mag_rounds, 16);
@@ -1114,7 +1062,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 100; i++)
 		objs[i] = get_one(pool);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 100);
 	ck_assert_uint_eq(st.puts, 0);
 	ck_assert_uint_eq(st.in_use, 100);
@@ -1128,7 +1076,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 40; i++)
 		put_one(pool, objs[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, 100);
 	ck_assert_uint_eq(st.puts, 40);
 	ck_assert_uint_eq(st.in_use, 60);
@@ -1137,26 +1085,26 @@ START_TEST(test_stats_sequence)
 
 	/* flush: this thread's cached objects all go to the depot */
 	lfp_thread_flush();
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 	ck_assert_uint_eq(st.in_use, 60);
 
 	for (i = 40; i < 100; i++)
 		put_one(pool, objs[i]);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.gets, st.puts);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.cached, st.objects);
 	lfp_thread_flush();
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.depot_cached, st.objects);
 	ck_assert_uint_eq(st.cached, st.objects);
 
 	/* the thread keeps using its cache after a flush */
 	o = get_one(pool);
 	put_one(pool, o);
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_ge(st.depot_gets, 1);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.gets, 101);
@@ -1167,7 +1115,7 @@ START_TEST(test_stats_sequence)
 		o = get_one(pool);
 		put_one(pool, o);
 	}
-	st = get_stats(pool);
+	st = obj_stats(pool);
 	ck_assert_uint_eq(st.hits - hits, 1000);
 	ck_assert_uint_eq(st.gets, 1101);
 	ck_assert_uint_eq(st.puts, 1101);
@@ -1197,7 +1145,7 @@ START_TEST(test_flush_all_pools)
 	}
 	lfp_thread_flush();
 	for (k = 0; k < NPOOL; k++) {
-		st = get_stats(pools[k]);
+		st = obj_stats(pools[k]);
 		ck_assert_uint_eq(st.in_use, 0);
 		ck_assert_uint_eq(st.cached, st.objects);
 		ck_assert_uint_eq(st.depot_cached, st.cached);
@@ -1205,8 +1153,8 @@ START_TEST(test_flush_all_pools)
 	/* a flush with nothing cached is harmless */
 	lfp_thread_flush();
 	for (k = 0; k < NPOOL; k++) {
-		ck_assert_uint_eq(get_stats(pools[k]).depot_cached,
-				  get_stats(pools[k]).objects);
+		ck_assert_uint_eq(obj_stats(pools[k]).depot_cached,
+				  obj_stats(pools[k]).objects);
 		ck_assert_int_eq(lfp_objpool_destroy(pools[k]), 0);
 	}
 	lfp_thread_flush();
@@ -1215,63 +1163,14 @@ END_TEST
 
 START_TEST(test_name)
 {
-	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st;
-	struct lfp_objpool *pool;
-	char buf[32];
-
-	strcpy(buf, "session-objects");
-	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = 24;
-	attr.name = buf;
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	/* the pool keeps a copy */
-	memset(buf, 'X', sizeof(buf) - 1);
-	buf[sizeof(buf) - 1] = '\0';
-	st = get_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "session-objects");
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
-
-	attr.name = NULL;
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
-
-	attr.name = "";
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, "");
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	expect_name_copied(objpool_kind(), "session-objects");
 }
 END_TEST
 
 /* "copied": a long name comes back whole, not cut. */
 START_TEST(test_name_long)
 {
-	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st;
-	struct lfp_objpool *pool;
-	char name[101];
-
-	memset(name, 'n', sizeof(name) - 1);
-	name[sizeof(name) - 1] = '\0';
-	memcpy(name + sizeof(name) - 5, "tail", 4);
-	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = 24;
-	attr.name = name;
-	pool = lfp_objpool_create(&attr);
-	ck_assert_ptr_nonnull(pool);
-	st = get_stats(pool);
-	ck_assert_ptr_nonnull(st.name);
-	ck_assert_str_eq(st.name, name);
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	expect_long_name_kept(objpool_kind(), 100);
 }
 END_TEST
 
@@ -1312,7 +1211,6 @@ START_TEST(test_put_from_other_thread)
 	struct lfp_objpool_stats st;
 	struct counts c;
 	struct xfer x;
-	pthread_t tid;
 	size_t i;
 	int round;
 
@@ -1325,11 +1223,9 @@ START_TEST(test_put_from_other_thread)
 	for (round = 0; round < 4; round++) {
 		for (i = 0; i < n; i++)
 			x.objs[i] = get_one(x.pool);
-		ck_assert_int_eq(pthread_create(&tid, NULL, put_all_main, &x),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(put_all_main, &x);
 		ck_assert_int_eq(x.failed, 0);
-		st = get_stats(x.pool);
+		st = obj_stats(x.pool);
 		ck_assert_uint_eq(st.in_use, 0);
 		ck_assert_uint_eq(st.gets, st.puts);
 		ck_assert_uint_eq(st.objects, count_of(&c.ctors));

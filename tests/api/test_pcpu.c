@@ -36,10 +36,9 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 #include "test-counts.h"
 
-#define ERRNO_SENTINEL 4242
 #define MIB ((size_t)1 << 20)
 
 /* ---- helpers --------------------------------------------------------- */
@@ -82,26 +81,6 @@ make_bufpool(int mode)
 	ck_assert_msg(bp != NULL, "bufpool create (mode %d): errno %d", mode,
 		      errno);
 	return bp;
-}
-
-static struct lfp_objpool_stats
-ostats(struct lfp_objpool *pool)
-{
-	struct lfp_objpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
-	return st;
-}
-
-static struct lfp_bufpool_stats
-bstats(struct lfp_bufpool *bp)
-{
-	struct lfp_bufpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
-	return st;
 }
 
 static const struct lfp_bufpool_class_stats *
@@ -344,12 +323,12 @@ START_TEST(test_stats_mode)
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		op = make_objpool(64, 0, modes[i], NULL);
 		mode = lfp_objpool_cache_mode(op);
-		ost = ostats(op);
+		ost = obj_stats(op);
 		ck_assert_int_eq(ost.cache_mode, mode);
 		o = lfp_objpool_get(op);
 		ck_assert_ptr_nonnull(o);
 		ck_assert_int_eq(lfp_objpool_put(op, o), 0);
-		ost = ostats(op);
+		ost = obj_stats(op);
 		ck_assert_int_eq(ost.cache_mode, mode);
 		ck_assert_uint_eq(ost.gets, 1);
 		ck_assert_uint_eq(ost.puts, 1);
@@ -371,7 +350,7 @@ START_TEST(test_stats_mode)
 		       LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
 		if (modes[i] != LFP_CACHE_AUTO)
 			ck_assert_int_eq(mode, want);
-		bst = bstats(bp);
+		bst = buf_stats(bp);
 		ck_assert_int_eq(bst.cache_mode, mode);
 		ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 	}
@@ -509,7 +488,7 @@ START_TEST(test_flush_args)
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_CACHES |
 					  LFP_TRIM_IDLE), 0);
 	ck_assert_int_eq(lfp_bufpool_trim(bp, LFP_TRIM_CACHES), 0);
-	ck_assert_uint_eq(ostats(op).objects, 0);
+	ck_assert_uint_eq(obj_stats(op).objects, 0);
 	ck_assert_int_eq(lfp_objpool_destroy(op), 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 }
@@ -532,10 +511,10 @@ START_TEST(test_flush_own)
 		objs[i] = lfp_objpool_get(op);
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(lfp_objpool_put(op, objs[i]), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_gt(st.cached - st.depot_cached, 0);
 	ck_assert_int_eq(lfp_objpool_flush(op), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.cached, st.objects);
 	ck_assert_uint_eq(st.depot_cached, st.cached);
@@ -581,7 +560,7 @@ START_TEST(test_leave_cpu)
 		ck_assert_int_eq(lfp_bufpool_free(bp, objs[i]), 0);
 
 	pin(cpus[1]);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.cached, st.objects);
 	/* some sit in CPU 0's cache, out of this thread's reach */
@@ -589,7 +568,7 @@ START_TEST(test_leave_cpu)
 	ck_assert_uint_le(st.cached - st.depot_cached, 2 * 16);
 	nobj = st.objects;
 	ck_assert_int_eq(lfp_objpool_flush(op), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.objects, nobj);
 	ck_assert_uint_eq(st.depot_cached, nobj);
 
@@ -599,7 +578,7 @@ START_TEST(test_leave_cpu)
 	got = lfp_objpool_get_bulk(op, all, nobj);
 	ck_assert_msg(got == nobj, "get_bulk: %zu of %llu, errno %d", got,
 		      (unsigned long long)nobj, errno);
-	st2 = ostats(op);
+	st2 = obj_stats(op);
 	ck_assert_msg(st2.objects == nobj, "the flush left objects out of "
 		      "reach: %llu objects now, %llu before",
 		      (unsigned long long)st2.objects,
@@ -611,13 +590,13 @@ START_TEST(test_leave_cpu)
 	free(all);
 
 	/* the buffer pool's 64-byte class, one by one on this CPU */
-	bst = bstats(bp);
+	bst = buf_stats(bp);
 	c = find_class(&bst, 64);
 	ck_assert_uint_eq(c->in_use, 0);
 	ck_assert_uint_gt(c->cached - c->depot_cached, 0);
 	nobj = c->buffers;
 	ck_assert_int_eq(lfp_bufpool_flush(bp), 0);
-	bst = bstats(bp);
+	bst = buf_stats(bp);
 	c = find_class(&bst, 64);
 	ck_assert_uint_eq(c->depot_cached, c->cached);
 	ck_assert_uint_eq(c->buffers, nobj);
@@ -627,7 +606,7 @@ START_TEST(test_leave_cpu)
 		all[i] = lfp_bufpool_alloc(bp, 64);
 		ck_assert_ptr_nonnull(all[i]);
 	}
-	bst = bstats(bp);
+	bst = buf_stats(bp);
 	c = find_class(&bst, 64);
 	ck_assert_msg(c->buffers == nobj, "the flush left buffers out of "
 		      "reach: %llu buffers now, %llu before",
@@ -685,7 +664,7 @@ START_TEST(test_trim_rss)
 			pin(cpus[i < n / 2]);
 		ck_assert_int_eq(lfp_bufpool_free(bp, bufs[i]), 0);
 	}
-	st = bstats(bp);
+	st = buf_stats(bp);
 	c = find_class(&st, bsize);
 	ck_assert_uint_eq(c->in_use, 0);
 	ck_assert_uint_eq(c->cached, n);
@@ -696,7 +675,7 @@ START_TEST(test_trim_rss)
 
 	ck_assert_int_eq(lfp_bufpool_trim(bp, LFP_TRIM_CACHES), 0);
 	rss3 = rss_bytes();
-	st2 = bstats(bp);
+	st2 = buf_stats(bp);
 	c = find_class(&st2, bsize);
 	ck_assert_msg(c->buffers == 0 && c->cached == 0, "%llu buffers, %llu "
 		      "cached after the trim",
@@ -767,7 +746,7 @@ START_TEST(test_trim_dtor)
 
 	spread(op, objs, n / 2, cpus[0], cpus[1]);
 	spread(op, objs + n / 2, n / 2, cpus[1], cpus[0]);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.objects, count_of(&c.ctors));
 	ck_assert_uint_ge(st.objects, n / 2);
@@ -776,7 +755,7 @@ START_TEST(test_trim_dtor)
 
 	/* the depot alone: what the caches hold stays, constructed */
 	ck_assert_int_eq(lfp_objpool_trim(op, 0), 0);
-	st2 = ostats(op);
+	st2 = obj_stats(op);
 	ck_assert_uint_eq(count_of(&c.bad_dtors), 0);
 	ck_assert_uint_eq(count_of(&c.ctors),
 			  count_of(&c.dtors) + st2.objects);
@@ -785,7 +764,7 @@ START_TEST(test_trim_dtor)
 
 	/* with the caches: every object goes, its destructor run once */
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_CACHES), 0);
-	st2 = ostats(op);
+	st2 = obj_stats(op);
 	ck_assert_uint_eq(count_of(&c.bad_dtors), 0);
 	ck_assert_uint_eq(st2.objects, 0);
 	ck_assert_uint_eq(st2.cached, 0);
@@ -798,7 +777,7 @@ START_TEST(test_trim_dtor)
 	/* carved anew: the constructor runs again (spread checks magic) */
 	spread(op, objs, n / 2, cpus[1], cpus[0]);
 	spread(op, objs + n / 2, n / 2, cpus[0], cpus[1]);
-	st2 = ostats(op);
+	st2 = obj_stats(op);
 	ck_assert_uint_ge(count_of(&c.ctors), st.objects + n / 2);
 	ck_assert_uint_eq(count_of(&c.ctors),
 			  count_of(&c.dtors) + st2.objects);
@@ -849,13 +828,13 @@ START_TEST(test_trim_idle)
 	ck_assert_ptr_nonnull(objs);
 
 	fill_depot(op, objs, n);
-	st = ostats(op);
+	st = obj_stats(op);
 	objects = st.objects;
 	ck_assert_uint_ge(objects, n);
 	ck_assert_uint_eq(st.depot_cached, objects);
 
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_IDLE), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_msg(st.objects == objects, "the first idle trim freed "
 		      "%llu of %llu objects",
 		      (unsigned long long)(objects - st.objects),
@@ -863,7 +842,7 @@ START_TEST(test_trim_idle)
 	ck_assert_uint_eq(count_of(&c.dtors), 0);
 
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_IDLE), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_msg(st.objects == 0, "an idle trim after an unused one "
 		      "kept %llu objects", (unsigned long long)st.objects);
 	ck_assert_uint_eq(count_of(&c.dtors), count_of(&c.ctors));
@@ -872,11 +851,11 @@ START_TEST(test_trim_idle)
 	/* again; this time k objects are used between two idle trims */
 	fill_depot(op, objs, n);
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_IDLE), 0);
-	objects = ostats(op).objects;
+	objects = obj_stats(op).objects;
 	ck_assert_uint_ge(objects, n);
 	fill_depot(op, objs, k);
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_IDLE), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_msg(st.objects >= k - rounds, "an idle trim kept %llu "
 		      "objects, %zu were in use since the last one",
 		      (unsigned long long)st.objects, k);
@@ -884,7 +863,7 @@ START_TEST(test_trim_idle)
 	ck_assert_uint_eq(count_of(&c.ctors),
 			  count_of(&c.dtors) + st.objects);
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_IDLE), 0);
-	ck_assert_uint_eq(ostats(op).objects, 0);
+	ck_assert_uint_eq(obj_stats(op).objects, 0);
 	ck_assert_uint_eq(count_of(&c.dtors), count_of(&c.ctors));
 
 	ck_assert_int_eq(lfp_objpool_destroy(op), 0);
@@ -918,24 +897,24 @@ START_TEST(test_trim_idle_caches)
 		objs[i] = lfp_objpool_get(op);
 	for (i = 0; i < 40; i++)
 		ck_assert_int_eq(lfp_objpool_put(op, objs[i]), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	outside = st.cached - st.depot_cached;
 	ck_assert_uint_gt(outside, 0);
 
 	/* the CPU was busy since the pool began: its cache stays */
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_CACHES |
 					  LFP_TRIM_IDLE), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.cached - st.depot_cached, outside);
 	/* idle since that trim: drained, and with the depot idle too,
 	 * everything goes */
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_CACHES |
 					  LFP_TRIM_IDLE), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.cached - st.depot_cached, 0);
 	ck_assert_int_eq(lfp_objpool_trim(op, LFP_TRIM_CACHES |
 					  LFP_TRIM_IDLE), 0);
-	st = ostats(op);
+	st = obj_stats(op);
 	ck_assert_uint_eq(st.objects, 0);
 	ck_assert_uint_eq(count_of(&c.dtors), count_of(&c.ctors));
 	ck_assert_int_eq(lfp_objpool_destroy(op), 0);
@@ -997,7 +976,7 @@ START_TEST(test_idle_threads)
 	pthread_cond_init(&r.cond, NULL);
 	r.pool = make_objpool(256, 0, mode, NULL);
 	ck_assert_int_eq(lfp_objpool_cache_mode(r.pool), mode);
-	st0 = ostats(r.pool);
+	st0 = obj_stats(r.pool);
 	tids = calloc(nthreads, sizeof(*tids));
 	ck_assert_ptr_nonnull(tids);
 	ck_assert_int_eq(pthread_attr_init(&attr), 0);
@@ -1025,7 +1004,7 @@ START_TEST(test_idle_threads)
 		pthread_cond_wait(&r.cond, &r.lock);
 	pthread_mutex_unlock(&r.lock);
 	/* all alive and idle now */
-	st = ostats(r.pool);
+	st = obj_stats(r.pool);
 	ck_assert_uint_eq(r.failed, 0);
 	ck_assert_uint_eq(st.gets, nthreads);
 	ck_assert_uint_eq(st.puts, nthreads);

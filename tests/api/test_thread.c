@@ -34,7 +34,7 @@
 
 #include <lfpool.h>
 
-#include "test-common.h"
+#include "test-api.h"
 
 #define OBJ_MAGIC 0x7468726561644f4bULL
 #define OBJ_POISON 0xdeadbeefdeadbeefULL
@@ -263,16 +263,6 @@ cycle(const struct tagpool *tp, size_t n, bool bulk)
 		free(objs);
 }
 
-static struct lfp_objpool_stats
-get_stats(struct lfp_objpool *pool)
-{
-	struct lfp_objpool_stats st;
-
-	memset(&st, 0, sizeof(st));
-	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
-	return st;
-}
-
 /* ---- thread exit ---------------------------------------------------- */
 
 struct user {
@@ -331,7 +321,6 @@ START_TEST(test_exit_hands_back)
 	struct lfp_objpool_stats st;
 	struct tagpool tp;
 	struct user u;
-	pthread_t tid;
 	uint64_t objects;
 	size_t i;
 	int k;
@@ -343,11 +332,10 @@ START_TEST(test_exit_hands_back)
 	memset(&u, 0, sizeof(u));
 	u.tp = &tp;
 	u.n = 1000;
-	ck_assert_int_eq(pthread_create(&tid, NULL, cycle_main, &u), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(cycle_main, &u);
 	fail_assert_none();
 
-	st = get_stats(tp.pool);
+	st = obj_stats(tp.pool);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_ge(st.objects, 1000);
 	ck_assert_uint_eq(st.objects, count_of(&tp.ctors));
@@ -361,11 +349,9 @@ START_TEST(test_exit_hands_back)
 		u.tp = &tp;
 		u.n = 1000;
 		u.bulk = k & 1;
-		ck_assert_int_eq(pthread_create(&tid, NULL, cycle_main, &u),
-				 0);
-		ck_assert_int_eq(pthread_join(tid, NULL), 0);
+		lfp_test_in_thread(cycle_main, &u);
 		fail_assert_none();
-		st = get_stats(tp.pool);
+		st = obj_stats(tp.pool);
 		ck_assert_uint_eq(st.objects, objects);
 		ck_assert_uint_eq(st.depot_cached, objects);
 	}
@@ -373,8 +359,7 @@ START_TEST(test_exit_hands_back)
 	/* One thread takes them all at once: nothing new is carved. */
 	memset(&u, 0, sizeof(u));
 	u.tp = &tp;
-	ck_assert_int_eq(pthread_create(&tid, NULL, grab_all_main, &u), 0);
-	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	lfp_test_in_thread(grab_all_main, &u);
 	fail_assert_none();
 	ck_assert_uint_eq(u.before.objects, objects);
 	ck_assert_uint_eq(u.got, objects);
@@ -386,7 +371,7 @@ START_TEST(test_exit_hands_back)
 		ck_assert_ptr_ne(u.objs[i], u.objs[i + 1]);
 	free(u.objs);
 
-	st = get_stats(tp.pool);
+	st = obj_stats(tp.pool);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.depot_cached, objects);
 	ck_assert_uint_ge(st.caches, 1);
@@ -582,7 +567,7 @@ START_TEST(test_fork)
 	fail_assert_none();
 	for (i = 0; i < NHELD; i++)
 		ck_assert_int_eq(lfp_objpool_put(tp.pool, held[i]), 0);
-	st = get_stats(tp.pool);
+	st = obj_stats(tp.pool);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.objects, count_of(&tp.ctors));
 	tagpool_destroy(&tp);
@@ -736,7 +721,7 @@ START_TEST(test_fork_put_rcu)
 		      "came back");
 	ck_assert_int_eq(rc, 0);
 	ck_assert(wait_deferred(tp.pool, 5000));
-	ck_assert_uint_eq(get_stats(tp.pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(tp.pool).in_use, 0);
 	tagpool_destroy(&tp);
 	fail_assert_none();
 }
@@ -867,7 +852,7 @@ START_TEST(test_fork_put_rcu_own_flavour)
 	/* In the parent they were never orphans. */
 	ck_assert_uint_eq(manual_run(), 3);
 	ck_assert(wait_deferred(tp.pool, 0));
-	ck_assert_uint_eq(get_stats(tp.pool).in_use, 0);
+	ck_assert_uint_eq(obj_stats(tp.pool).in_use, 0);
 	tagpool_destroy(&tp);
 	fail_assert_none();
 }
@@ -979,7 +964,6 @@ START_TEST(test_fork_reuses_free_cache)
 {
 	struct lfp_objpool_attr attr;
 	struct lfp_objpool *pool;
-	pthread_t tid;
 	void *ret;
 	pid_t pid, w;
 	int status;
@@ -992,10 +976,9 @@ START_TEST(test_fork_reuses_free_cache)
 	/* this thread's cache, and an exited thread's free one */
 	ret = use_once_main(pool);
 	ck_assert_ptr_nonnull(ret);
-	ck_assert_int_eq(pthread_create(&tid, NULL, use_once_main, pool), 0);
-	ck_assert_int_eq(pthread_join(tid, &ret), 0);
+	ret = lfp_test_in_thread(use_once_main, pool);
 	ck_assert_ptr_nonnull(ret);
-	ck_assert_uint_eq(get_stats(pool).caches, 2);
+	ck_assert_uint_eq(obj_stats(pool).caches, 2);
 
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
@@ -1003,11 +986,13 @@ START_TEST(test_fork_reuses_free_cache)
 		alarm(30);
 #ifndef __SANITIZE_THREAD__
 		/* (ThreadSanitizer cannot start threads in this child.) */
+		pthread_t tid;
+
 		if (pthread_create(&tid, NULL, use_once_main, pool) ||
 		    pthread_join(tid, &ret) || !ret)
 			_exit(2);
 #endif
-		_exit(get_stats(pool).caches == 2 ? 0 : 3);
+		_exit(obj_stats(pool).caches == 2 ? 0 : 3);
 	}
 	do
 		w = waitpid(pid, &status, 0);

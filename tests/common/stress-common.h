@@ -6,10 +6,14 @@
  * thread asserts on it after the join), counters of constructor and
  * destructor calls for a tagged object (an owner word and a magic, the
  * rest of the object its holder's payload), the holder's fill byte, the
- * CAS that claims and releases a tagged object, getting and putting a
+ * CAS that claims and releases a tagged object, the ring through which
+ * workers hand objects to one another, getting and putting a
  * number of objects of an object pool in one bulk call or one at a time,
- * a deadline check, the ceiling log2, and a pointer order for qsort() in
- * conservation checks.
+ * the conservation check of an object pool at the end of a run,
+ * the team of worker threads (spawned, let go together through a barrier
+ * once the deadline is set, working until it passes or a failure, joined
+ * and checked), the workers' seeds, the Check test case that runs a
+ * program's table of runs, and the ceiling log2.
  */
 #ifndef LFP_STRESS_COMMON_H
 #define LFP_STRESS_COMMON_H
@@ -22,10 +26,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <lfpool.h>
+
+#include "test-common.h"
 
 /* ---- the first failure ------------------------------------------------- */
 
@@ -200,6 +207,91 @@ bad:
 	return false;
 }
 
+/* ---- the exchange ring ------------------------------------------------- */
+
+/*
+ * Where workers hand what they hold to one another: a ring of at most
+ * @size (up to STRESS_RING_MAX) items, each a pointer and a tag the
+ * program chooses, under a mutex the caller holds around its pushes and
+ * pops (stress_ring_lock()).
+ */
+#define STRESS_RING_MAX 1024
+
+struct stress_item {
+	void *p;
+	int tag;
+};
+
+struct stress_ring {
+	pthread_mutex_t lock;
+	size_t size, head, count;
+	struct stress_item slot[STRESS_RING_MAX];
+};
+
+static inline void
+stress_ring_init(struct stress_ring *x, size_t size)
+{
+	ck_assert_uint_le(size, STRESS_RING_MAX);
+	pthread_mutex_init(&x->lock, NULL);
+	x->size = size;
+	x->head = 0;
+	x->count = 0;
+}
+
+static inline void
+stress_ring_destroy(struct stress_ring *x)
+{
+	pthread_mutex_destroy(&x->lock);
+}
+
+static inline void
+stress_ring_lock(struct stress_ring *x)
+{
+	pthread_mutex_lock(&x->lock);
+}
+
+static inline void
+stress_ring_unlock(struct stress_ring *x)
+{
+	pthread_mutex_unlock(&x->lock);
+}
+
+/* Free places in the ring. */
+static inline size_t
+stress_ring_room(const struct stress_ring *x)
+{
+	return x->size - x->count;
+}
+
+/* Add @p (tagged @tag) at the tail; there must be room. */
+static inline void
+stress_ring_push(struct stress_ring *x, void *p, int tag)
+{
+	struct stress_item *it = &x->slot[(x->head + x->count) % x->size];
+
+	it->p = p;
+	it->tag = tag;
+	x->count++;
+}
+
+/* The item at the head (the ring must not be empty), left there. */
+static inline struct stress_item
+stress_ring_peek(const struct stress_ring *x)
+{
+	return x->slot[x->head];
+}
+
+/* Take the item at the head; the ring must not be empty. */
+static inline struct stress_item
+stress_ring_pop(struct stress_ring *x)
+{
+	struct stress_item it = x->slot[x->head];
+
+	x->head = (x->head + 1) % x->size;
+	x->count--;
+	return it;
+}
+
 /* ---- object pool calls ------------------------------------------------ */
 
 /*
@@ -259,7 +351,60 @@ stress_objpool_put_n(struct stress_fail *f, unsigned int id,
 	return done;
 }
 
-/* ---- odds and ends ----------------------------------------------------- */
+/*
+ * Conservation of object pool @pool once its threads are gone: after a
+ * flush nothing is in use and every object carved is cached, in the
+ * depot; getting them all in one bulk call carves no new one and hands
+ * out each exactly once, as the pool keeps it (magic set, no holder), no
+ * two overlapping (@size bytes each); they all go back. Returns the
+ * counters after the flush, for the caller's own checks.
+ */
+static inline struct lfp_objpool_stats
+stress_objpool_conserve(struct lfp_objpool *pool, size_t size)
+{
+	struct lfp_objpool_stats st, st2;
+	struct stress_obj *o;
+	void **all;
+	size_t got, i;
+
+	ck_assert_int_eq(lfp_objpool_flush(pool), 0);
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.cached, st.objects);
+	ck_assert_uint_eq(st.depot_cached, st.cached);
+	all = calloc(st.objects + 1, sizeof(*all));
+	ck_assert_ptr_nonnull(all);
+	errno = 0;
+	got = lfp_objpool_get_bulk(pool, all, st.objects);
+	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
+		      got, (unsigned long long)st.objects, errno);
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st2), 0);
+	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
+		      "carved new ones: %llu objects, was %llu",
+		      (unsigned long long)st2.objects,
+		      (unsigned long long)st.objects);
+	ck_assert_uint_eq(st2.in_use, st.objects);
+	ck_assert_uint_eq(st2.cached, 0);
+	for (i = 0; i < got; i++) {
+		o = all[i];
+		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
+		ck_assert_msg(atomic_load(&o->owner) == 0, "object %p still "
+			      "marked held by %llu", (void *)o,
+			      (unsigned long long)atomic_load(&o->owner));
+	}
+	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
+	for (i = 0; i + 1 < got; i++)
+		ck_assert_msg((uintptr_t)all[i] + size <= (uintptr_t)all[i + 1],
+			      "objects %p and %p overlap or repeat", all[i],
+			      all[i + 1]);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, all, got), got);
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st2), 0);
+	ck_assert_uint_eq(st2.in_use, 0);
+	free(all);
+	return st;
+}
+
+/* ---- the team ---------------------------------------------------------- */
 
 /* Whether CLOCK_MONOTONIC has reached @deadline. */
 static inline bool
@@ -272,6 +417,161 @@ stress_past(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec &&
 		now.tv_nsec >= deadline->tv_nsec);
 }
+
+/*
+ * The threads of a run: the main thread spawns @n of them, then sets the
+ * deadline and lets them go at once (stress_team_go()); each waits for it
+ * in stress_team_wait(), works while stress_team_working(), and the main
+ * thread joins them all (stress_team_join()).
+ */
+struct stress_team {
+	pthread_barrier_t start;        /* the threads and the main one */
+	struct timespec deadline;
+	pthread_t *tids;
+	unsigned int n, spawned;
+};
+
+static inline void
+stress_team_init(struct stress_team *t, unsigned int n)
+{
+	t->n = n;
+	t->spawned = 0;
+	t->tids = calloc(n, sizeof(*t->tids));
+	ck_assert_ptr_nonnull(t->tids);
+	ck_assert_int_eq(pthread_barrier_init(&t->start, NULL, n + 1), 0);
+}
+
+/* Start the next of the team's threads: @fn(@arg). */
+static inline void
+stress_team_spawn(struct stress_team *t, void *(*fn)(void *), void *arg)
+{
+	ck_assert_uint_lt(t->spawned, t->n);
+	ck_assert_int_eq(pthread_create(&t->tids[t->spawned], NULL, fn, arg),
+			 0);
+	t->spawned++;
+}
+
+/* The deadline is @seconds from now: let every thread go. */
+static inline void
+stress_team_go(struct stress_team *t, unsigned int seconds)
+{
+	ck_assert_uint_eq(t->spawned, t->n);
+	clock_gettime(CLOCK_MONOTONIC, &t->deadline);
+	t->deadline.tv_sec += (time_t)seconds;
+	pthread_barrier_wait(&t->start);
+}
+
+/* In a thread of the team: wait until the main thread lets it go. */
+static inline void
+stress_team_wait(struct stress_team *t)
+{
+	pthread_barrier_wait(&t->start);
+}
+
+/*
+ * In a thread of the team, before its operation number @ops: go on while
+ * nothing failed and the deadline (read every 64 operations) is ahead.
+ */
+static inline bool
+stress_team_working(struct stress_team *t, struct stress_fail *f,
+		    unsigned long ops)
+{
+	return !stress_failed(f) && ((ops & 63) || !stress_past(&t->deadline));
+}
+
+static inline void
+stress_team_join(struct stress_team *t)
+{
+	for (unsigned int k = 0; k < t->spawned; k++)
+		ck_assert_int_eq(pthread_join(t->tids[k], NULL), 0);
+	pthread_barrier_destroy(&t->start);
+	free(t->tids);
+	t->tids = NULL;
+}
+
+/*
+ * After the join: no thread failed, and the @nthreads workers made more
+ * than one operation each in all (@ops).
+ */
+static inline void
+stress_team_check(struct stress_fail *f, unsigned int nthreads,
+		  unsigned long ops)
+{
+	ck_assert_msg(!stress_failed(f), "%s", f->msg);
+	ck_assert_uint_gt(ops, nthreads);
+}
+
+/*
+ * The test case of a stress program, with time for its runs (2 s each, at
+ * most, times LFP_STRESS_SCALE); the program adds its table of runs with
+ * tcase_add_loop_test() and hands it to stress_suite_run().
+ */
+static inline TCase *
+stress_tcase(void)
+{
+	TCase *tc = tcase_create("stress");
+
+	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
+	return tc;
+}
+
+static inline int
+stress_suite_run(const char *name, TCase *tc)
+{
+	Suite *s = suite_create(name);
+
+	suite_add_tcase(s, tc);
+	return lfp_test_run(s);
+}
+
+/*
+ * The main() of a stress program: its runs are the rows of an array
+ * runs[], its test stress_run runs row _i; one Check test per row.
+ */
+#define STRESS_MAIN(suite)						\
+	int								\
+	main(void)							\
+	{								\
+		TCase *tc = stress_tcase();				\
+									\
+		tcase_add_loop_test(tc, stress_run, 0,			\
+				    (int)(sizeof(runs) / sizeof(runs[0]))); \
+		return stress_suite_run(suite, tc);			\
+	}
+
+/* The PRNG seed of worker @k, in a run that @salt tells apart. */
+static inline uint64_t
+stress_seed(unsigned int k, uint64_t salt)
+{
+	return 0x9e3779b97f4a7c15ULL * (k + 1) ^ salt;
+}
+
+/*
+ * The team of @run_ (a struct with a team and a fail) is the @n elements
+ * of @workers (structs with run, id, seed and ops): each gets its run, its
+ * number and a seed from @salt, and runs @fn for @seconds; the main thread
+ * joins them, adds their operations to @ops and checks the run.
+ */
+#define STRESS_TEAM_RUN(run_, workers, n, fn, salt, seconds, ops)	\
+	do {								\
+		unsigned int k_;					\
+									\
+		stress_team_init(&(run_)->team, (n));			\
+		for (k_ = 0; k_ < (n); k_++) {				\
+			(workers)[k_].run = (run_);			\
+			(workers)[k_].id = k_;				\
+			(workers)[k_].seed = stress_seed(k_, (salt));	\
+			stress_team_spawn(&(run_)->team, (fn),		\
+					  &(workers)[k_]);		\
+		}							\
+		stress_team_go(&(run_)->team, (seconds));		\
+		stress_team_join(&(run_)->team);				\
+		for (k_ = 0; k_ < (n); k_++)				\
+			(ops) += (workers)[k_].ops;			\
+		stress_team_check(&(run_)->fail, (n), (ops));		\
+	} while (0)
+
+/* ---- odds and ends ----------------------------------------------------- */
 
 /* The least k with 2^k >= @x. */
 static inline unsigned int

@@ -2,7 +2,7 @@
 /*
  * test-common.h - helpers shared by every test program: the Check runner
  * (TAP output through the automake driver), the stress scale factor, a
- * gate (one thread waits until another opens it), a small deterministic
+ * call in a thread of its own, a gate (one thread waits until another opens it), a small deterministic
  * PRNG, whether the program runs under valgrind (which makes cached
  * objects inaccessible to the program too, runs no rseq and at most 500
  * threads), and (in programs built with _GNU_SOURCE) moving the calling
@@ -79,6 +79,18 @@ lfp_test_rand(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Run @fn(@arg) in a thread of its own, wait for it; what it returned. */
+static inline void *
+lfp_test_in_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t tid;
+	void *ret = NULL;
+
+	ck_assert_int_eq(pthread_create(&tid, NULL, fn, arg), 0);
+	ck_assert_int_eq(pthread_join(tid, &ret), 0);
+	return ret;
 }
 
 /* A gate: a thread blocks in gate_wait() until another opens it. */

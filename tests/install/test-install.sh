@@ -68,23 +68,9 @@ for p in $LFP_MAN_PAGES; do
 	p=${p##*/}
 	need "$stage$LFP_mandir/man${p##*.}/$p"
 done
-# A man page for every function the headers declare (LFP_API).
-# The name is the identifier before the first "(" of the declaration.
-awk '
-	/^[ \t]*LFP_API[ \t]/ { decl = ""; in_decl = 1 }
-	in_decl {
-		decl = decl " " $0
-		i = index(decl, "(")
-		if (i) {
-			head = substr(decl, 1, i - 1)
-			if (match(head, /[A-Za-z_][A-Za-z0-9_]*[ \t]*$/)) {
-				name = substr(head, RSTART, RLENGTH)
-				sub(/[ \t]+$/, "", name)
-				print name
-			}
-			in_decl = 0
-		}
-	}' "$stage$LFP_includedir"/lfpool/*.h | sort -u >"$tmp/functions"
+# A man page for every function the installed headers declare (LFP_API).
+sh "$top_srcdir/tests/common/api-names.sh" "$stage$LFP_includedir" \
+	>"$tmp/functions"
 while read -r fn; do
 	need "$stage$LFP_mandir/man3/$fn.3"
 done <"$tmp/functions"

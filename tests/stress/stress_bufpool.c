@@ -77,19 +77,15 @@ struct run {
 	struct lfp_bufpool *bp;
 	size_t min, max, page;
 	unsigned int nclasses;
-	struct timespec deadline;
-	pthread_barrier_t start;
+	struct stress_team team;
 
-	pthread_mutex_t xlock; /* protects the exchange ring */
-	void *xring[XCHG_SIZE];
-	size_t xhead, xcount;
+	struct stress_ring xchg;
 
 	struct stress_fail fail;
 };
 
 struct worker {
 	struct run *run;
-	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
 	void *held[MAX_HELD];
@@ -347,15 +343,14 @@ do_give(struct worker *w)
 	size_t n = 1 + lfp_test_rand(&w->seed) % MAX_BATCH, i;
 	unsigned char *buf;
 
-	pthread_mutex_lock(&r->xlock);
-	for (i = 0; i < n && w->nheld && r->xcount < XCHG_SIZE; i++) {
+	stress_ring_lock(&r->xchg);
+	for (i = 0; i < n && w->nheld && stress_ring_room(&r->xchg); i++) {
 		buf = take_random(w);
 		if (!release(w, buf, OWNER_EXCHANGE))
 			break;
-		r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = buf;
-		r->xcount++;
+		stress_ring_push(&r->xchg, buf, 0);
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 /* Take buffers from the ring: check the giver's pattern, then free most
@@ -369,11 +364,9 @@ do_take(struct worker *w)
 	struct bhdr *h;
 	uint_fast64_t expect;
 
-	pthread_mutex_lock(&r->xlock);
-	for (i = 0; i < n && r->xcount; i++) {
-		buf = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	stress_ring_lock(&r->xchg);
+	for (i = 0; i < n && r->xchg.count; i++) {
+		buf = stress_ring_pop(&r->xchg).p;
 		h = (struct bhdr *)buf;
 		expect = key_of(buf) | OWNER_EXCHANGE;
 		if (!atomic_compare_exchange_strong(&h->owner, &expect,
@@ -386,7 +379,7 @@ do_take(struct worker *w)
 		}
 		bufs[got++] = buf;
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 	for (i = 0; i < got; i++) {
 		if (!verify(w, bufs[i], w->id + 1))
 			return;
@@ -438,10 +431,8 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct run *r = w->run;
 
-	pthread_barrier_wait(&r->start);
-	while (!stress_failed(&r->fail)) {
-		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
-			break;
+	stress_team_wait(&r->team);
+	while (stress_team_working(&r->team, &r->fail, w->ops)) {
 		switch (lfp_test_rand(&w->seed) % 16) {
 		case 0: case 1: case 2: case 3: case 4: case 5:
 			do_alloc(w);
@@ -572,7 +563,7 @@ stress(size_t min, size_t max, const char *name)
 	workers = calloc(nthreads, sizeof(*workers));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
-	pthread_mutex_init(&r->xlock, NULL);
+	stress_ring_init(&r->xchg, XCHG_SIZE);
 	stress_fail_init(&r->fail);
 	r->min = min;
 	r->max = max;
@@ -587,24 +578,8 @@ stress(size_t min, size_t max, const char *name)
 	r->bp = lfp_bufpool_create(&attr);
 	ck_assert_msg(r->bp != NULL, "create: errno %d", errno);
 
-	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 1),
-			 0);
-	for (k = 0; k < nthreads; k++) {
-		workers[k].run = r;
-		workers[k].id = k;
-		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^ max;
-		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
-						worker_main, &workers[k]), 0);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += 2 * (time_t)scale;
-	pthread_barrier_wait(&r->start);
-	for (k = 0; k < nthreads; k++) {
-		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
-		ops += workers[k].ops;
-	}
-	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
-	ck_assert_uint_gt(ops, nthreads);
+	STRESS_TEAM_RUN(r, workers, nthreads, worker_main, max, 2 * scale,
+			ops);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress bufpool: %u threads, %lu operations\n", nthreads, ops);
 	fflush(stdout);
@@ -613,10 +588,8 @@ stress(size_t min, size_t max, const char *name)
 	memset(&mainw, 0, sizeof(mainw));
 	mainw.run = r;
 	mainw.id = nthreads;
-	while (r->xcount) {
-		buf = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	while (r->xchg.count) {
+		buf = stress_ring_pop(&r->xchg).p;
 		ck_assert_msg(verify(&mainw, buf, OWNER_EXCHANGE), "%s",
 			      r->fail.msg);
 		atomic_store(&((struct bhdr *)buf)->owner,
@@ -678,40 +651,25 @@ stress(size_t min, size_t max, const char *name)
 	ck_assert_uint_eq(st.allocs, st.frees);
 
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
-	pthread_barrier_destroy(&r->start);
 	stress_fail_destroy(&r->fail);
-	pthread_mutex_destroy(&r->xlock);
+	stress_ring_destroy(&r->xchg);
 	free(workers);
 	free(r);
 }
 
-START_TEST(stress_default_classes)
+/* The runs: the classes (smallest and largest size), pool name. */
+static const struct {
+	size_t min, max;
+	const char *name;
+} runs[] = {
+	{ LFP_BUFPOOL_MIN_SIZE, (size_t)256 << 10, "stress-256k" },
+	{ LFP_BUFPOOL_MIN_SIZE, (size_t)1 << 20, "stress-1m" },
+};
+
+START_TEST(stress_run)
 {
-	stress(LFP_BUFPOOL_MIN_SIZE, (size_t)256 << 10, "stress-256k");
+	stress(runs[_i].min, runs[_i].max, runs[_i].name);
 }
 END_TEST
 
-START_TEST(stress_1m_classes)
-{
-	stress(LFP_BUFPOOL_MIN_SIZE, (size_t)1 << 20, "stress-1m");
-}
-END_TEST
-
-static Suite *
-stress_suite(void)
-{
-	Suite *s = suite_create("stress_bufpool");
-	TCase *tc = tcase_create("stress");
-
-	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	tcase_add_test(tc, stress_default_classes);
-	tcase_add_test(tc, stress_1m_classes);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return lfp_test_run(stress_suite());
-}
+STRESS_MAIN("stress_bufpool")

@@ -48,21 +48,17 @@
 struct run {
 	struct lfp_objpool *pool;
 	size_t size;
-	struct timespec deadline;
-	pthread_barrier_t start;
+	struct stress_team team;
 
 	struct stress_counts counts;
 
-	pthread_mutex_t xlock; /* protects the exchange ring */
-	void *xring[XCHG_SIZE];
-	size_t xhead, xcount;
+	struct stress_ring xchg;
 
 	struct stress_fail fail;
 };
 
 struct worker {
 	struct run *run;
-	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
 	void *held[MAX_HELD];
@@ -156,17 +152,16 @@ do_give(struct worker *w)
 	if (!w->nheld)
 		return;
 	n = 1 + lfp_test_rand(&w->seed) % (w->nheld < 32 ? w->nheld : 32);
-	pthread_mutex_lock(&r->xlock);
-	if (n > XCHG_SIZE - r->xcount)
-		n = XCHG_SIZE - r->xcount;
+	stress_ring_lock(&r->xchg);
+	if (n > stress_ring_room(&r->xchg))
+		n = stress_ring_room(&r->xchg);
 	take_random(w, batch, n);
 	for (i = 0; i < n; i++) {
 		if (!release(w, batch[i], OWNER_EXCHANGE))
 			break;
-		r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = batch[i];
-		r->xcount++;
+		stress_ring_push(&r->xchg, batch[i], 0);
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 /* Take some objects from the exchange ring. */
@@ -180,16 +175,14 @@ do_take(struct worker *w)
 	n = 1 + lfp_test_rand(&w->seed) % 32;
 	if (n > MAX_HELD - w->nheld)
 		n = MAX_HELD - w->nheld;
-	pthread_mutex_lock(&r->xlock);
-	for (i = 0; i < n && r->xcount; i++) {
-		o = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	stress_ring_lock(&r->xchg);
+	for (i = 0; i < n && r->xchg.count; i++) {
+		o = stress_ring_pop(&r->xchg).p;
 		if (!claim(w, o, OWNER_EXCHANGE))
 			break;
 		w->held[w->nheld++] = o;
 	}
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 static void *
@@ -199,10 +192,8 @@ worker_main(void *arg)
 	struct run *r = w->run;
 	size_t i;
 
-	pthread_barrier_wait(&r->start);
-	while (!stress_failed(&r->fail)) {
-		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
-			break;
+	stress_team_wait(&r->team);
+	while (stress_team_working(&r->team, &r->fail, w->ops)) {
 		switch (lfp_test_rand(&w->seed) % 8) {
 		case 0:
 		case 1:
@@ -249,15 +240,12 @@ stress(size_t size, unsigned int rounds, const char *name)
 	unsigned int nthreads = 4 * lfp_test_ncpus();
 	unsigned int scale = lfp_test_scale();
 	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st, st2;
+	struct lfp_objpool_stats st;
 	struct worker *workers;
 	unsigned long ops = 0;
 	uint64_t owner;
 	struct run *r;
 	struct stress_obj *o;
-	void **all;
-	size_t got, i;
-	unsigned int k;
 
 	if (nthreads < 8)
 		nthreads = 8;
@@ -265,7 +253,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 	workers = calloc(nthreads, sizeof(*workers));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
-	pthread_mutex_init(&r->xlock, NULL);
+	stress_ring_init(&r->xchg, XCHG_SIZE);
 	stress_fail_init(&r->fail);
 	stress_counts_init(&r->counts);
 	r->size = size;
@@ -280,33 +268,15 @@ stress(size_t size, unsigned int rounds, const char *name)
 	r->pool = lfp_objpool_create(&attr);
 	ck_assert_msg(r->pool != NULL, "create: errno %d", errno);
 
-	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 1),
-			 0);
-	for (k = 0; k < nthreads; k++) {
-		workers[k].run = r;
-		workers[k].id = k;
-		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^ size;
-		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
-						worker_main, &workers[k]), 0);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += 2 * (time_t)scale;
-	pthread_barrier_wait(&r->start);
-	for (k = 0; k < nthreads; k++) {
-		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
-		ops += workers[k].ops;
-	}
-	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
-	ck_assert_uint_gt(ops, nthreads);
+	STRESS_TEAM_RUN(r, workers, nthreads, worker_main, size, 2 * scale,
+			ops);
 	/* A TAP diagnostic: how much this run did (regtest figures). */
 	printf("# stress objpool: %u threads, %lu operations\n", nthreads, ops);
 	fflush(stdout);
 
 	/* What is left in the exchange goes back from this thread. */
-	while (r->xcount) {
-		o = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
+	while (r->xchg.count) {
+		o = stress_ring_pop(&r->xchg).p;
 		owner = atomic_load(&o->owner);
 		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
 		ck_assert_uint_eq(owner, OWNER_EXCHANGE);
@@ -318,91 +288,38 @@ stress(size_t size, unsigned int rounds, const char *name)
 	 * Conservation: every object carved is cached exactly once. The
 	 * flush brings what sits in every CPU's cache to the depot.
 	 */
-	ck_assert_int_eq(lfp_objpool_flush(r->pool), 0);
-	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st), 0);
-	ck_assert_uint_eq(st.in_use, 0);
+	st = stress_objpool_conserve(r->pool, size);
 	ck_assert_uint_eq(st.gets, st.puts);
-	ck_assert_uint_eq(st.cached, st.objects);
-	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(st.ctor_failures, 0);
 	ck_assert_uint_gt(st.objects, 0);
-	all = calloc(st.objects, sizeof(*all));
-	ck_assert_ptr_nonnull(all);
-	errno = 0;
-	got = lfp_objpool_get_bulk(r->pool, all, st.objects);
-	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
-		      got, (unsigned long long)st.objects, errno);
-	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st2), 0);
-	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
-		      "carved new ones: %llu objects, was %llu",
-		      (unsigned long long)st2.objects,
-		      (unsigned long long)st.objects);
-	ck_assert_uint_eq(st2.in_use, st.objects);
-	ck_assert_uint_eq(st2.cached, 0);
-	ck_assert_uint_eq(stress_count_of(&r->counts.ctors), st.objects);
-	for (i = 0; i < got; i++) {
-		o = all[i];
-		owner = atomic_load(&o->owner);
-		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
-		ck_assert_uint_eq(owner, 0);
-	}
-	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
-	for (i = 0; i + 1 < got; i++)
-		ck_assert_msg((uintptr_t)all[i] + size <= (uintptr_t)all[i + 1],
-			      "objects %p and %p overlap or repeat", all[i],
-			      all[i + 1]);
-	ck_assert_uint_eq(lfp_objpool_put_bulk(r->pool, all, got), got);
-	ck_assert_int_eq(lfp_objpool_stats(r->pool, &st2), 0);
-	ck_assert_uint_eq(st2.in_use, 0);
 
 	ck_assert_int_eq(lfp_objpool_destroy(r->pool), 0);
 	ck_assert_uint_eq(stress_count_of(&r->counts.dtors),
 			  stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 
-	pthread_barrier_destroy(&r->start);
 	stress_fail_destroy(&r->fail);
-	pthread_mutex_destroy(&r->xlock);
-	free(all);
+	stress_ring_destroy(&r->xchg);
 	free(workers);
 	free(r);
 }
 
-START_TEST(stress_default)
+/* The runs: object size, magazine rounds (0: the default), pool name. */
+static const struct {
+	size_t size;
+	unsigned int rounds;
+	const char *name;
+} runs[] = {
+	{ 64, 0, "stress-64" },
+	{ 64, 1, "stress-rounds1" },
+	{ 4096, 0, "stress-4k" },
+};
+
+START_TEST(stress_run)
 {
-	stress(64, 0, "stress-64");
+	stress(runs[_i].size, runs[_i].rounds, runs[_i].name);
 }
 END_TEST
 
-START_TEST(stress_rounds1)
-{
-	stress(64, 1, "stress-rounds1");
-}
-END_TEST
-
-START_TEST(stress_4k)
-{
-	stress(4096, 0, "stress-4k");
-}
-END_TEST
-
-static Suite *
-stress_suite(void)
-{
-	Suite *s = suite_create("stress_objpool");
-	TCase *tc = tcase_create("stress");
-
-	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	tcase_add_test(tc, stress_default);
-	tcase_add_test(tc, stress_rounds1);
-	tcase_add_test(tc, stress_4k);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return lfp_test_run(stress_suite());
-}
+STRESS_MAIN("stress_objpool")

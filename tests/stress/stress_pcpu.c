@@ -78,32 +78,26 @@ struct bhdr {
 
 #define PAT_LEN 32
 
-struct xitem {
-	void *p;
-	bool buf;
-};
+/* The tags of the ring's items. */
+enum { ITEM_OBJ, ITEM_BUF };
 
 struct run {
 	struct lfp_objpool *op;
 	struct lfp_bufpool *bp;
 	int cpus[MAX_CPUS];             /* CPUs the process may use */
 	unsigned int ncpus;
-	struct timespec deadline;
-	pthread_barrier_t start;
+	struct stress_team team;        /* the workers and the keeper */
 	pthread_barrier_t end;          /* work and housekeeping are over */
 
 	struct stress_counts counts;
 
-	pthread_mutex_t xlock;          /* protects the ring */
-	struct xitem xring[XCHG_SIZE];
-	size_t xhead, xcount;
+	struct stress_ring xchg;
 
 	struct stress_fail fail;
 };
 
 struct worker {
 	struct run *run;
-	pthread_t tid;
 	unsigned int id;
 	uint64_t seed;
 	struct stress_obj *objs[MAX_OBJS];
@@ -315,50 +309,47 @@ static void
 do_give(struct worker *w)
 {
 	struct run *r = w->run;
-	struct xitem it;
+	void *p;
 	size_t k;
 
-	pthread_mutex_lock(&r->xlock);
-	if (r->xcount == XCHG_SIZE)
+	stress_ring_lock(&r->xchg);
+	if (!stress_ring_room(&r->xchg))
 		goto out;
 	if (lfp_test_rand(&w->seed) & 1) {
 		if (!w->nobjs)
 			goto out;
-		it.p = take_obj(w);
-		it.buf = false;
-		if (!obj_release(w, it.p, OWNER_EXCHANGE))
+		p = take_obj(w);
+		if (!obj_release(w, p, OWNER_EXCHANGE))
 			goto out;
+		stress_ring_push(&r->xchg, p, ITEM_OBJ);
 	} else {
 		if (!w->nbufs)
 			goto out;
 		k = lfp_test_rand(&w->seed) % w->nbufs;
-		it.p = w->bufs[k];
-		it.buf = true;
+		p = w->bufs[k];
 		w->bufs[k] = w->bufs[--w->nbufs];
-		if (!buf_release(w, it.p, OWNER_EXCHANGE))
+		if (!buf_release(w, p, OWNER_EXCHANGE))
 			goto out;
+		stress_ring_push(&r->xchg, p, ITEM_BUF);
 	}
-	r->xring[(r->xhead + r->xcount) % XCHG_SIZE] = it;
-	r->xcount++;
 out:
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 static void
 do_take(struct worker *w)
 {
 	struct run *r = w->run;
-	struct xitem it;
+	struct stress_item it;
 
-	pthread_mutex_lock(&r->xlock);
-	if (!r->xcount)
+	stress_ring_lock(&r->xchg);
+	if (!r->xchg.count)
 		goto out;
-	it = r->xring[r->xhead];
-	if (it.buf ? w->nbufs == MAX_BUFS : w->nobjs == MAX_OBJS)
+	it = stress_ring_peek(&r->xchg);
+	if (it.tag == ITEM_BUF ? w->nbufs == MAX_BUFS : w->nobjs == MAX_OBJS)
 		goto out;
-	r->xhead = (r->xhead + 1) % XCHG_SIZE;
-	r->xcount--;
-	if (it.buf) {
+	stress_ring_pop(&r->xchg);
+	if (it.tag == ITEM_BUF) {
 		if (buf_claim(w, it.p, lfp_bufpool_capacity(r->bp, it.p),
 			      OWNER_EXCHANGE))
 			w->bufs[w->nbufs++] = it.p;
@@ -366,7 +357,7 @@ do_take(struct worker *w)
 		w->objs[w->nobjs++] = it.p;
 	}
 out:
-	pthread_mutex_unlock(&r->xlock);
+	stress_ring_unlock(&r->xchg);
 }
 
 /* ---- moving between CPUs ----------------------------------------------- */
@@ -407,10 +398,8 @@ worker_main(void *arg)
 	size_t i;
 
 	w->last_cpu = sched_getcpu();
-	pthread_barrier_wait(&r->start);
-	while (!stress_failed(&r->fail)) {
-		if ((w->ops & 63) == 0 && stress_past(&r->deadline))
-			break;
+	stress_team_wait(&r->team);
+	while (stress_team_working(&r->team, &r->fail, w->ops)) {
 		if (w->ops >= w->next_move)
 			move(w);
 		switch (lfp_test_rand(&w->seed) % 16) {
@@ -469,7 +458,7 @@ keeper_main(void *arg)
 	unsigned int flags;
 	int rc;
 
-	pthread_barrier_wait(&r->start);
+	stress_team_wait(&r->team);
 	do {
 		move(w);
 		flags = (unsigned int)(lfp_test_rand(&w->seed) % 5);
@@ -484,7 +473,7 @@ keeper_main(void *arg)
 			       flags, rc);
 		w->ops++;
 		nanosleep(&pause, NULL);
-	} while (!stress_past(&r->deadline) && !stress_failed(&r->fail));
+	} while (!stress_past(&r->team.deadline) && !stress_failed(&r->fail));
 	pthread_barrier_wait(&r->end);
 	return NULL;
 }
@@ -513,47 +502,13 @@ expected_mode(int mode)
 static void
 conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 {
-	struct lfp_objpool_stats st, st2;
-	struct stress_obj *o;
-	void **all;
-	size_t got, i;
+	struct lfp_objpool_stats st = stress_objpool_conserve(r->op, OBJ_SIZE);
 
-	ck_assert_int_eq(lfp_objpool_flush(r->op), 0);
-	ck_assert_int_eq(lfp_objpool_stats(r->op, &st), 0);
 	ck_assert_uint_eq(st.gets, gets);
 	ck_assert_uint_eq(st.puts, puts);
-	ck_assert_uint_eq(st.in_use, 0);
-	ck_assert_uint_eq(st.cached, st.objects);
-	ck_assert_uint_eq(st.depot_cached, st.cached);
 	ck_assert_uint_eq(st.objects, stress_count_of(&r->counts.ctors) -
 			  stress_count_of(&r->counts.dtors));
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
-	all = calloc(st.objects + 1, sizeof(*all));
-	ck_assert_ptr_nonnull(all);
-	errno = 0;
-	got = lfp_objpool_get_bulk(r->op, all, st.objects);
-	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
-		      got, (unsigned long long)st.objects, errno);
-	ck_assert_int_eq(lfp_objpool_stats(r->op, &st2), 0);
-	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
-		      "carved new ones: %llu objects, was %llu",
-		      (unsigned long long)st2.objects,
-		      (unsigned long long)st.objects);
-	ck_assert_uint_eq(st2.cached, 0);
-	for (i = 0; i < got; i++) {
-		o = all[i];
-		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
-		ck_assert_msg(atomic_load(&o->owner) == 0, "object %p still "
-			      "marked held by %llu", (void *)o,
-			      (unsigned long long)atomic_load(&o->owner));
-	}
-	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
-	for (i = 0; i + 1 < got; i++)
-		ck_assert_msg((uintptr_t)all[i] + OBJ_SIZE <=
-			      (uintptr_t)all[i + 1], "objects %p and %p "
-			      "overlap or repeat", all[i], all[i + 1]);
-	ck_assert_uint_eq(lfp_objpool_put_bulk(r->op, all, got), got);
-	free(all);
 }
 
 /* Every buffer of every class is in the pool exactly once. */
@@ -634,7 +589,7 @@ stress(int mode, const char *name)
 	struct worker *workers, keeper, mainw;
 	cpu_set_t allowed;
 	unsigned int k, ci;
-	struct xitem it;
+	struct stress_item it;
 	struct run *r;
 	int want, got, cpu;
 
@@ -644,7 +599,7 @@ stress(int mode, const char *name)
 	workers = calloc(nthreads, sizeof(*workers));
 	ck_assert_ptr_nonnull(r);
 	ck_assert_ptr_nonnull(workers);
-	pthread_mutex_init(&r->xlock, NULL);
+	stress_ring_init(&r->xchg, XCHG_SIZE);
 	stress_fail_init(&r->fail);
 	stress_counts_init(&r->counts);
 	r->ncpus = lfp_test_allowed_cpus(r->cpus, MAX_CPUS);
@@ -677,30 +632,24 @@ stress(int mode, const char *name)
 	ck_assert_msg(want < 0 || got == want, "pools asked for mode %d run "
 		      "in mode %d, not %d", mode, got, want);
 
-	ck_assert_int_eq(pthread_barrier_init(&r->start, NULL, nthreads + 2),
-			 0);
+	stress_team_init(&r->team, nthreads + 1);
 	ck_assert_int_eq(pthread_barrier_init(&r->end, NULL, nthreads + 1),
 			 0);
 	for (k = 0; k < nthreads; k++) {
 		workers[k].run = r;
 		workers[k].id = k;
-		workers[k].seed = 0x9e3779b97f4a7c15ULL * (k + 1) ^
-				  (uint64_t)mode;
+		workers[k].seed = stress_seed(k, (uint64_t)mode);
 		workers[k].next_move = k * 37 % 300;
-		ck_assert_int_eq(pthread_create(&workers[k].tid, NULL,
-						worker_main, &workers[k]), 0);
+		stress_team_spawn(&r->team, worker_main, &workers[k]);
 	}
 	memset(&keeper, 0, sizeof(keeper));
 	keeper.run = r;
 	keeper.id = nthreads + 1;
 	keeper.seed = 0x2545f4914f6cdd1dULL;
-	ck_assert_int_eq(pthread_create(&keeper.tid, NULL, keeper_main,
-					&keeper), 0);
-	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
-	r->deadline.tv_sec += (time_t)scale;
-	pthread_barrier_wait(&r->start);
+	stress_team_spawn(&r->team, keeper_main, &keeper);
+	stress_team_go(&r->team, scale);
+	stress_team_join(&r->team);
 	for (k = 0; k < nthreads; k++) {
-		ck_assert_int_eq(pthread_join(workers[k].tid, NULL), 0);
 		ops += workers[k].ops;
 		moves += workers[k].moves;
 		migrations += workers[k].migrations;
@@ -711,9 +660,7 @@ stress(int mode, const char *name)
 			frees[ci] += workers[k].frees[ci];
 		}
 	}
-	ck_assert_int_eq(pthread_join(keeper.tid, NULL), 0);
-	ck_assert_msg(!stress_failed(&r->fail), "%s", r->fail.msg);
-	ck_assert_uint_gt(ops, nthreads);
+	stress_team_check(&r->fail, nthreads, ops);
 	ck_assert_uint_gt(gets, 0);
 	ck_assert_uint_gt(keeper.ops, 0);
 	ck_assert_int_eq(lfp_objpool_stats(r->op, &ost), 0);
@@ -732,11 +679,9 @@ stress(int mode, const char *name)
 	memset(&mainw, 0, sizeof(mainw));
 	mainw.run = r;
 	mainw.id = nthreads;
-	while (r->xcount) {
-		it = r->xring[r->xhead];
-		r->xhead = (r->xhead + 1) % XCHG_SIZE;
-		r->xcount--;
-		if (it.buf) {
+	while (r->xchg.count) {
+		it = stress_ring_pop(&r->xchg);
+		if (it.tag == ITEM_BUF) {
 			ck_assert(buf_claim(&mainw, it.p,
 					    lfp_bufpool_capacity(r->bp, it.p),
 					    OWNER_EXCHANGE));
@@ -765,48 +710,27 @@ stress(int mode, const char *name)
 			  stress_count_of(&r->counts.ctors));
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
-	pthread_barrier_destroy(&r->start);
 	pthread_barrier_destroy(&r->end);
 	stress_fail_destroy(&r->fail);
-	pthread_mutex_destroy(&r->xlock);
+	stress_ring_destroy(&r->xchg);
 	free(workers);
 	free(r);
 }
 
-START_TEST(stress_auto)
+/* The runs: the cache mode both pools ask for, their name. */
+static const struct {
+	int mode;
+	const char *name;
+} runs[] = {
+	{ LFP_CACHE_AUTO, "pcpu-auto" },
+	{ LFP_CACHE_PER_CPU, "pcpu-percpu" },
+	{ LFP_CACHE_PER_THREAD, "pcpu-perthread" },
+};
+
+START_TEST(stress_run)
 {
-	stress(LFP_CACHE_AUTO, "pcpu-auto");
+	stress(runs[_i].mode, runs[_i].name);
 }
 END_TEST
 
-START_TEST(stress_percpu)
-{
-	stress(LFP_CACHE_PER_CPU, "pcpu-percpu");
-}
-END_TEST
-
-START_TEST(stress_perthread)
-{
-	stress(LFP_CACHE_PER_THREAD, "pcpu-perthread");
-}
-END_TEST
-
-static Suite *
-stress_suite(void)
-{
-	Suite *s = suite_create("stress_pcpu");
-	TCase *tc = tcase_create("stress");
-
-	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	tcase_add_test(tc, stress_auto);
-	tcase_add_test(tc, stress_percpu);
-	tcase_add_test(tc, stress_perthread);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return lfp_test_run(stress_suite());
-}
+STRESS_MAIN("stress_pcpu")
