@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_allocloop.c - the second benchmark of seed-article.txt ("When Is a
+ * bench_allocloop.c - the second benchmark of the article
+ * "Solving Performance Hotspots With Memory Pooling in Golang" ("When Is a
  * Different Sort of Memory Pooling Appropriate?"), in C. Each iteration
  * allocates 50 buffers of 10 bytes or, one time in ten, 256 KiB - 1 bytes
  * (drawn from a fixed-seed PRNG per thread, so every variant sees the same

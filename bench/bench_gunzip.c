@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench_gunzip.c - the first benchmark of seed-article.txt, in C: decompress
+ * bench_gunzip.c - the first benchmark of the article "Solving Performance Hotspots With Memory Pooling in Golang",
+ * in C: decompress
  * the gzip of 1024 copies of "how now brown cow" again and again, with a
  * fresh zlib inflate stream each time (nopool) or with one taken from an
  * lfpool object pool whose constructor ran inflateInit2() once and whose
