@@ -51,10 +51,13 @@ check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests) \
 	%reldir%/api/uaf_put
 # The migration stress test again, with rseq disabled (per-thread fallback).
 stress_scripts = %reldir%/stress/stress-pcpu-norseq.sh
+# The include graph of lib/ against its layers (doc/design.md).
 TESTS += $(unit_tests) $(api_tests) $(stress_tests) \
+	%reldir%/unit/test-layers.sh \
 	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
 	$(stress_scripts)
-dist_check_SCRIPTS += %reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
+dist_check_SCRIPTS += %reldir%/unit/test-layers.sh \
+	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
 	$(stress_scripts) %reldir%/common/api-names.sh
 
 # Not a test itself: the program test-sanitize.sh runs (a bug on purpose).
