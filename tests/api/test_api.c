@@ -715,7 +715,7 @@ body_sparse_nodes(void)
 
 START_TEST(test_node_os_numbers)
 {
-	run_child(body_sparse_nodes, SPARSE_TOPOLOGY, true);
+	run_child_fresh(body_sparse_nodes, SPARSE_TOPOLOGY, true);
 }
 END_TEST
 
@@ -748,7 +748,13 @@ api_suite(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	static const struct child_body bodies[] = {
+		CHILD_BODY(body_sparse_nodes),
+	};
+
+	(void)argc;
+	child_main(argv[0], bodies, sizeof(bodies) / sizeof(bodies[0]));
 	return lfp_test_run(api_suite());
 }

@@ -6,6 +6,14 @@
  * checks with req()/req_eq(); the first that fails is sent to the parent,
  * which fails the test with it. With @quiet, the child's stderr must stay
  * empty. For the topology and NUMA unit tests.
+ *
+ * A forked child inherits what the library has read so far, so the body
+ * sees its topology only if this process has read none yet: true under
+ * Check's fork mode for tests that start no pool before run_child(). A
+ * test program whose tests may run in one process (CK_FORK=no, as under
+ * valgrind) instead names its body and calls child_main() first thing in
+ * main(): run_child_fresh() then runs the body in this program started
+ * anew (fork and exec), where the library has read nothing.
  */
 #ifndef LFP_TEST_CHILD_H
 #define LFP_TEST_CHILD_H
@@ -15,11 +23,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* The child's end of the pipe to the parent. */
 static int child_fd = -1;
+/* This program, for run_child_fresh() (child_main() sets it). */
+static const char *child_self;
 
 #define req(cond)							\
 	do {								\
@@ -51,9 +62,12 @@ child_fail(const char *file, int line, const char *what)
 /*
  * Run @body in a child with LFP_TOPOLOGY set to @env (unset if NULL);
  * with @quiet, the child's stderr goes to a file that must stay empty.
+ * With @name, the child runs this program anew, which runs @body through
+ * child_main().
  */
 static inline void
-run_child(void (*body)(void), const char *env, bool quiet)
+run_child_named(void (*body)(void), const char *name, const char *env,
+		bool quiet)
 {
 	char msg[512] = "";
 	char errpath[] = "/tmp/lfp-test-err-XXXXXX";
@@ -82,6 +96,15 @@ run_child(void (*body)(void), const char *env, bool quiet)
 			setenv("LFP_TOPOLOGY", env, 1);
 		else
 			unsetenv("LFP_TOPOLOGY");
+		if (name) {
+			char fd[16];
+
+			snprintf(fd, sizeof(fd), "%d", child_fd);
+			setenv("LFP_TEST_CHILD_BODY", name, 1);
+			setenv("LFP_TEST_CHILD_FD", fd, 1);
+			execl(child_self, child_self, (char *)NULL);
+			child_fail(__FILE__, __LINE__, "exec of the test failed");
+		}
 		body();
 		exit(0);
 	}
@@ -100,6 +123,47 @@ run_child(void (*body)(void), const char *env, bool quiet)
 		ck_assert_msg(n == 0, "LFP_TOPOLOGY=%s wrote on stderr: %s",
 			      env ? env : "(unset)", msg);
 	}
+}
+
+static inline void
+run_child(void (*body)(void), const char *env, bool quiet)
+{
+	run_child_named(body, NULL, env, quiet);
+}
+
+/* @body in this program started anew: see the top of this file. */
+#define run_child_fresh(body, env, quiet)				\
+	run_child_named((body), #body, (env), (quiet))
+
+/*
+ * First thing in main() of a program that uses run_child_fresh():
+ * remembers the program's path and, in a child started anew, runs the
+ * body named in the environment (one of @n @bodies, named by
+ * CHILD_BODY()) and exits.
+ */
+struct child_body {
+	const char *name;
+	void (*fn)(void);
+};
+#define CHILD_BODY(fn) { #fn, fn }
+
+static inline void
+child_main(const char *argv0, const struct child_body *bodies, size_t n)
+{
+	const char *name = getenv("LFP_TEST_CHILD_BODY");
+	const char *fd = getenv("LFP_TEST_CHILD_FD");
+
+	child_self = argv0;
+	if (!name || !fd)
+		return;
+	child_fd = atoi(fd);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(bodies[i].name, name)) {
+			bodies[i].fn();
+			exit(0);
+		}
+	}
+	child_fail(__FILE__, __LINE__, "no such child body");
 }
 
 #endif /* LFP_TEST_CHILD_H */
