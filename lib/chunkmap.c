@@ -61,8 +61,9 @@ lfp_chunkmap_set(void *base, size_t size, struct lfp_chunk *c)
 {
 	uintptr_t a = (uintptr_t)base, end = a + size;
 
-	if (end >> ADDR_BITS)
-		return ENOMEM;  /* outside the map: not for us */
+	/* Outside the map (its last byte at or past 2^48): not for us. */
+	if (!size || end < a || (end - 1) >> ADDR_BITS)
+		return ENOMEM;
 	/* Make every leaf first, so failure leaves nothing half set. */
 	for (; a < end; a += (uintptr_t)1 << (LFP_CHUNKMAP_GRANULE_SHIFT + LEAF_BITS)) {
 		if (!leaf_of(a, true))

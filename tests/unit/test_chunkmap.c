@@ -4,7 +4,8 @@
  * address maps to the chunk set over it, for every granule and its last
  * byte, and to nothing just outside; clear forgets a chunk and leaves its
  * neighbours; a chunk across a leaf boundary; addresses beyond 48 bits
- * are refused and never found; and threads that set chunks in a fresh
+ * are refused and never found, and a chunk that ends exactly at 2^48 is
+ * in the map; and threads that set chunks in a fresh
  * region at once (racing to install its leaf) all find theirs (a race:
  * a broken install is caught often, not always).
  *
@@ -130,6 +131,13 @@ START_TEST(test_beyond_48_bits)
 	ck_assert_ptr_null(at(top));
 	lfp_chunkmap_clear((void *)(last - GRANULE), GRANULE);
 	ck_assert_ptr_null(at(last - 1));
+	/* The last granule, ending exactly at the map's end, is in it. */
+	ck_assert_int_eq(lfp_chunkmap_set((void *)last, GRANULE, CHUNK(8)), 0);
+	ck_assert_ptr_eq(at(last), CHUNK(8));
+	ck_assert_ptr_eq(at(top - 1), CHUNK(8));
+	ck_assert_ptr_null(at(top));
+	lfp_chunkmap_clear((void *)last, GRANULE);
+	ck_assert_ptr_null(at(top - 1));
 }
 END_TEST
 
