@@ -287,18 +287,6 @@ body_local_four(void)
 	check_local(map, 4, 4);
 }
 
-START_TEST(test_local_two_nodes)
-{
-	run_child(body_local_two, TOPO_TWO, true);
-}
-END_TEST
-
-START_TEST(test_local_four_nodes)
-{
-	run_child(body_local_four, TOPO_FOUR, true);
-}
-END_TEST
-
 /*
  * Home return on 4 nodes: objects got on node 1 and put on node 3 go
  * back to node 1's depot, where node 1 finds them again without carving;
@@ -434,12 +422,6 @@ body_home_return(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_home_return)
-{
-	run_child(body_home_return, TOPO_FOUR, true);
-}
-END_TEST
-
 /*
  * Stealing on 2 nodes: with a budget of one chunk, spent on node 1, node
  * 0's slab cannot grow, so node 0 takes a magazine from node 1's depot
@@ -490,12 +472,6 @@ body_steal(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
-
-START_TEST(test_steal)
-{
-	run_child(body_steal, TOPO_TWO, true);
-}
-END_TEST
 
 /* Interleave on 4 nodes: chunks round-robin, bytes spread evenly. */
 static void
@@ -555,12 +531,6 @@ body_interleave(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_interleave)
-{
-	run_child(body_interleave, TOPO_FOUR, true);
-}
-END_TEST
-
 /* A fixed node (2 of 4), and the placements create refuses. */
 static void
 body_fixed_node(void)
@@ -619,12 +589,6 @@ body_fixed_node(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_fixed_node)
-{
-	run_child(body_fixed_node, TOPO_FOUR, true);
-}
-END_TEST
-
 /* One node: node 0 is the only one a pool may be fixed to. */
 static void
 body_one_node(void)
@@ -660,12 +624,6 @@ body_one_node(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
-
-START_TEST(test_one_node)
-{
-	run_child(body_one_node, TOPO_ONE, true);
-}
-END_TEST
 
 /*
  * A buffer pool, local on 2 nodes: buffers of several classes allocated
@@ -748,12 +706,6 @@ body_bufpool(void)
 	free(st);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
-
-START_TEST(test_bufpool)
-{
-	run_child(body_bufpool, TOPO_TWO, true);
-}
-END_TEST
 
 /* Destructor calls, for trim. */
 static atomic_ulong dtor_calls;
@@ -839,12 +791,6 @@ body_trim(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_trim)
-{
-	run_child(body_trim, TOPO_TWO, true);
-}
-END_TEST
-
 /*
  * Per-CPU caches on the real CPUs 0 and 1, which the topology makes
  * nodes 0 and 1: objects got on CPU 0 and put on CPU 1 go home to node
@@ -901,12 +847,6 @@ body_pcpu(void)
 	put_n(p, objs, n);
 	req_eq(lfp_objpool_destroy(p), 0);
 }
-
-START_TEST(test_pcpu)
-{
-	run_child(body_pcpu, "numa:2 core:1 pu:1", true);
-}
-END_TEST
 
 /*
  * Conservation under threads that move between 4 nodes: every object
@@ -1121,12 +1061,6 @@ body_stress(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_stress)
-{
-	run_child(body_stress, TOPO_FOUR, true);
-}
-END_TEST
-
 #define MAGIC3 0x33333333u
 
 static int
@@ -1192,12 +1126,6 @@ body_destroy_foreign_depot(void)
 	req_eq(atomic_load(&dtor_calls), st.objects);
 }
 
-START_TEST(test_destroy_foreign_depot)
-{
-	run_child(body_destroy_foreign_depot, "numa:3 core:1 pu:1", true);
-}
-END_TEST
-
 /*
  * A put with no cache (lfp_zone_put_direct()) tops up the depot's top
  * magazine: that is no dip of the depot's working set, so an idle trim
@@ -1233,11 +1161,34 @@ body_put_direct_low(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 }
 
-START_TEST(test_put_direct_low)
-{
-	run_child(body_put_direct_low, TOPO_ONE, true);
-}
-END_TEST
+/* Placement: one row per body above, each on its topology. */
+static const struct child_case placement_cases[] = {
+	{ body_local_two, TOPO_TWO },
+	{ body_local_four, TOPO_FOUR },
+	{ body_home_return, TOPO_FOUR },
+	{ body_steal, TOPO_TWO },
+	{ body_interleave, TOPO_FOUR },
+	{ body_fixed_node, TOPO_FOUR },
+	{ body_one_node, TOPO_ONE },
+	{ body_bufpool, TOPO_TWO },
+	{ body_trim, TOPO_TWO },
+	{ body_destroy_foreign_depot, "numa:3 core:1 pu:1" },
+	{ body_put_direct_low, TOPO_ONE },
+};
+
+/* Per-CPU caches on the real CPUs. */
+static const struct child_case pcpu_cases[] = {
+	{ body_pcpu, "numa:2 core:1 pu:1" },
+};
+
+/* Conservation under moving threads. */
+static const struct child_case stress_cases[] = {
+	{ body_stress, TOPO_FOUR },
+};
+
+CHILD_TEST(test_placement, placement_cases)
+CHILD_TEST(test_pcpu, pcpu_cases)
+CHILD_TEST(test_stress, stress_cases)
 
 static Suite *
 numa_suite(void)
@@ -1245,23 +1196,13 @@ numa_suite(void)
 	Suite *s = suite_create("numa");
 	TCase *tc = tcase_create("placement");
 
-	tcase_add_test(tc, test_local_two_nodes);
-	tcase_add_test(tc, test_local_four_nodes);
-	tcase_add_test(tc, test_home_return);
-	tcase_add_test(tc, test_steal);
-	tcase_add_test(tc, test_interleave);
-	tcase_add_test(tc, test_fixed_node);
-	tcase_add_test(tc, test_one_node);
-	tcase_add_test(tc, test_bufpool);
-	tcase_add_test(tc, test_trim);
-	tcase_add_test(tc, test_destroy_foreign_depot);
-	tcase_add_test(tc, test_put_direct_low);
+	tcase_add_child_test(tc, test_placement, placement_cases);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pcpu");
-	tcase_add_test(tc, test_pcpu);
+	tcase_add_child_test(tc, test_pcpu, pcpu_cases);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stress");
-	tcase_add_test(tc, test_stress);
+	tcase_add_child_test(tc, test_stress, stress_cases);
 	suite_add_tcase(s, tc);
 	return s;
 }
