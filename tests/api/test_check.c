@@ -44,8 +44,6 @@
 
 #include "test-api.h"
 
-
-
 /* How many gets may pass before a cached object comes back. */
 #define REUSE_MAX 4096
 
@@ -1564,9 +1562,7 @@ check_suite(void)
 	Suite *s = suite_create("check");
 	TCase *tc;
 
-	tc = tcase_create("objpool");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "objpool");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_obj_double_put);
 	tcase_add_test(tc, test_obj_double_put_unnamed);
@@ -1577,11 +1573,8 @@ check_suite(void)
 			    ARRAY_SIZE(waf_offsets));
 	tcase_add_test(tc, test_obj_ctor_state_kept);
 	tcase_add_test(tc, test_obj_bulk_double);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("bufpool");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "bufpool");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_loop_test(tc, test_buf_double_free, 0, ARRAY_SIZE(buf_sizes));
 	tcase_add_test(tc, test_buf_foreign);
@@ -1589,36 +1582,27 @@ check_suite(void)
 	tcase_add_loop_test(tc, test_buf_write_after_free, 0,
 			    ARRAY_SIZE(wafb_cases));
 	tcase_add_test(tc, test_buf_unchecked_no_report);
-	suite_add_tcase(s, tc);
 
 	/* deferred puts: the callbacks run on liburcu's worker thread */
-	tc = tcase_create("deferred");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "deferred");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_loop_test(tc, test_deferred_misuse, 0,
 			    1 + ARRAY_SIZE(buf_sizes));
-	suite_add_tcase(s, tc);
 
 	/* threads on all CPUs: no fixture keeping them on one */
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_buf_threads_no_false_reports);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("env");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "env");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_env_checked);
 	tcase_add_loop_test(tc, test_env_unchecked, 0, 2);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("handler");
+	tc = lfp_test_tcase(s, "handler");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_default_handler_aborts);
 	tcase_add_test(tc, test_misuse_name);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -401,15 +401,13 @@ main(void)
 		return skip("address-space exhaustion tests do not run under "
 			    "valgrind");
 	s = suite_create("exhaust");
-	tc = tcase_create("thread");
+	tc = lfp_test_tcase(s, "thread");
 	tcase_add_loop_test(tc, test_thread_flush_exit, 0,
 			    sizeof(modes) / sizeof(modes[0]));
-	suite_add_tcase(s, tc);
-	tc = tcase_create("put");
+	tc = lfp_test_tcase(s, "put");
 	tcase_add_loop_test(tc, test_put_exhausted, 0,
 			    sizeof(modes) / sizeof(modes[0]));
 	tcase_add_loop_test(tc, test_big_object, 0,
 			    sizeof(modes) / sizeof(modes[0]));
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

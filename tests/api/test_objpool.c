@@ -35,7 +35,6 @@
 #include "test-api.h"
 #include "test-counts.h"
 
-
 /*
  * A pool of @size-byte objects counted in @c (c may be NULL: raw pool),
  * its caches in @mode (enum lfp_cache_mode).
@@ -1241,12 +1240,11 @@ objpool_suite(void)
 	Suite *s = suite_create("objpool");
 	TCase *tc;
 
-	tc = tcase_create("attr");
+	tc = lfp_test_tcase(s, "attr");
 	tcase_add_test(tc, test_attr_init_defaults);
 	tcase_add_test(tc, test_attr_init_null);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("create");
+	tc = lfp_test_tcase(s, "create");
 	tcase_add_test(tc, test_create_null_attr);
 	tcase_add_test(tc, test_create_bad_size);
 	tcase_add_test(tc, test_create_bad_align);
@@ -1255,60 +1253,40 @@ objpool_suite(void)
 	tcase_add_test(tc, test_create_limits);
 	tcase_add_test(tc, test_create_destroy_unused);
 	tcase_add_test(tc, test_create_eagain);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "errors");
 	tcase_add_test(tc, test_null_pool);
 	tcase_add_test(tc, test_put_null_obj);
 	tcase_add_test(tc, test_bulk_zero);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("align");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "align");
 	tcase_add_test(tc, test_default_align);
 	tcase_add_test(tc, test_pow2_align);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("objects");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "objects");
 	tcase_add_test(tc, test_distinct_writable);
 	tcase_add_test(tc, test_big_objects);
 	tcase_add_test(tc, test_trim_spares_neighbour);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("ctor");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "ctor");
 	tcase_add_test(tc, test_ctor_once);
 	tcase_add_test(tc, test_state_survives);
 	tcase_add_loop_test(tc, test_destroy_reaches_live_cache, 0, 3);
 	tcase_add_loop_test(tc, test_destroy_after_thread_exit, 0, 3);
 	tcase_add_test(tc, test_ctor_failure);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("bulk");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "bulk");
 	tcase_add_test(tc, test_bulk);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("stats");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "stats");
 	tcase_add_test(tc, test_stats_sequence);
 	tcase_add_test(tc, test_flush_all_pools);
 	tcase_add_test(tc, test_name);
 	tcase_add_test(tc, test_name_long);
 	tcase_add_test(tc, test_version);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_test(tc, test_put_from_other_thread);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

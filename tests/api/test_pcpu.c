@@ -1047,33 +1047,29 @@ pcpu_suite(void)
 	Suite *s = suite_create("pcpu");
 	TCase *tc;
 
-	tc = tcase_create("mode");
+	tc = lfp_test_tcase(s, "mode");
 	tcase_add_test(tc, test_mode_resolution);
 	tcase_add_test(tc, test_mode_invalid);
 	tcase_add_test(tc, test_stats_mode);
 	tcase_add_test(tc, test_env);
-	suite_add_tcase(s, tc);
 
 	/* these move the thread between CPUs: the fixture puts its
 	 * affinity back afterwards */
-	tc = tcase_create("flush");
+	tc = lfp_test_tcase(s, "flush");
 	tcase_add_checked_fixture(tc, affinity_save, affinity_restore);
 	tcase_add_test(tc, test_flush_args);
 	tcase_add_loop_test(tc, test_flush_own, 0, 2);
 	tcase_add_test(tc, test_leave_cpu);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("trim");
+	tc = lfp_test_tcase(s, "trim");
 	tcase_add_checked_fixture(tc, affinity_save, affinity_restore);
 	tcase_add_loop_test(tc, test_trim_rss, 0, 2);
 	tcase_add_loop_test(tc, test_trim_dtor, 0, 2);
 	tcase_add_loop_test(tc, test_trim_idle, 0, 2);
 	tcase_add_test(tc, test_trim_idle_caches);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_loop_test(tc, test_idle_threads, 0, 2);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

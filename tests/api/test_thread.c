@@ -1152,22 +1152,19 @@ thread_suite(void)
 	Suite *s = suite_create("thread");
 	TCase *tc;
 
-	tc = tcase_create("exit");
+	tc = lfp_test_tcase(s, "exit");
 	tcase_add_loop_test(tc, test_exit_hands_back, 0, 4);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fork");
+	tc = lfp_test_tcase(s, "fork");
 	tcase_add_loop_test(tc, test_fork, 0, 2);
 	tcase_add_test(tc, test_fork_put_rcu);
 	tcase_add_test(tc, test_fork_reuses_free_cache);
 	tcase_add_loop_test(tc, test_fork_put_rcu_own_flavour, 0, 2);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("pools");
+	tc = lfp_test_tcase(s, "pools");
 	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
 	tcase_add_test(tc, test_many_pools);
 	tcase_add_test(tc, test_exit_vs_destroy);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

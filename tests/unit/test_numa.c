@@ -1194,16 +1194,13 @@ static Suite *
 numa_suite(void)
 {
 	Suite *s = suite_create("numa");
-	TCase *tc = tcase_create("placement");
+	TCase *tc = lfp_test_tcase(s, "placement");
 
 	tcase_add_child_test(tc, test_placement, placement_cases);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("pcpu");
+	tc = lfp_test_tcase(s, "pcpu");
 	tcase_add_child_test(tc, test_pcpu, pcpu_cases);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("stress");
+	tc = lfp_test_tcase(s, "stress");
 	tcase_add_child_test(tc, test_stress, stress_cases);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -355,17 +355,14 @@ static Suite *
 topo_suite(void)
 {
 	Suite *s = suite_create("topo");
-	TCase *tc = tcase_create("synthetic");
+	TCase *tc = lfp_test_tcase(s, "synthetic");
 
 	tcase_add_child_test(tc, test_synthetic, synthetic_cases);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("xml");
+	tc = lfp_test_tcase(s, "xml");
 	tcase_add_test(tc, test_xml_file);
 	tcase_add_test(tc, test_invalid_fallback);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("real");
+	tc = lfp_test_tcase(s, "real");
 	tcase_add_child_test(tc, test_real, real_cases);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
