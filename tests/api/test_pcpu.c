@@ -372,47 +372,74 @@ child_fail(int fd, const char *msg)
 	_exit(1);
 }
 
+/*
+ * In the child: a pool of one kind with @attr_mode; false if the create
+ * failed, else the mode it runs in, in @got.
+ */
+static bool
+objpool_mode_of(int attr_mode, int *got)
+{
+	struct lfp_objpool_attr oattr;
+	struct lfp_objpool *op;
+
+	lfp_objpool_attr_init(&oattr);
+	oattr.size = 32;
+	oattr.cache_mode = attr_mode;
+	op = lfp_objpool_create(&oattr);
+	if (!op)
+		return false;
+	*got = lfp_objpool_cache_mode(op);
+	lfp_objpool_destroy(op);
+	return true;
+}
+
+static bool
+bufpool_mode_of(int attr_mode, int *got)
+{
+	struct lfp_bufpool_attr battr;
+	struct lfp_bufpool *bp;
+
+	lfp_bufpool_attr_init(&battr);
+	battr.cache_mode = attr_mode;
+	bp = lfp_bufpool_create(&battr);
+	if (!bp)
+		return false;
+	*got = lfp_bufpool_cache_mode(bp);
+	lfp_bufpool_destroy(bp);
+	return true;
+}
+
+/* The two kinds of pool, in the order child_expect() tries them. */
+static const struct {
+	bool (*mode_of)(int attr_mode, int *got);
+	const char *create_failed;
+	const char *kind;
+} mode_kinds[] = {
+	{ objpool_mode_of, "objpool create failed", "object pool" },
+	{ bufpool_mode_of, "bufpool create failed", "buffer pool" },
+};
+
 /* In the child: create both kinds of pool with @attr_mode under
  * LFP_CACHE_MODE=@env (NULL: unset) and check they run in @want. */
 static void
 child_expect(int fd, const char *env, int attr_mode, int want)
 {
-	struct lfp_objpool_attr oattr;
-	struct lfp_bufpool_attr battr;
-	struct lfp_objpool *op;
-	struct lfp_bufpool *bp;
 	char msg[200];
 	int got;
 
 	if (env ? setenv("LFP_CACHE_MODE", env, 1)
 		: unsetenv("LFP_CACHE_MODE"))
 		child_fail(fd, "setenv failed");
-	lfp_objpool_attr_init(&oattr);
-	oattr.size = 32;
-	oattr.cache_mode = attr_mode;
-	op = lfp_objpool_create(&oattr);
-	if (!op)
-		child_fail(fd, "objpool create failed");
-	got = lfp_objpool_cache_mode(op);
-	lfp_objpool_destroy(op);
-	if (got != want) {
-		snprintf(msg, sizeof(msg), "LFP_CACHE_MODE=%s, attribute %d: "
-			 "object pool in mode %d, not %d",
-			 env ? env : "(unset)", attr_mode, got, want);
-		child_fail(fd, msg);
-	}
-	lfp_bufpool_attr_init(&battr);
-	battr.cache_mode = attr_mode;
-	bp = lfp_bufpool_create(&battr);
-	if (!bp)
-		child_fail(fd, "bufpool create failed");
-	got = lfp_bufpool_cache_mode(bp);
-	lfp_bufpool_destroy(bp);
-	if (got != want) {
-		snprintf(msg, sizeof(msg), "LFP_CACHE_MODE=%s, attribute %d: "
-			 "buffer pool in mode %d, not %d",
-			 env ? env : "(unset)", attr_mode, got, want);
-		child_fail(fd, msg);
+	for (size_t k = 0; k < ARRAY_SIZE(mode_kinds); k++) {
+		if (!mode_kinds[k].mode_of(attr_mode, &got))
+			child_fail(fd, mode_kinds[k].create_failed);
+		if (got != want) {
+			snprintf(msg, sizeof(msg), "LFP_CACHE_MODE=%s, "
+				 "attribute %d: %s in mode %d, not %d",
+				 env ? env : "(unset)", attr_mode,
+				 mode_kinds[k].kind, got, want);
+			child_fail(fd, msg);
+		}
 	}
 }
 
