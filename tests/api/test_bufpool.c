@@ -124,20 +124,6 @@ make_default_pool(void)
 	return make_pool(DEFAULT_MIN, DEFAULT_MAX, NULL);
 }
 
-/* The counters of the class of @size in @st; the class must be there. */
-static const struct lfp_bufpool_class_stats *
-find_class(const struct lfp_bufpool_stats *st, size_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nclasses; i++)
-		if (st->cls[i].size == size)
-			return &st->cls[i];
-	ck_abort_msg("no class of %zu bytes in the stats (%u classes)", size,
-		     st->nclasses);
-	return NULL;
-}
-
 /* Check that @buf, a buffer asked with @n bytes, has the right capacity
  * and alignment; returns its capacity. */
 static size_t

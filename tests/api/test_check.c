@@ -626,13 +626,8 @@ static struct lfp_bufpool_class_stats
 buf_class(struct lfp_bufpool *bp, size_t size)
 {
 	struct lfp_bufpool_stats st = buf_stats(bp);
-	unsigned int i;
 
-	for (i = 0; i < st.nclasses; i++)
-		if (st.cls[i].size == size)
-			return st.cls[i];
-	ck_abort_msg("no class of %zu bytes", size);
-	return st.cls[0];
+	return *find_class(&st, size);
 }
 
 static void

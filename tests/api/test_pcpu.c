@@ -83,18 +83,6 @@ make_bufpool(int mode)
 	return bp;
 }
 
-static const struct lfp_bufpool_class_stats *
-find_class(const struct lfp_bufpool_stats *st, size_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nclasses; i++)
-		if (st->cls[i].size == size)
-			return &st->cls[i];
-	ck_abort_msg("no class of %zu bytes", size);
-	return NULL;
-}
-
 /* Sort @objs and check that the @n objects of @size bytes are disjoint. */
 static void
 check_disjoint(void **objs, size_t n, size_t size)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-api.h - helpers of the black-box API tests (tests/api),
- * which see the installed headers only: the errno sentinel (int calls
- * leave errno alone, <lfpool/common.h>), a create call that must fail
- * with a given errno, one object or buffer got and put back, the
- * counters of a pool, the names pools keep (asked alike of both kinds of
- * pool), and small constants.
+ * test-api.h - helpers of the black-box API tests (tests/api, and the
+ * stress tests of buffer pools), which see the installed headers only:
+ * the errno sentinel (int calls leave errno alone, <lfpool/common.h>), a
+ * create call that must fail with a given errno, one object or buffer got
+ * and put back, the counters of a pool and of a buffer pool's class, the
+ * names pools keep (asked alike of both kinds of pool), and small
+ * constants.
  */
 #ifndef LFP_TEST_API_H
 #define LFP_TEST_API_H
@@ -128,6 +129,20 @@ buf_stats(struct lfp_bufpool *bp)
 	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
 	ck_assert_uint_le(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
 	return st;
+}
+
+/* The counters of the class of @size in @st; the class must be there. */
+static inline const struct lfp_bufpool_class_stats *
+find_class(const struct lfp_bufpool_stats *st, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nclasses; i++)
+		if (st->cls[i].size == size)
+			return &st->cls[i];
+	ck_abort_msg("no class of %zu bytes in the stats (%u classes)", size,
+		     st->nclasses);
+	return NULL;
 }
 
 /*

@@ -38,6 +38,7 @@
 
 #include "test-common.h"
 #include "stress-common.h"
+#include "test-api.h"
 
 /* The first failure of the run. */
 #define w_fail(r, ...) stress_failf(&(r)->fail, __VA_ARGS__)
@@ -460,18 +461,6 @@ worker_main(void *arg)
 	/* free everything still held */
 	while (w->nheld && !stress_failed(&r->fail))
 		free_held(w, w->held[--w->nheld]);
-	return NULL;
-}
-
-static const struct lfp_bufpool_class_stats *
-find_class(const struct lfp_bufpool_stats *st, size_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nclasses; i++)
-		if (st->cls[i].size == size)
-			return &st->cls[i];
-	ck_abort_msg("no class of %zu bytes in the stats", size);
 	return NULL;
 }
 
