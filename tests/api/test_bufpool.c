@@ -46,20 +46,6 @@
 #define DEFAULT_NCLASSES 15u
 #define POOL_LIMIT 65535u
 
-static size_t
-page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (size_t)p : 4096;
-}
-
-static bool
-is_pow2(size_t x)
-{
-	return x && !(x & (x - 1));
-}
-
 static unsigned int
 lg2(size_t x)
 {

@@ -96,20 +96,6 @@ check_disjoint(void **objs, size_t n, size_t size)
 			      objs[i], objs[i + 1], size);
 }
 
-static size_t
-page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (size_t)p : 4096;
-}
-
-static bool
-is_pow2(size_t x)
-{
-	return x && !(x & (x - 1));
-}
-
 /* ---- attributes ---------------------------------------------------- */
 
 START_TEST(test_attr_init_defaults)

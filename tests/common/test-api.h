@@ -6,7 +6,7 @@
  * create call that must fail with a given errno, one object or buffer got
  * and put back, the counters of a pool and of a buffer pool's class, the
  * names pools keep (asked alike of both kinds of pool), and small
- * constants.
+ * constants and arithmetic.
  */
 #ifndef LFP_TEST_API_H
 #define LFP_TEST_API_H
@@ -14,8 +14,10 @@
 #include "test-common.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lfpool.h>
 
@@ -67,6 +69,21 @@ lfp_test_create_failed(const void *p, int err, const char *call,
 #define expect_create_fails(call, err, what)				\
 	lfp_test_create_failed((errno = 0, (const void *)(call)), (err), \
 			       #call, (what))
+
+/* The page size (4096 if it cannot be read). */
+static inline size_t
+page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+
+	return p > 0 ? (size_t)p : 4096;
+}
+
+static inline bool
+is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
 
 /* One object of @pool, one buffer of @n bytes of @bp: they must come. */
 static inline void *
