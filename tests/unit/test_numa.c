@@ -97,11 +97,29 @@ depot_objs(struct lfp_objpool *pool, unsigned int k)
 	return lfp_counter_read(&lfp_zone_depot(z, k)->objs);
 }
 
+/* The pool of @a: the create must succeed. */
+static struct lfp_objpool *
+pool_of(const struct lfp_objpool_attr *a)
+{
+	struct lfp_objpool *p = lfp_objpool_create(a);
+
+	req(p != NULL);
+	return p;
+}
+
+/* Attributes of @size-byte objects in per-thread caches, to complete. */
+static void
+attr_per_thread(struct lfp_objpool_attr *a, size_t size)
+{
+	req_eq(lfp_objpool_attr_init(a), 0);
+	a->size = size;
+	a->cache_mode = LFP_CACHE_PER_THREAD;
+}
+
 static struct lfp_objpool *
 pool_new(size_t size, int placement, unsigned int node, int mode)
 {
 	struct lfp_objpool_attr a;
-	struct lfp_objpool *p;
 
 	req_eq(lfp_objpool_attr_init(&a), 0);
 	a.size = size;
@@ -109,9 +127,7 @@ pool_new(size_t size, int placement, unsigned int node, int mode)
 	a.node = node;
 	a.cache_mode = mode;
 	a.name = "numa";
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
-	return p;
+	return pool_of(&a);
 }
 
 /* errno of a create with these attributes that must fail. */
@@ -121,11 +137,9 @@ pool_create_errno(int placement, unsigned int node)
 	struct lfp_objpool_attr a;
 	struct lfp_objpool *p;
 
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = 64;
+	attr_per_thread(&a, 64);
 	a.placement = placement;
 	a.node = node;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
 	errno = 0;
 	p = lfp_objpool_create(&a);
 	if (p) {
@@ -393,12 +407,9 @@ body_home_return(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 
 	/* The same in a checked pool, whose calls all take the slow path. */
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = SMALL;
+	attr_per_thread(&a, SMALL);
 	a.flags = LFP_OBJPOOL_F_CHECKED;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
+	p = pool_of(&a);
 	pool_stats(p, &st);
 	n = 5 * st.mag_rounds;
 	cur_cpu = 1;
@@ -707,7 +718,7 @@ body_bufpool(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-/* Destructor calls, for trim. */
+/* Destructor calls, for trim and the stress test. */
 static atomic_ulong dtor_calls;
 
 static void
@@ -735,12 +746,9 @@ body_trim(void)
 	void *o;
 
 	use_hook();
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = SMALL;
+	attr_per_thread(&a, SMALL);
 	a.dtor = count_dtor;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
+	p = pool_of(&a);
 	pool_stats(p, &st);
 	cap = st.mag_rounds;
 	/* Not whole magazines: some stay in the cache, never handed out. */
@@ -878,14 +886,6 @@ tobj_ctor(void *obj, void *arg)
 }
 
 static void
-tobj_dtor(void *obj, void *arg)
-{
-	(void)obj;
-	(void)arg;
-	atomic_fetch_add_explicit(&dtor_calls, 1, memory_order_relaxed);
-}
-
-static void
 take(struct tobj *t, unsigned int me)
 {
 	unsigned int free_tag = 0;
@@ -990,13 +990,10 @@ body_stress(void)
 
 	use_hook();
 	stress_ops = 40000ul * lfp_test_scale();
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = sizeof(struct tobj);
+	attr_per_thread(&a, sizeof(struct tobj));
 	a.ctor = tobj_ctor;
-	a.dtor = tobj_dtor;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	stress_pool = lfp_objpool_create(&a);
-	req(stress_pool != NULL);
+	a.dtor = count_dtor;
+	stress_pool = pool_of(&a);
 	for (unsigned int t = 0; t < STRESS_THREADS; t++)
 		req_eq(pthread_create(&th[t], NULL, stress_worker,
 				      (void *)(uintptr_t)(t + 1)), 0);
@@ -1098,13 +1095,10 @@ body_destroy_foreign_depot(void)
 	unsigned int n;
 
 	use_hook();
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = SMALL;
+	attr_per_thread(&a, SMALL);
 	a.ctor = magic_ctor;
 	a.dtor = magic_dtor;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
+	p = pool_of(&a);
 	z = pool_zone(p);
 	req_eq(z->numa.ndepots, 3);
 	pool_stats(p, &st);
