@@ -548,12 +548,7 @@ stress(size_t min, size_t max, const char *name)
 
 	if (nthreads < 8)
 		nthreads = 8;
-	r = calloc(1, sizeof(*r));
-	workers = calloc(nthreads, sizeof(*workers));
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_nonnull(workers);
-	stress_ring_init(&r->xchg, XCHG_SIZE);
-	stress_fail_init(&r->fail);
+	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	r->min = min;
 	r->max = max;
 	r->nclasses = stress_lg2(max) - stress_lg2(min) + 1;
@@ -640,10 +635,7 @@ stress(size_t min, size_t max, const char *name)
 	ck_assert_uint_eq(st.allocs, st.frees);
 
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
-	stress_fail_destroy(&r->fail);
-	stress_ring_destroy(&r->xchg);
-	free(workers);
-	free(r);
+	STRESS_RUN_FREE(r, workers);
 }
 
 /* The runs: the classes (smallest and largest size), pool name. */
