@@ -12,9 +12,9 @@
  * the conservation check of an object pool at the end of a run,
  * the team of worker threads (spawned, let go together through a barrier
  * once the deadline is set, working until it passes or a failure, joined
- * and checked), the workers' seeds, a run's allocation and release, the
- * destructor counts after a destroy, the Check test case that runs a
- * program's table of runs, and the ceiling log2.
+ * and checked), how many workers, their seeds, a run's allocation and
+ * release, the destructor counts after a destroy, the Check test case
+ * that runs a program's table of runs, and the ceiling log2.
  */
 #ifndef LFP_STRESS_COMMON_H
 #define LFP_STRESS_COMMON_H
@@ -539,6 +539,15 @@ stress_suite_run(const char *name, TCase *tc)
 				    (int)(sizeof(runs) / sizeof(runs[0]))); \
 		return stress_suite_run(suite, tc);			\
 	}
+
+/* @per_cpu workers for each CPU online, and no fewer than for two. */
+static inline unsigned int
+stress_nthreads(unsigned int per_cpu)
+{
+	unsigned int n = per_cpu * lfp_test_ncpus();
+
+	return n < 2 * per_cpu ? 2 * per_cpu : n;
+}
 
 /* The PRNG seed of worker @k, in a run that @salt tells apart. */
 static inline uint64_t

@@ -531,7 +531,7 @@ conserve_class(struct run *r, unsigned int ci)
 static void
 stress(size_t min, size_t max, const char *name)
 {
-	unsigned int nthreads = 4 * lfp_test_ncpus();
+	unsigned int nthreads = stress_nthreads(4);
 	unsigned int scale = lfp_test_scale();
 	uint64_t allocs[LFP_BUFPOOL_CLASSES_MAX] = { 0 };
 	uint64_t frees[LFP_BUFPOOL_CLASSES_MAX] = { 0 };
@@ -546,8 +546,6 @@ stress(size_t min, size_t max, const char *name)
 	struct run *r;
 	int cpu;
 
-	if (nthreads < 8)
-		nthreads = 8;
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	r->min = min;
 	r->max = max;

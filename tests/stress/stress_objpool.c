@@ -237,7 +237,7 @@ worker_main(void *arg)
 static void
 stress(size_t size, unsigned int rounds, const char *name)
 {
-	unsigned int nthreads = 4 * lfp_test_ncpus();
+	unsigned int nthreads = stress_nthreads(4);
 	unsigned int scale = lfp_test_scale();
 	struct lfp_objpool_attr attr;
 	struct lfp_objpool_stats st;
@@ -247,8 +247,6 @@ stress(size_t size, unsigned int rounds, const char *name)
 	struct run *r;
 	struct stress_obj *o;
 
-	if (nthreads < 8)
-		nthreads = 8;
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	stress_counts_init(&r->counts);
 	r->size = size;

@@ -578,7 +578,7 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 static void
 stress(int mode, const char *name)
 {
-	unsigned int nthreads = 8 * lfp_test_ncpus();
+	unsigned int nthreads = stress_nthreads(8);
 	unsigned int scale = lfp_test_scale();
 	uint64_t allocs[BUF_NCLASSES] = { 0 }, frees[BUF_NCLASSES] = { 0 };
 	uint64_t gets = 0, puts = 0;
@@ -593,8 +593,6 @@ stress(int mode, const char *name)
 	struct run *r;
 	int want, got, cpu;
 
-	if (nthreads < 16)
-		nthreads = 16;
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	stress_counts_init(&r->counts);
 	r->ncpus = lfp_test_allowed_cpus(r->cpus, MAX_CPUS);
