@@ -637,6 +637,25 @@ body_one_node(void)
 }
 
 /*
+ * Allocate @cnt[s] buffers of @sizes[s] bytes from @bp for each of the
+ * @nsizes sizes, into objs[] in that order: each is homed on @node.
+ */
+static void
+alloc_homed(struct lfp_bufpool *bp, const size_t *sizes,
+	    const unsigned int *cnt, unsigned int nsizes, unsigned int node)
+{
+	size_t i = 0;
+
+	for (unsigned int s = 0; s < nsizes; s++) {
+		for (unsigned int j = 0; j < cnt[s]; j++, i++) {
+			objs[i] = lfp_bufpool_alloc(bp, sizes[s]);
+			req(objs[i] != NULL);
+			req_eq(home_of(objs[i]), node);
+		}
+	}
+}
+
+/*
  * A buffer pool, local on 2 nodes: buffers of several classes allocated
  * on node 1 and freed on node 0 go home to node 1, where they are found
  * again with nothing new carved.
@@ -671,14 +690,7 @@ body_bufpool(void)
 	req(total <= MAXOBJS);
 
 	cur_cpu = 2;
-	i = 0;
-	for (unsigned int s = 0; s < NSIZES; s++) {
-		for (unsigned int j = 0; j < cnt[s]; j++, i++) {
-			objs[i] = lfp_bufpool_alloc(bp, sizes[s]);
-			req(objs[i] != NULL);
-			req_eq(home_of(objs[i]), 1);
-		}
-	}
+	alloc_homed(bp, sizes, cnt, NSIZES, 1);
 	req_eq(lfp_bufpool_flush(bp), 0);
 	cur_cpu = 0;
 	for (i = 0; i < total; i++)
@@ -700,14 +712,7 @@ body_bufpool(void)
 
 	/* Back on node 1: the same buffers, nothing carved. */
 	cur_cpu = 3;
-	i = 0;
-	for (unsigned int s = 0; s < NSIZES; s++) {
-		for (unsigned int j = 0; j < cnt[s]; j++, i++) {
-			objs[i] = lfp_bufpool_alloc(bp, sizes[s]);
-			req(objs[i] != NULL);
-			req_eq(home_of(objs[i]), 1);
-		}
-	}
+	alloc_homed(bp, sizes, cnt, NSIZES, 1);
 	req_eq(lfp_bufpool_stats(bp, st), 0);
 	for (unsigned int s = 0; s < NSIZES; s++)
 		req_eq(st->cls[cls[s]].buffers, buffers[s]);
