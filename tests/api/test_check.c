@@ -567,11 +567,26 @@ END_TEST
 
 /* A bulk put stops at the first refused entry: the ones before it are
  * taken, it and the ones after are not. */
+/*
+ * put_bulk(@list of @n) stops at its third entry, a double put of @twice:
+ * it returns 2 with errno EINVAL, and @twice is reported (report number
+ * @reports) as a double free.
+ */
+static void
+expect_bulk_stops(struct lfp_objpool *pool, void **list, size_t n,
+		  void *twice, unsigned int reports, const char *what)
+{
+	errno = 0;
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, list, n), 2);
+	ck_assert_int_eq(errno, EINVAL);
+	expect_new_report(reports, LFP_MISUSE_DOUBLE_FREE, "bulk", twice,
+			  what);
+}
+
 START_TEST(test_obj_bulk_double)
 {
 	struct lfp_objpool *pool;
-	void *objs[6], *list[5];
-	size_t n;
+	void *objs[6];
 
 	rec_start();
 	pool = make_checked_objpool(40, "bulk");
@@ -580,30 +595,21 @@ START_TEST(test_obj_bulk_double)
 	put_one(pool, objs[0]);
 
 	/* objs[0] again, in the middle */
-	list[0] = objs[1];
-	list[1] = NULL;
-	list[2] = objs[0];
-	list[3] = objs[2];
-	list[4] = objs[3];
-	errno = 0;
-	n = lfp_objpool_put_bulk(pool, list, 5);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(errno, EINVAL);
-	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, "bulk", objs[0],
-			  "bulk put with an object put already");
+	{
+		void *list[] = { objs[1], NULL, objs[0], objs[2], objs[3] };
+
+		expect_bulk_stops(pool, list, ARRAY_SIZE(list), objs[0], 0,
+				  "bulk put with an object put already");
+	}
 	expect_obj_stats(pool, 6, 2, 4);
 
 	/* a double within one bulk call */
-	list[0] = objs[2];
-	list[1] = objs[3];
-	list[2] = objs[2];
-	list[3] = objs[4];
-	errno = 0;
-	n = lfp_objpool_put_bulk(pool, list, 4);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(errno, EINVAL);
-	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, "bulk", objs[2],
-			  "bulk put with the same object twice");
+	{
+		void *list[] = { objs[2], objs[3], objs[2], objs[4] };
+
+		expect_bulk_stops(pool, list, ARRAY_SIZE(list), objs[2], 1,
+				  "bulk put with the same object twice");
+	}
 	expect_obj_stats(pool, 6, 4, 2);
 
 	/* what was not taken is still the user's */
