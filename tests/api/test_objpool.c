@@ -366,10 +366,7 @@ START_TEST(test_null_pool)
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 4), 0);
 	ck_assert_int_eq(errno, EINVAL);
 	expect_int_call(lfp_objpool_stats(pool, NULL), -EINVAL);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 0);
-	ck_assert_uint_eq(st.puts, 0);
-	ck_assert_uint_eq(st.in_use, 0);
+	st = expect_obj_counts(pool, 0, 0, 0);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
 }
 END_TEST
@@ -383,10 +380,7 @@ START_TEST(test_put_null_obj)
 	pool = make_pool(32, 0, NULL);
 	obj = get_one(pool);
 	expect_int_call(lfp_objpool_put(pool, NULL), 0);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 1);
-	ck_assert_uint_eq(st.puts, 0);
-	ck_assert_uint_eq(st.in_use, 1);
+	st = expect_obj_counts(pool, 1, 0, 1);
 	put_one(pool, obj);
 	st = obj_stats(pool);
 	ck_assert_uint_eq(st.puts, 1);
@@ -1047,10 +1041,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 100; i++)
 		objs[i] = get_one(pool);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 100);
-	ck_assert_uint_eq(st.puts, 0);
-	ck_assert_uint_eq(st.in_use, 100);
+	st = expect_obj_counts(pool, 100, 0, 100);
 	ck_assert_uint_ge(st.objects, 100);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 	ck_assert_uint_le(st.depot_cached, st.cached);
@@ -1061,10 +1052,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 40; i++)
 		put_one(pool, objs[i]);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 100);
-	ck_assert_uint_eq(st.puts, 40);
-	ck_assert_uint_eq(st.in_use, 60);
+	st = expect_obj_counts(pool, 100, 40, 60);
 	ck_assert_uint_ge(st.cached, 40);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 

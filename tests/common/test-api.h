@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -133,6 +134,19 @@ obj_stats(struct lfp_objpool *pool)
 
 	memset(&st, 0, sizeof(st));
 	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+	return st;
+}
+
+/* @pool counted @gets gets and @puts puts, @in_use out; its counters. */
+static inline struct lfp_objpool_stats
+expect_obj_counts(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
+		  uint64_t in_use)
+{
+	struct lfp_objpool_stats st = obj_stats(pool);
+
+	ck_assert_uint_eq(st.gets, gets);
+	ck_assert_uint_eq(st.puts, puts);
+	ck_assert_uint_eq(st.in_use, in_use);
 	return st;
 }
 
