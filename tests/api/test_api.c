@@ -723,7 +723,7 @@ static Suite *
 api_suite(void)
 {
 	Suite *s = suite_create("api");
-	TCase *tc = tcase_create("contracts");
+	TCase *tc = lfp_test_tcase(s, "contracts");
 
 	tcase_add_test(tc, test_reserved_objpool);
 	tcase_add_test(tc, test_reserved_bufpool);
@@ -743,7 +743,6 @@ api_suite(void)
 	tcase_add_test(tc, test_errno_kept_dtor);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_node_os_numbers);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -200,12 +200,11 @@ static Suite *
 budget_suite(void)
 {
 	Suite *s = suite_create("budget");
-	TCase *tc = tcase_create("budget");
+	TCase *tc = lfp_test_tcase(s, "budget");
 
 	tcase_add_test(tc, test_objpool_budget_edge);
 	tcase_add_test(tc, test_objpool_budget_reclaims_cpu_caches);
 	tcase_add_test(tc, test_bufpool_budget_across_classes);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -39,28 +39,12 @@
 
 #include "test-api.h"
 
-
 #define MIB ((size_t)1 << 20)
 #define DEFAULT_MIN ((size_t)16)
 #define DEFAULT_MAX (256 * KIB)
 /* classes of a default pool: 16 B .. 256 KiB */
 #define DEFAULT_NCLASSES 15u
 #define POOL_LIMIT 65535u
-
-
-static size_t
-page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (size_t)p : 4096;
-}
-
-static bool
-is_pow2(size_t x)
-{
-	return x && !(x & (x - 1));
-}
 
 static unsigned int
 lg2(size_t x)
@@ -124,20 +108,6 @@ static struct lfp_bufpool *
 make_default_pool(void)
 {
 	return make_pool(DEFAULT_MIN, DEFAULT_MAX, NULL);
-}
-
-/* The counters of the class of @size in @st; the class must be there. */
-static const struct lfp_bufpool_class_stats *
-find_class(const struct lfp_bufpool_stats *st, size_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nclasses; i++)
-		if (st->cls[i].size == size)
-			return &st->cls[i];
-	ck_abort_msg("no class of %zu bytes in the stats (%u classes)", size,
-		     st->nclasses);
-	return NULL;
 }
 
 /* Check that @buf, a buffer asked with @n bytes, has the right capacity
@@ -1694,54 +1664,42 @@ bufpool_suite(void)
 	Suite *s = suite_create("bufpool");
 	TCase *tc;
 
-	tc = tcase_create("attr");
+	tc = lfp_test_tcase(s, "attr");
 	tcase_add_test(tc, test_attr_init_defaults);
 	tcase_add_test(tc, test_attr_init_null);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("create");
+	tc = lfp_test_tcase(s, "create");
 	tcase_add_test(tc, test_create_null_attr);
 	tcase_add_test(tc, test_create_bad_sizes);
 	tcase_add_test(tc, test_create_bad_flags);
 	tcase_add_test(tc, test_create_limits);
 	tcase_add_test(tc, test_create_destroy_unused);
 	tcase_add_test(tc, test_create_eagain);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "errors");
 	tcase_add_test(tc, test_null_pool);
 	tcase_add_test(tc, test_free_null_buf);
 	tcase_add_test(tc, test_alloc_too_big);
 	tcase_add_test(tc, test_foreign_pointers);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("classes");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "classes");
 	tcase_add_test(tc, test_class_boundaries);
 	tcase_add_test(tc, test_many_per_class);
 	tcase_add_test(tc, test_min_64);
 	tcase_add_test(tc, test_big_class);
 	tcase_add_test(tc, test_no_drift);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("stats");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "stats");
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_stats_sequence);
 	tcase_add_test(tc, test_name);
 	tcase_add_test(tc, test_bounded_cache);
 	tcase_add_test(tc, test_destroy_with_buffers_out);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_loop_test(tc, test_free_from_other_thread, 0, 2);
 	tcase_add_loop_test(tc, test_destroy_with_live_thread, 0, 3);
 	tcase_add_test(tc, test_fork);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -145,14 +145,13 @@ static Suite *
 build_suite(void)
 {
 	Suite *s = suite_create("build");
-	TCase *tc = tcase_create("headers");
+	TCase *tc = lfp_test_tcase(s, "headers");
 
 	tcase_add_test(tc, test_cxx);
 	tcase_add_test(tc, test_headers_alone);
 	tcase_add_test(tc, test_macros);
 	tcase_add_test(tc, test_every_function);
 	tcase_add_test(tc, test_every_bufpool_function);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -44,8 +44,6 @@
 
 #include "test-api.h"
 
-
-
 /* How many gets may pass before a cached object comes back. */
 #define REUSE_MAX 4096
 
@@ -236,11 +234,9 @@ static void
 expect_obj_stats(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
 		 uint64_t in_use)
 {
-	struct lfp_objpool_stats st = obj_stats(pool);
+	struct lfp_objpool_stats st = expect_obj_counts(pool, gets, puts,
+							 in_use);
 
-	ck_assert_uint_eq(st.gets, gets);
-	ck_assert_uint_eq(st.puts, puts);
-	ck_assert_uint_eq(st.in_use, in_use);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 }
 
@@ -258,10 +254,8 @@ expect_pool_usable(struct lfp_objpool *pool)
 
 	obj = get_one(pool);
 	put_one(pool, obj);
-	after = obj_stats(pool);
-	ck_assert_uint_eq(after.gets, before.gets + 1);
-	ck_assert_uint_eq(after.puts, before.puts + 1);
-	ck_assert_uint_eq(after.in_use, before.in_use);
+	after = expect_obj_counts(pool, before.gets + 1, before.puts + 1,
+				  before.in_use);
 	ck_assert_uint_eq(after.objects, after.cached + after.in_use);
 	expect_reports(reports, "a get and put after misuse");
 }
@@ -437,94 +431,6 @@ make_bufpool(const char *name, unsigned int flags)
 	return bp;
 }
 
-/* Pointers that are no object of the pool, of every origin: refused and
- * reported as foreign, the pool and the other pools unharmed. */
-START_TEST(test_obj_foreign)
-{
-	alignas(64) unsigned char stack_obj[64];
-	struct lfp_objpool *pool, *checked, *unchecked;
-	struct lfp_bufpool *bp, *cbp;
-	void *mine, *heap, *co, *uo, *buf, *cbuf;
-	struct {
-		void *ptr;
-		const char *what;
-	} cases[6];
-	unsigned int i, reports;
-
-	rec_start();
-	pool = make_checked_objpool(64, "host");
-	/* a pool that has handed out nothing yet refuses them too */
-	expect_put_refused(pool, stack_obj, "a stack address");
-	expect_new_report(0, LFP_MISUSE_FOREIGN, "host", stack_obj,
-			  "stack address into an unused pool");
-
-	/* same object size everywhere: only the owner can tell */
-	checked = make_checked_objpool(64, "other-checked");
-	unchecked = make_objpool(64, "other-unchecked", 0, false);
-	bp = make_bufpool("bufs", 0);
-	cbp = make_bufpool("checked-bufs", LFP_BUFPOOL_F_CHECKED);
-	mine = get_one(pool);
-	heap = malloc(64);
-	ck_assert_ptr_nonnull(heap);
-	co = get_one(checked);
-	uo = get_one(unchecked);
-	buf = alloc_one(bp, 64);
-	cbuf = alloc_one(cbp, 64);
-
-	cases[0].ptr = heap;
-	cases[0].what = "malloc'd memory";
-	cases[1].ptr = stack_obj;
-	cases[1].what = "a stack address";
-	cases[2].ptr = co;
-	cases[2].what = "an object of another checked pool";
-	cases[3].ptr = uo;
-	cases[3].what = "an object of an unchecked pool";
-	cases[4].ptr = buf;
-	cases[4].what = "a buffer of a buffer pool";
-	cases[5].ptr = cbuf;
-	cases[5].what = "a buffer of a checked buffer pool";
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		reports = rec_count();
-		expect_put_refused(pool, cases[i].ptr, cases[i].what);
-		expect_new_report(reports, LFP_MISUSE_FOREIGN, "host",
-				  cases[i].ptr, cases[i].what);
-		expect_obj_stats(pool, 1 + i, i, 1);
-		expect_pool_usable(pool);
-		/* (the usable check added a get and a put) */
-		expect_obj_stats(pool, 2 + i, 1 + i, 1);
-	}
-	/* the last place of mine's 64 KiB chunk: never carved, never out */
-	{
-		unsigned char *last = (unsigned char *)((uintptr_t)mine &
-			~(uintptr_t)0xffff) + 0x10000 - 64;
-
-		reports = rec_count();
-		expect_put_refused(pool, last, "a place never handed out");
-		expect_new_report(reports, LFP_MISUSE_FOREIGN, "host", last,
-				  "a place never handed out");
-	}
-	reports = rec_count();
-	put_one(pool, mine);
-	expect_obj_stats(pool, 1 + i, 1 + i, 0);
-
-	/* their owners take them back as usual */
-	put_one(checked, co);
-	put_one(unchecked, uo);
-	free_one(bp, buf);
-	free_one(cbp, cbuf);
-	free(heap);
-	expect_reports(reports, "the owners' own puts and frees");
-	expect_obj_stats(checked, 1, 1, 0);
-	expect_obj_stats(unchecked, 1, 1, 0);
-	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
-	ck_assert_int_eq(lfp_objpool_destroy(checked), 0);
-	ck_assert_int_eq(lfp_objpool_destroy(unchecked), 0);
-	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
-	ck_assert_int_eq(lfp_bufpool_destroy(cbp), 0);
-	rec_stop();
-}
-END_TEST
-
 /* Pointers inside an object are refused as interior; the object itself
  * is still held by its user and can be put. */
 START_TEST(test_obj_interior)
@@ -657,11 +563,26 @@ END_TEST
 
 /* A bulk put stops at the first refused entry: the ones before it are
  * taken, it and the ones after are not. */
+/*
+ * put_bulk(@list of @n) stops at its third entry, a double put of @twice:
+ * it returns 2 with errno EINVAL, and @twice is reported (report number
+ * @reports) as a double free.
+ */
+static void
+expect_bulk_stops(struct lfp_objpool *pool, void **list, size_t n,
+		  void *twice, unsigned int reports, const char *what)
+{
+	errno = 0;
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, list, n), 2);
+	ck_assert_int_eq(errno, EINVAL);
+	expect_new_report(reports, LFP_MISUSE_DOUBLE_FREE, "bulk", twice,
+			  what);
+}
+
 START_TEST(test_obj_bulk_double)
 {
 	struct lfp_objpool *pool;
-	void *objs[6], *list[5];
-	size_t n;
+	void *objs[6];
 
 	rec_start();
 	pool = make_checked_objpool(40, "bulk");
@@ -670,30 +591,21 @@ START_TEST(test_obj_bulk_double)
 	put_one(pool, objs[0]);
 
 	/* objs[0] again, in the middle */
-	list[0] = objs[1];
-	list[1] = NULL;
-	list[2] = objs[0];
-	list[3] = objs[2];
-	list[4] = objs[3];
-	errno = 0;
-	n = lfp_objpool_put_bulk(pool, list, 5);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(errno, EINVAL);
-	expect_new_report(0, LFP_MISUSE_DOUBLE_FREE, "bulk", objs[0],
-			  "bulk put with an object put already");
+	{
+		void *list[] = { objs[1], NULL, objs[0], objs[2], objs[3] };
+
+		expect_bulk_stops(pool, list, ARRAY_SIZE(list), objs[0], 0,
+				  "bulk put with an object put already");
+	}
 	expect_obj_stats(pool, 6, 2, 4);
 
 	/* a double within one bulk call */
-	list[0] = objs[2];
-	list[1] = objs[3];
-	list[2] = objs[2];
-	list[3] = objs[4];
-	errno = 0;
-	n = lfp_objpool_put_bulk(pool, list, 4);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(errno, EINVAL);
-	expect_new_report(1, LFP_MISUSE_DOUBLE_FREE, "bulk", objs[2],
-			  "bulk put with the same object twice");
+	{
+		void *list[] = { objs[2], objs[3], objs[2], objs[4] };
+
+		expect_bulk_stops(pool, list, ARRAY_SIZE(list), objs[2], 1,
+				  "bulk put with the same object twice");
+	}
 	expect_obj_stats(pool, 6, 4, 2);
 
 	/* what was not taken is still the user's */
@@ -716,13 +628,8 @@ static struct lfp_bufpool_class_stats
 buf_class(struct lfp_bufpool *bp, size_t size)
 {
 	struct lfp_bufpool_stats st = buf_stats(bp);
-	unsigned int i;
 
-	for (i = 0; i < st.nclasses; i++)
-		if (st.cls[i].size == size)
-			return st.cls[i];
-	ck_abort_msg("no class of %zu bytes", size);
-	return st.cls[0];
+	return *find_class(&st, size);
 }
 
 static void
@@ -758,6 +665,253 @@ expect_bufpool_usable(struct lfp_bufpool *bp)
 	ck_assert_uint_eq(buf_stats(bp).bytes_in_use, in_use);
 	expect_reports(reports, "allocs and frees after misuse");
 }
+
+/* ---- either kind of pool --------------------------------------------- */
+
+/*
+ * The tests of foreign pointers and of deferred puts ask the same of
+ * object and buffer pools: a pool of either kind, and the calls that
+ * differ. The deferred tests run once on a checked object pool (row 0)
+ * and once per buffer size on a checked buffer pool.
+ */
+struct dpool {
+	struct lfp_objpool *op;         /* an object pool, or */
+	struct lfp_bufpool *bp;         /* a buffer pool */
+	size_t size;                    /* an object's, or the one asked for */
+	size_t cap;                     /* buffers: the class's */
+	const char *name;               /* the pool's */
+};
+
+static struct dpool
+dpool_make(int row)
+{
+	struct dpool p = { .op = NULL };
+
+	if (row == 0) {
+		p.name = "deferred";
+		p.size = 48;
+		p.op = make_checked_objpool(p.size, p.name);
+	} else {
+		p.name = "deferred-bufs";
+		p.size = buf_sizes[row - 1];
+		p.bp = make_bufpool(p.name, LFP_BUFPOOL_F_CHECKED);
+	}
+	return p;
+}
+
+static void *
+dpool_get(struct dpool *p)
+{
+	void *x;
+
+	if (p->op)
+		return get_one(p->op);
+	x = alloc_one(p->bp, p->size);
+	p->cap = lfp_bufpool_capacity(p->bp, x);
+	return x;
+}
+
+static void
+dpool_put(struct dpool *p, void *x)
+{
+	if (p->op)
+		put_one(p->op, x);
+	else
+		free_one(p->bp, x);
+}
+
+static int
+dpool_put_rcu(struct dpool *p, void *x)
+{
+	return p->op ? lfp_objpool_put_rcu(p->op, x)
+		     : lfp_bufpool_free_rcu(p->bp, x);
+}
+
+/* The plain put (free) of @x must be refused. */
+static void
+dpool_put_refused(struct dpool *p, void *x, const char *what)
+{
+	if (p->op)
+		expect_put_refused(p->op, x, what);
+	else
+		expect_free_refused(p->bp, x, what);
+}
+
+/* Deferred puts not back yet (buffers: of the class, out). */
+static uint64_t
+dpool_pending(struct dpool *p)
+{
+	return p->op ? obj_stats(p->op).deferred
+		     : buf_class(p->bp, p->cap).in_use;
+}
+
+/* Objects (buffers of the class) carved. */
+static uint64_t
+dpool_carved(struct dpool *p)
+{
+	return p->op ? obj_stats(p->op).objects
+		     : buf_class(p->bp, p->cap).buffers;
+}
+
+/* @gets gets and @puts puts counted (buffers: of the class), @in_use out. */
+static void
+dpool_expect_counts(struct dpool *p, uint64_t gets, uint64_t puts,
+		    uint64_t in_use)
+{
+	if (p->op)
+		expect_obj_stats(p->op, gets, puts, in_use);
+	else
+		expect_class_stats(p->bp, p->cap, gets, puts, in_use);
+}
+
+/* @n gets and @n puts counted, none in use. */
+static void
+dpool_expect_stats(struct dpool *p, uint64_t n)
+{
+	dpool_expect_counts(p, n, n, 0);
+}
+
+/* A get and a put (an alloc and a free of each size) still work. */
+static void
+dpool_usable(struct dpool *p)
+{
+	if (p->op)
+		expect_pool_usable(p->op);
+	else
+		expect_bufpool_usable(p->bp);
+}
+
+/*
+ * Send the partial batch on its way; wait (5 s at most) until every
+ * deferred put is back.
+ */
+static void
+dpool_wait_deferred(struct dpool *p)
+{
+	const struct timespec ms = { 0, 1000000 };
+	int i;
+
+	ck_assert_int_eq(p->op ? lfp_objpool_flush(p->op)
+			       : lfp_bufpool_flush(p->bp), 0);
+	for (i = 0; i < 5000 && dpool_pending(p); i++)
+		nanosleep(&ms, NULL);
+	ck_assert_msg(dpool_pending(p) == 0, "%s: %llu deferred puts not back "
+		      "after 5 s", p->name,
+		      (unsigned long long)dpool_pending(p));
+}
+
+static void
+dpool_destroy(struct dpool *p)
+{
+	dpool_usable(p);
+	if (p->op)
+		ck_assert_int_eq(lfp_objpool_destroy(p->op), 0);
+	else
+		ck_assert_int_eq(lfp_bufpool_destroy(p->bp), 0);
+}
+
+/* A pointer the pool did not hand out, and what it is. */
+struct bad_ptr {
+	void *ptr;
+	const char *what;
+};
+
+/*
+ * Case @i of a loop over foreign pointers: @bad is refused and reported
+ * as foreign, takes nothing (the pool's one object or buffer is still
+ * out), and the pool stays usable (each usable check adds a get and a
+ * put).
+ */
+static void
+dpool_expect_foreign(struct dpool *p, const struct bad_ptr *bad,
+		     unsigned int i)
+{
+	unsigned int reports = rec_count();
+
+	dpool_put_refused(p, bad->ptr, bad->what);
+	expect_new_report(reports, LFP_MISUSE_FOREIGN, p->name, bad->ptr,
+			  bad->what);
+	dpool_expect_counts(p, 1 + i, i, 1);
+	dpool_usable(p);
+}
+
+/* Pointers that are no object of the pool, of every origin: refused and
+ * reported as foreign, the pool and the other pools unharmed. */
+START_TEST(test_obj_foreign)
+{
+	alignas(64) unsigned char stack_obj[64];
+	struct lfp_objpool *pool, *checked, *unchecked;
+	struct lfp_bufpool *bp, *cbp;
+	void *mine, *heap, *co, *uo, *buf, *cbuf;
+	struct dpool p = { .size = 64, .name = "host" };
+	unsigned int i, reports;
+
+	rec_start();
+	pool = make_checked_objpool(64, "host");
+	/* a pool that has handed out nothing yet refuses them too */
+	expect_put_refused(pool, stack_obj, "a stack address");
+	expect_new_report(0, LFP_MISUSE_FOREIGN, "host", stack_obj,
+			  "stack address into an unused pool");
+
+	/* same object size everywhere: only the owner can tell */
+	checked = make_checked_objpool(64, "other-checked");
+	unchecked = make_objpool(64, "other-unchecked", 0, false);
+	bp = make_bufpool("bufs", 0);
+	cbp = make_bufpool("checked-bufs", LFP_BUFPOOL_F_CHECKED);
+	mine = get_one(pool);
+	heap = malloc(64);
+	ck_assert_ptr_nonnull(heap);
+	co = get_one(checked);
+	uo = get_one(unchecked);
+	buf = alloc_one(bp, 64);
+	cbuf = alloc_one(cbp, 64);
+
+	const struct bad_ptr cases[] = {
+		{ heap, "malloc'd memory" },
+		{ stack_obj, "a stack address" },
+		{ co, "an object of another checked pool" },
+		{ uo, "an object of an unchecked pool" },
+		{ buf, "a buffer of a buffer pool" },
+		{ cbuf, "a buffer of a checked buffer pool" },
+	};
+
+	p.op = pool;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		dpool_expect_foreign(&p, &cases[i], i);
+		/* (the usable check added a get and a put) */
+		expect_obj_stats(pool, 2 + i, 1 + i, 1);
+	}
+	/* the last place of mine's 64 KiB chunk: never carved, never out */
+	{
+		unsigned char *last = (unsigned char *)((uintptr_t)mine &
+			~(uintptr_t)0xffff) + 0x10000 - 64;
+
+		reports = rec_count();
+		expect_put_refused(pool, last, "a place never handed out");
+		expect_new_report(reports, LFP_MISUSE_FOREIGN, "host", last,
+				  "a place never handed out");
+	}
+	reports = rec_count();
+	put_one(pool, mine);
+	expect_obj_stats(pool, 1 + i, 1 + i, 0);
+
+	/* their owners take them back as usual */
+	put_one(checked, co);
+	put_one(unchecked, uo);
+	free_one(bp, buf);
+	free_one(cbp, cbuf);
+	free(heap);
+	expect_reports(reports, "the owners' own puts and frees");
+	expect_obj_stats(checked, 1, 1, 0);
+	expect_obj_stats(unchecked, 1, 1, 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	ck_assert_int_eq(lfp_objpool_destroy(checked), 0);
+	ck_assert_int_eq(lfp_objpool_destroy(unchecked), 0);
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+	ck_assert_int_eq(lfp_bufpool_destroy(cbp), 0);
+	rec_stop();
+}
+END_TEST
 
 START_TEST(test_buf_double_free)
 {
@@ -805,10 +959,7 @@ START_TEST(test_buf_foreign)
 	struct lfp_bufpool *bp, *other, *cother;
 	struct lfp_objpool *op;
 	void *mine, *heap, *ob, *cob, *obj;
-	struct {
-		void *ptr;
-		const char *what;
-	} cases[5];
+	struct dpool p = { .size = 64, .cap = 64, .name = "mine" };
 	unsigned int i, reports;
 
 	rec_start();
@@ -823,25 +974,17 @@ START_TEST(test_buf_foreign)
 	cob = alloc_one(cother, 64);
 	obj = get_one(op);
 
-	cases[0].ptr = heap;
-	cases[0].what = "malloc'd memory";
-	cases[1].ptr = stack_buf;
-	cases[1].what = "a stack address";
-	cases[2].ptr = ob;
-	cases[2].what = "a buffer of another pool";
-	cases[3].ptr = cob;
-	cases[3].what = "a buffer of another checked pool";
-	cases[4].ptr = obj;
-	cases[4].what = "an object of a checked object pool";
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		reports = rec_count();
-		expect_free_refused(bp, cases[i].ptr, cases[i].what);
-		expect_new_report(reports, LFP_MISUSE_FOREIGN, "mine",
-				  cases[i].ptr, cases[i].what);
-		/* (each usable check adds an alloc and a free of 64 bytes) */
-		expect_class_stats(bp, 64, 1 + i, i, 1);
-		expect_bufpool_usable(bp);
-	}
+	const struct bad_ptr cases[] = {
+		{ heap, "malloc'd memory" },
+		{ stack_buf, "a stack address" },
+		{ ob, "a buffer of another pool" },
+		{ cob, "a buffer of another checked pool" },
+		{ obj, "an object of a checked object pool" },
+	};
+
+	p.bp = bp;
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		dpool_expect_foreign(&p, &cases[i], i);
 	reports = rec_count();
 	free_one(bp, mine);
 	expect_class_stats(bp, 64, 1 + ARRAY_SIZE(cases),
@@ -1323,131 +1466,6 @@ END_TEST
 
 /* ---- deferred puts and frees ----------------------------------------- */
 
-/*
- * The deferred tests run once on a checked object pool (rows[0]) and once
- * per buffer size on a checked buffer pool: a pool of either kind, and the
- * calls that differ.
- */
-struct dpool {
-	struct lfp_objpool *op;         /* an object pool, or */
-	struct lfp_bufpool *bp;         /* a buffer pool */
-	size_t size;                    /* an object's, or the one asked for */
-	size_t cap;                     /* buffers: the class's */
-	const char *name;               /* the pool's */
-};
-
-static struct dpool
-dpool_make(int row)
-{
-	struct dpool p = { .op = NULL };
-
-	if (row == 0) {
-		p.name = "deferred";
-		p.size = 48;
-		p.op = make_checked_objpool(p.size, p.name);
-	} else {
-		p.name = "deferred-bufs";
-		p.size = buf_sizes[row - 1];
-		p.bp = make_bufpool(p.name, LFP_BUFPOOL_F_CHECKED);
-	}
-	return p;
-}
-
-static void *
-dpool_get(struct dpool *p)
-{
-	void *x;
-
-	if (p->op)
-		return get_one(p->op);
-	x = alloc_one(p->bp, p->size);
-	p->cap = lfp_bufpool_capacity(p->bp, x);
-	return x;
-}
-
-static void
-dpool_put(struct dpool *p, void *x)
-{
-	if (p->op)
-		put_one(p->op, x);
-	else
-		free_one(p->bp, x);
-}
-
-static int
-dpool_put_rcu(struct dpool *p, void *x)
-{
-	return p->op ? lfp_objpool_put_rcu(p->op, x)
-		     : lfp_bufpool_free_rcu(p->bp, x);
-}
-
-/* The plain put (free) of @x must be refused. */
-static void
-dpool_put_refused(struct dpool *p, void *x, const char *what)
-{
-	if (p->op)
-		expect_put_refused(p->op, x, what);
-	else
-		expect_free_refused(p->bp, x, what);
-}
-
-/* Deferred puts not back yet (buffers: of the class, out). */
-static uint64_t
-dpool_pending(struct dpool *p)
-{
-	return p->op ? obj_stats(p->op).deferred
-		     : buf_class(p->bp, p->cap).in_use;
-}
-
-/* Objects (buffers of the class) carved. */
-static uint64_t
-dpool_carved(struct dpool *p)
-{
-	return p->op ? obj_stats(p->op).objects
-		     : buf_class(p->bp, p->cap).buffers;
-}
-
-/* @n gets and @n puts counted, none in use. */
-static void
-dpool_expect_stats(struct dpool *p, uint64_t n)
-{
-	if (p->op)
-		expect_obj_stats(p->op, n, n, 0);
-	else
-		expect_class_stats(p->bp, p->cap, n, n, 0);
-}
-
-/*
- * Send the partial batch on its way; wait (5 s at most) until every
- * deferred put is back.
- */
-static void
-dpool_wait_deferred(struct dpool *p)
-{
-	const struct timespec ms = { 0, 1000000 };
-	int i;
-
-	ck_assert_int_eq(p->op ? lfp_objpool_flush(p->op)
-			       : lfp_bufpool_flush(p->bp), 0);
-	for (i = 0; i < 5000 && dpool_pending(p); i++)
-		nanosleep(&ms, NULL);
-	ck_assert_msg(dpool_pending(p) == 0, "%s: %llu deferred puts not back "
-		      "after 5 s", p->name,
-		      (unsigned long long)dpool_pending(p));
-}
-
-static void
-dpool_destroy(struct dpool *p)
-{
-	if (p->op) {
-		expect_pool_usable(p->op);
-		ck_assert_int_eq(lfp_objpool_destroy(p->op), 0);
-	} else {
-		expect_bufpool_usable(p->bp);
-		ck_assert_int_eq(lfp_bufpool_destroy(p->bp), 0);
-	}
-}
-
 /* @n pointers, all different. */
 static void
 expect_distinct(void **p, size_t n, const char *what)
@@ -1541,9 +1559,7 @@ check_suite(void)
 	Suite *s = suite_create("check");
 	TCase *tc;
 
-	tc = tcase_create("objpool");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "objpool");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_obj_double_put);
 	tcase_add_test(tc, test_obj_double_put_unnamed);
@@ -1554,11 +1570,8 @@ check_suite(void)
 			    ARRAY_SIZE(waf_offsets));
 	tcase_add_test(tc, test_obj_ctor_state_kept);
 	tcase_add_test(tc, test_obj_bulk_double);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("bufpool");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "bufpool");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_loop_test(tc, test_buf_double_free, 0, ARRAY_SIZE(buf_sizes));
 	tcase_add_test(tc, test_buf_foreign);
@@ -1566,36 +1579,27 @@ check_suite(void)
 	tcase_add_loop_test(tc, test_buf_write_after_free, 0,
 			    ARRAY_SIZE(wafb_cases));
 	tcase_add_test(tc, test_buf_unchecked_no_report);
-	suite_add_tcase(s, tc);
 
 	/* deferred puts: the callbacks run on liburcu's worker thread */
-	tc = tcase_create("deferred");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "deferred");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_loop_test(tc, test_deferred_misuse, 0,
 			    1 + ARRAY_SIZE(buf_sizes));
-	suite_add_tcase(s, tc);
 
 	/* threads on all CPUs: no fixture keeping them on one */
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_buf_threads_no_false_reports);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("env");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "env");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_env_checked);
 	tcase_add_loop_test(tc, test_env_unchecked, 0, 2);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("handler");
+	tc = lfp_test_tcase(s, "handler");
 	tcase_add_checked_fixture(tc, NULL, restore_defaults);
 	tcase_add_test(tc, test_default_handler_aborts);
 	tcase_add_test(tc, test_misuse_name);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -105,9 +105,8 @@ int
 main(void)
 {
 	Suite *s = suite_create("dlopen");
-	TCase *tc = tcase_create("dlopen");
+	TCase *tc = lfp_test_tcase(s, "dlopen");
 
 	tcase_add_test(tc, test_dlopen_threads);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

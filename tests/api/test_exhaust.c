@@ -170,17 +170,68 @@ newcomer_main(void *arg)
 /* Loop index: the pool's cache mode. */
 static const int modes[] = { LFP_CACHE_PER_THREAD, LFP_CACHE_AUTO };
 static int mode;
+#define NMODES ((int)(sizeof(modes) / sizeof(modes[0])))
+
+/* Run @body in a child, its pools in cache mode number @i. */
+static void
+run_in_mode(void (*body)(void), int i)
+{
+	mode = modes[i];
+	run_child(body, NULL, true);
+}
+
+/* A pool of @size-byte objects, @rounds to a magazine (0: the default),
+ * in the cache mode of the test. */
+static struct lfp_objpool *
+pool_in_mode(size_t size, unsigned int rounds)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *p;
+
+	req_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = size;
+	attr.mag_rounds = rounds;
+	attr.cache_mode = mode;
+	p = lfp_objpool_create(&attr);
+	req(p != NULL);
+	return p;
+}
+
+/*
+ * Fill the address space, then open the gate of thread @tid and wait
+ * for it to end; the address space stays full (exhaust_release()).
+ */
+static void
+fill_then_join(struct exhaust *e, pthread_t tid)
+{
+	int err = exhaust_fill(e);
+
+	if (err) {
+		exhaust_release(e);
+		req_eq(err, 0);
+	}
+	gate_open(&go);
+	req_eq(pthread_join(tid, NULL), 0);
+}
+
+/* Nothing of @p is out: every get was put back. */
+static void
+req_all_back(struct lfp_objpool *p)
+{
+	struct lfp_objpool_stats st;
+
+	req_eq(lfp_objpool_stats(p, &st), 0);
+	req_eq(st.in_use, 0);
+	req_eq(st.gets, st.puts);
+}
 
 static void
 thread_flush_exit_body(void)
 {
-	struct lfp_objpool_attr attr;
-	struct lfp_objpool_stats st;
 	struct exhaust e;
 	pthread_t tid;
 	void *objs[16];
 	size_t i;
-	int err;
 
 	/*
 	 * A hang in the child shows as SIGALRM, not as a hung test (Check's
@@ -188,11 +239,7 @@ thread_flush_exit_body(void)
 	 */
 	signal(SIGALRM, SIG_DFL);
 	alarm(60);
-	req_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = 40;
-	attr.cache_mode = mode;
-	pool = lfp_objpool_create(&attr);
-	req(pool != NULL);
+	pool = pool_in_mode(40, 0);
 	/* the main thread uses the pool (its fast path needs nothing more) */
 	for (i = 0; i < 16; i++)
 		req((objs[i] = lfp_objpool_get(pool)) != NULL);
@@ -200,23 +247,14 @@ thread_flush_exit_body(void)
 		req_eq(lfp_objpool_put(pool, objs[i]), 0);
 	gate_init(&go);
 	req_eq(pthread_create(&tid, NULL, newcomer_main, NULL), 0);
-
-	err = exhaust_fill(&e);
-	if (err) {
-		exhaust_release(&e);
-		req_eq(err, 0);
-	}
-	gate_open(&go);
-	req_eq(pthread_join(tid, NULL), 0);
+	fill_then_join(&e, tid);
 	/* (ENOMEM or success; nothing else) */
 	req(worker_errno == 0 || worker_errno == ENOMEM);
 	lfp_thread_flush();
 	exhaust_release(&e);
 
 	/* The pool is whole: nothing out, and it works. */
-	req_eq(lfp_objpool_stats(pool, &st), 0);
-	req_eq(st.in_use, 0);
-	req_eq(st.gets, st.puts);
+	req_all_back(pool);
 	for (i = 0; i < 16; i++)
 		req((objs[i] = lfp_objpool_get(pool)) != NULL);
 	for (i = 0; i < 16; i++)
@@ -233,8 +271,7 @@ thread_flush_exit_body(void)
  */
 START_TEST(test_thread_flush_exit)
 {
-	mode = modes[_i];
-	run_child(thread_flush_exit_body, NULL, true);
+	run_in_mode(thread_flush_exit_body, _i);
 }
 END_TEST
 
@@ -270,23 +307,16 @@ putter_main(void *arg)
 static void
 put_exhausted_body(void)
 {
-	struct lfp_objpool_attr attr;
 	struct lfp_bufpool_attr battr;
 	struct lfp_objpool_stats st;
 	struct lfp_bufpool_stats bst;
 	struct exhaust e;
 	pthread_t tid;
 	uint64_t objects;
-	int err;
 
 	signal(SIGALRM, SIG_DFL);
 	alarm(60);
-	req_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = 40;
-	attr.mag_rounds = 4;            /* a new magazine every few puts */
-	attr.cache_mode = mode;
-	pool = lfp_objpool_create(&attr);
-	req(pool != NULL);
+	pool = pool_in_mode(40, 4);     /* a new magazine every few puts */
 	req_eq(lfp_bufpool_attr_init(&battr), 0);
 	battr.cache_mode = mode;
 	bpool = lfp_bufpool_create(&battr);
@@ -299,22 +329,13 @@ put_exhausted_body(void)
 	objects = st.objects;
 	gate_init(&go);
 	req_eq(pthread_create(&tid, NULL, putter_main, NULL), 0);
-
-	err = exhaust_fill(&e);
-	if (err) {
-		exhaust_release(&e);
-		req_eq(err, 0);
-	}
-	gate_open(&go);
-	req_eq(pthread_join(tid, NULL), 0);
+	fill_then_join(&e, tid);
 	exhaust_release(&e);
 	req_eq(put_failures, 0);
 	req_eq(errno_changes, 0);      /* int calls leave errno alone */
 
 	/* Every object and buffer is back, and comes out again. */
-	req_eq(lfp_objpool_stats(pool, &st), 0);
-	req_eq(st.in_use, 0);
-	req_eq(st.gets, st.puts);
+	req_all_back(pool);
 	req_eq(lfp_bufpool_stats(bpool, &bst), 0);
 	req_eq(bst.bytes_in_use, 0);
 	req_eq(lfp_objpool_flush(pool), 0);
@@ -337,25 +358,19 @@ put_exhausted_body(void)
  */
 START_TEST(test_put_exhausted)
 {
-	mode = modes[_i];
-	run_child(put_exhausted_body, NULL, true);
+	run_in_mode(put_exhausted_body, _i);
 }
 END_TEST
 
 static void
 big_object_body(void)
 {
-	struct lfp_objpool_attr attr;
 	struct lfp_objpool_stats st;
 	struct exhaust e;
 	void *o;
 
 	alarm(60);
-	req_eq(lfp_objpool_attr_init(&attr), 0);
-	attr.size = LFP_OBJPOOL_SIZE_MAX;
-	attr.cache_mode = mode;
-	pool = lfp_objpool_create(&attr);
-	req(pool != NULL);
+	pool = pool_in_mode(LFP_OBJPOOL_SIZE_MAX, 0);
 	req_eq(exhaust_limit(&e, (size_t)200 << 20), 0);
 	o = lfp_objpool_get(pool);
 	req(o != NULL);
@@ -371,8 +386,7 @@ big_object_body(void)
 /* The first 64 MiB object, with 200 MiB of address space to spare. */
 START_TEST(test_big_object)
 {
-	mode = modes[_i];
-	run_child(big_object_body, NULL, true);
+	run_in_mode(big_object_body, _i);
 }
 END_TEST
 
@@ -401,15 +415,10 @@ main(void)
 		return skip("address-space exhaustion tests do not run under "
 			    "valgrind");
 	s = suite_create("exhaust");
-	tc = tcase_create("thread");
-	tcase_add_loop_test(tc, test_thread_flush_exit, 0,
-			    sizeof(modes) / sizeof(modes[0]));
-	suite_add_tcase(s, tc);
-	tc = tcase_create("put");
-	tcase_add_loop_test(tc, test_put_exhausted, 0,
-			    sizeof(modes) / sizeof(modes[0]));
-	tcase_add_loop_test(tc, test_big_object, 0,
-			    sizeof(modes) / sizeof(modes[0]));
-	suite_add_tcase(s, tc);
+	tc = lfp_test_tcase(s, "thread");
+	tcase_add_loop_test(tc, test_thread_flush_exit, 0, NMODES);
+	tc = lfp_test_tcase(s, "put");
+	tcase_add_loop_test(tc, test_put_exhausted, 0, NMODES);
+	tcase_add_loop_test(tc, test_big_object, 0, NMODES);
 	return lfp_test_run(s);
 }

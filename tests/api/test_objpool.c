@@ -35,7 +35,6 @@
 #include "test-api.h"
 #include "test-counts.h"
 
-
 /*
  * A pool of @size-byte objects counted in @c (c may be NULL: raw pool),
  * its caches in @mode (enum lfp_cache_mode).
@@ -95,20 +94,6 @@ check_disjoint(void **objs, size_t n, size_t size)
 			      (uintptr_t)objs[i + 1],
 			      "objects %p and %p (size %zu) overlap",
 			      objs[i], objs[i + 1], size);
-}
-
-static size_t
-page_size(void)
-{
-	long p = sysconf(_SC_PAGESIZE);
-
-	return p > 0 ? (size_t)p : 4096;
-}
-
-static bool
-is_pow2(size_t x)
-{
-	return x && !(x & (x - 1));
 }
 
 /* ---- attributes ---------------------------------------------------- */
@@ -381,10 +366,7 @@ START_TEST(test_null_pool)
 	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 4), 0);
 	ck_assert_int_eq(errno, EINVAL);
 	expect_int_call(lfp_objpool_stats(pool, NULL), -EINVAL);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 0);
-	ck_assert_uint_eq(st.puts, 0);
-	ck_assert_uint_eq(st.in_use, 0);
+	st = expect_obj_counts(pool, 0, 0, 0);
 	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
 }
 END_TEST
@@ -398,10 +380,7 @@ START_TEST(test_put_null_obj)
 	pool = make_pool(32, 0, NULL);
 	obj = get_one(pool);
 	expect_int_call(lfp_objpool_put(pool, NULL), 0);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 1);
-	ck_assert_uint_eq(st.puts, 0);
-	ck_assert_uint_eq(st.in_use, 1);
+	st = expect_obj_counts(pool, 1, 0, 1);
 	put_one(pool, obj);
 	st = obj_stats(pool);
 	ck_assert_uint_eq(st.puts, 1);
@@ -1062,10 +1041,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 100; i++)
 		objs[i] = get_one(pool);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 100);
-	ck_assert_uint_eq(st.puts, 0);
-	ck_assert_uint_eq(st.in_use, 100);
+	st = expect_obj_counts(pool, 100, 0, 100);
 	ck_assert_uint_ge(st.objects, 100);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 	ck_assert_uint_le(st.depot_cached, st.cached);
@@ -1076,10 +1052,7 @@ START_TEST(test_stats_sequence)
 
 	for (i = 0; i < 40; i++)
 		put_one(pool, objs[i]);
-	st = obj_stats(pool);
-	ck_assert_uint_eq(st.gets, 100);
-	ck_assert_uint_eq(st.puts, 40);
-	ck_assert_uint_eq(st.in_use, 60);
+	st = expect_obj_counts(pool, 100, 40, 60);
 	ck_assert_uint_ge(st.cached, 40);
 	ck_assert_uint_eq(st.objects, st.cached + st.in_use);
 
@@ -1241,12 +1214,11 @@ objpool_suite(void)
 	Suite *s = suite_create("objpool");
 	TCase *tc;
 
-	tc = tcase_create("attr");
+	tc = lfp_test_tcase(s, "attr");
 	tcase_add_test(tc, test_attr_init_defaults);
 	tcase_add_test(tc, test_attr_init_null);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("create");
+	tc = lfp_test_tcase(s, "create");
 	tcase_add_test(tc, test_create_null_attr);
 	tcase_add_test(tc, test_create_bad_size);
 	tcase_add_test(tc, test_create_bad_align);
@@ -1255,60 +1227,40 @@ objpool_suite(void)
 	tcase_add_test(tc, test_create_limits);
 	tcase_add_test(tc, test_create_destroy_unused);
 	tcase_add_test(tc, test_create_eagain);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "errors");
 	tcase_add_test(tc, test_null_pool);
 	tcase_add_test(tc, test_put_null_obj);
 	tcase_add_test(tc, test_bulk_zero);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("align");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "align");
 	tcase_add_test(tc, test_default_align);
 	tcase_add_test(tc, test_pow2_align);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("objects");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "objects");
 	tcase_add_test(tc, test_distinct_writable);
 	tcase_add_test(tc, test_big_objects);
 	tcase_add_test(tc, test_trim_spares_neighbour);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("ctor");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "ctor");
 	tcase_add_test(tc, test_ctor_once);
 	tcase_add_test(tc, test_state_survives);
 	tcase_add_loop_test(tc, test_destroy_reaches_live_cache, 0, 3);
 	tcase_add_loop_test(tc, test_destroy_after_thread_exit, 0, 3);
 	tcase_add_test(tc, test_ctor_failure);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("bulk");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "bulk");
 	tcase_add_test(tc, test_bulk);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("stats");
-	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
-				  lfp_test_stay_teardown);
+	tc = lfp_test_stay_tcase(s, "stats");
 	tcase_add_test(tc, test_stats_sequence);
 	tcase_add_test(tc, test_flush_all_pools);
 	tcase_add_test(tc, test_name);
 	tcase_add_test(tc, test_name_long);
 	tcase_add_test(tc, test_version);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_test(tc, test_put_from_other_thread);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

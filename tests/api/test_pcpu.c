@@ -83,18 +83,6 @@ make_bufpool(int mode)
 	return bp;
 }
 
-static const struct lfp_bufpool_class_stats *
-find_class(const struct lfp_bufpool_stats *st, size_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nclasses; i++)
-		if (st->cls[i].size == size)
-			return &st->cls[i];
-	ck_abort_msg("no class of %zu bytes", size);
-	return NULL;
-}
-
 /* Sort @objs and check that the @n objects of @size bytes are disjoint. */
 static void
 check_disjoint(void **objs, size_t n, size_t size)
@@ -372,47 +360,74 @@ child_fail(int fd, const char *msg)
 	_exit(1);
 }
 
+/*
+ * In the child: a pool of one kind with @attr_mode; false if the create
+ * failed, else the mode it runs in, in @got.
+ */
+static bool
+objpool_mode_of(int attr_mode, int *got)
+{
+	struct lfp_objpool_attr oattr;
+	struct lfp_objpool *op;
+
+	lfp_objpool_attr_init(&oattr);
+	oattr.size = 32;
+	oattr.cache_mode = attr_mode;
+	op = lfp_objpool_create(&oattr);
+	if (!op)
+		return false;
+	*got = lfp_objpool_cache_mode(op);
+	lfp_objpool_destroy(op);
+	return true;
+}
+
+static bool
+bufpool_mode_of(int attr_mode, int *got)
+{
+	struct lfp_bufpool_attr battr;
+	struct lfp_bufpool *bp;
+
+	lfp_bufpool_attr_init(&battr);
+	battr.cache_mode = attr_mode;
+	bp = lfp_bufpool_create(&battr);
+	if (!bp)
+		return false;
+	*got = lfp_bufpool_cache_mode(bp);
+	lfp_bufpool_destroy(bp);
+	return true;
+}
+
+/* The two kinds of pool, in the order child_expect() tries them. */
+static const struct {
+	bool (*mode_of)(int attr_mode, int *got);
+	const char *create_failed;
+	const char *kind;
+} mode_kinds[] = {
+	{ objpool_mode_of, "objpool create failed", "object pool" },
+	{ bufpool_mode_of, "bufpool create failed", "buffer pool" },
+};
+
 /* In the child: create both kinds of pool with @attr_mode under
  * LFP_CACHE_MODE=@env (NULL: unset) and check they run in @want. */
 static void
 child_expect(int fd, const char *env, int attr_mode, int want)
 {
-	struct lfp_objpool_attr oattr;
-	struct lfp_bufpool_attr battr;
-	struct lfp_objpool *op;
-	struct lfp_bufpool *bp;
 	char msg[200];
 	int got;
 
 	if (env ? setenv("LFP_CACHE_MODE", env, 1)
 		: unsetenv("LFP_CACHE_MODE"))
 		child_fail(fd, "setenv failed");
-	lfp_objpool_attr_init(&oattr);
-	oattr.size = 32;
-	oattr.cache_mode = attr_mode;
-	op = lfp_objpool_create(&oattr);
-	if (!op)
-		child_fail(fd, "objpool create failed");
-	got = lfp_objpool_cache_mode(op);
-	lfp_objpool_destroy(op);
-	if (got != want) {
-		snprintf(msg, sizeof(msg), "LFP_CACHE_MODE=%s, attribute %d: "
-			 "object pool in mode %d, not %d",
-			 env ? env : "(unset)", attr_mode, got, want);
-		child_fail(fd, msg);
-	}
-	lfp_bufpool_attr_init(&battr);
-	battr.cache_mode = attr_mode;
-	bp = lfp_bufpool_create(&battr);
-	if (!bp)
-		child_fail(fd, "bufpool create failed");
-	got = lfp_bufpool_cache_mode(bp);
-	lfp_bufpool_destroy(bp);
-	if (got != want) {
-		snprintf(msg, sizeof(msg), "LFP_CACHE_MODE=%s, attribute %d: "
-			 "buffer pool in mode %d, not %d",
-			 env ? env : "(unset)", attr_mode, got, want);
-		child_fail(fd, msg);
+	for (size_t k = 0; k < ARRAY_SIZE(mode_kinds); k++) {
+		if (!mode_kinds[k].mode_of(attr_mode, &got))
+			child_fail(fd, mode_kinds[k].create_failed);
+		if (got != want) {
+			snprintf(msg, sizeof(msg), "LFP_CACHE_MODE=%s, "
+				 "attribute %d: %s in mode %d, not %d",
+				 env ? env : "(unset)", attr_mode,
+				 mode_kinds[k].kind, got, want);
+			child_fail(fd, msg);
+		}
 	}
 }
 
@@ -1047,33 +1062,29 @@ pcpu_suite(void)
 	Suite *s = suite_create("pcpu");
 	TCase *tc;
 
-	tc = tcase_create("mode");
+	tc = lfp_test_tcase(s, "mode");
 	tcase_add_test(tc, test_mode_resolution);
 	tcase_add_test(tc, test_mode_invalid);
 	tcase_add_test(tc, test_stats_mode);
 	tcase_add_test(tc, test_env);
-	suite_add_tcase(s, tc);
 
 	/* these move the thread between CPUs: the fixture puts its
 	 * affinity back afterwards */
-	tc = tcase_create("flush");
+	tc = lfp_test_tcase(s, "flush");
 	tcase_add_checked_fixture(tc, affinity_save, affinity_restore);
 	tcase_add_test(tc, test_flush_args);
 	tcase_add_loop_test(tc, test_flush_own, 0, 2);
 	tcase_add_test(tc, test_leave_cpu);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("trim");
+	tc = lfp_test_tcase(s, "trim");
 	tcase_add_checked_fixture(tc, affinity_save, affinity_restore);
 	tcase_add_loop_test(tc, test_trim_rss, 0, 2);
 	tcase_add_loop_test(tc, test_trim_dtor, 0, 2);
 	tcase_add_loop_test(tc, test_trim_idle, 0, 2);
 	tcase_add_test(tc, test_trim_idle_caches);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("threads");
+	tc = lfp_test_tcase(s, "threads");
 	tcase_add_loop_test(tc, test_idle_threads, 0, 2);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

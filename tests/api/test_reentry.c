@@ -309,7 +309,6 @@ static atomic_int armed;
 static volatile sig_atomic_t handled, handler_errno;
 static void *volatile handler_obj;
 
-
 #if !UNDER_TSAN  /* ThreadSanitizer's runtime needs its own mmap */
 void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -387,7 +386,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("reentry");
-	TCase *tc = tcase_create("ctor");
+	TCase *tc = lfp_test_tcase(s, "ctor");
 
 	tcase_add_loop_test(tc, test_ctor_own_pool, 0, 2);
 	tcase_add_loop_test(tc, test_ctor_other_pool, 0, 2);
@@ -395,9 +394,7 @@ main(void)
 	tcase_add_loop_test(tc, test_ctor_flush_trim, 0, 2);
 	tcase_add_loop_test(tc, test_ctor_budget, 0, 2);
 	tcase_set_timeout(tc, 120);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("signal");
+	tc = lfp_test_tcase(s, "signal");
 	tcase_add_loop_test(tc, test_signal_get, 0, 2);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

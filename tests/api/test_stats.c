@@ -174,12 +174,11 @@ static Suite *
 stats_suite(void)
 {
 	Suite *s = suite_create("stats");
-	TCase *tc = tcase_create("print");
+	TCase *tc = lfp_test_tcase(s, "print");
 
 	tcase_add_test(tc, test_objpool_print);
 	tcase_add_test(tc, test_bufpool_print);
 	tcase_add_test(tc, test_print_write_error);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -149,6 +149,28 @@ count_of(atomic_ulong *counter)
 }
 
 /*
+ * A new tag and zero counts for @tp, and the attributes of its objects,
+ * @rounds to a magazine, in @attr; false (errno set) on failure.
+ */
+static bool
+tagpool_attr(struct tagpool *tp, struct lfp_objpool_attr *attr,
+	     unsigned int rounds)
+{
+	tp->tag = atomic_fetch_add(&next_tag, 1);
+	atomic_init(&tp->ctors, 0);
+	atomic_init(&tp->dtors, 0);
+	atomic_init(&tp->bad_dtors, 0);
+	if (lfp_objpool_attr_init(attr))
+		return false;
+	attr->size = sizeof(struct tobj);
+	attr->mag_rounds = rounds;
+	attr->ctor = tag_ctor;
+	attr->dtor = tag_dtor;
+	attr->arg = tp;
+	return true;
+}
+
+/*
  * Create a tagged pool, its caches in @mode (enum lfp_cache_mode); returns
  * false (errno set) on failure.
  */
@@ -157,17 +179,8 @@ tagpool_create_mode(struct tagpool *tp, unsigned int rounds, int mode)
 {
 	struct lfp_objpool_attr attr;
 
-	tp->tag = atomic_fetch_add(&next_tag, 1);
-	atomic_init(&tp->ctors, 0);
-	atomic_init(&tp->dtors, 0);
-	atomic_init(&tp->bad_dtors, 0);
-	if (lfp_objpool_attr_init(&attr))
+	if (!tagpool_attr(tp, &attr, rounds))
 		return false;
-	attr.size = sizeof(struct tobj);
-	attr.mag_rounds = rounds;
-	attr.ctor = tag_ctor;
-	attr.dtor = tag_dtor;
-	attr.arg = tp;
 	attr.name = "tagged";
 	attr.cache_mode = mode;
 	tp->pool = lfp_objpool_create(&attr);
@@ -427,6 +440,23 @@ child_thread_main(void *arg)
 }
 
 /*
+ * Child @pid, reaped by waitpid() as @w with @status, exited with status
+ * 0: @alarm says what a SIGALRM means, @see where its codes are told.
+ */
+static void
+expect_child_ok(pid_t w, pid_t pid, int status, const char *alarm,
+		const char *see)
+{
+	ck_assert_int_eq(w, pid);
+	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
+		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
+		      alarm : "");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child failed with exit status %d (see %s)",
+		      WEXITSTATUS(status), see);
+}
+
+/*
  * The child: give back what the parent's main thread held at fork time,
  * use the pool from its main thread and from a new thread, destroy it.
  * @exact: no other parent thread was inside the library at fork time, so
@@ -557,13 +587,8 @@ START_TEST(test_fork)
 	atomic_store(&sb.stop, 1);
 	gate_open(&sb.release);
 	ck_assert_int_eq(pthread_join(tid, NULL), 0);
-	ck_assert_int_eq(w, pid);
-	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
-		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
-		      " (deadlock: alarm fired)" : "");
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child failed with exit status %d (see child_main)",
-		      WEXITSTATUS(status));
+	expect_child_ok(w, pid, status, " (deadlock: alarm fired)",
+			"child_main");
 	fail_assert_none();
 	for (i = 0; i < NHELD; i++)
 		ck_assert_int_eq(lfp_objpool_put(tp.pool, held[i]), 0);
@@ -595,6 +620,19 @@ wait_deferred(struct lfp_objpool *pool, unsigned int ms)
 			return false;
 		nanosleep(&tick, NULL);
 	}
+}
+
+/*
+ * The end of a test of @tp: its deferred puts back (within @ms
+ * milliseconds), nothing out, destroyed, and no check failed in a thread.
+ */
+static void
+expect_drained(struct tagpool *tp, unsigned int ms)
+{
+	ck_assert(wait_deferred(tp->pool, ms));
+	ck_assert_uint_eq(obj_stats(tp->pool).in_use, 0);
+	tagpool_destroy(tp);
+	fail_assert_none();
 }
 
 /* put_rcu @n objects of @tp, then send the partial batch on its way. */
@@ -638,13 +676,7 @@ wait_child_ok(pid_t pid, const char *see)
 		waitpid(pid, &status, 0);
 		ck_abort_msg("the child hung (killed after 30 s)");
 	}
-	ck_assert_int_eq(w, pid);
-	ck_assert_msg(!WIFSIGNALED(status), "child killed by signal %d%s",
-		      WTERMSIG(status), WTERMSIG(status) == SIGALRM ?
-		      " (hang: alarm fired)" : "");
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child failed with exit status %d (see %s)",
-		      WEXITSTATUS(status), see);
+	expect_child_ok(w, pid, status, " (hang: alarm fired)", see);
 }
 
 /*
@@ -720,10 +752,7 @@ START_TEST(test_fork_put_rcu)
 	wait_child_ok(pid, "fork_put_rcu_child; 31, 34: deferred puts never "
 		      "came back");
 	ck_assert_int_eq(rc, 0);
-	ck_assert(wait_deferred(tp.pool, 5000));
-	ck_assert_uint_eq(obj_stats(tp.pool).in_use, 0);
-	tagpool_destroy(&tp);
-	fail_assert_none();
+	expect_drained(&tp, 5000);
 }
 END_TEST
 
@@ -774,17 +803,8 @@ manual_pool_create(struct tagpool *tp)
 {
 	struct lfp_objpool_attr attr;
 
-	tp->tag = atomic_fetch_add(&next_tag, 1);
-	atomic_init(&tp->ctors, 0);
-	atomic_init(&tp->dtors, 0);
-	atomic_init(&tp->bad_dtors, 0);
-	if (lfp_objpool_attr_init(&attr))
+	if (!tagpool_attr(tp, &attr, 8))
 		return false;
-	attr.size = sizeof(struct tobj);
-	attr.mag_rounds = 8;
-	attr.ctor = tag_ctor;
-	attr.dtor = tag_dtor;
-	attr.arg = tp;
 	attr.call_rcu_fn = manual_call_rcu;
 	tp->pool = lfp_objpool_create(&attr);
 	return tp->pool != NULL;
@@ -851,10 +871,7 @@ START_TEST(test_fork_put_rcu_own_flavour)
 	wait_child_ok(pid, "test_fork_put_rcu_own_flavour");
 	/* In the parent they were never orphans. */
 	ck_assert_uint_eq(manual_run(), 3);
-	ck_assert(wait_deferred(tp.pool, 0));
-	ck_assert_uint_eq(obj_stats(tp.pool).in_use, 0);
-	tagpool_destroy(&tp);
-	fail_assert_none();
+	expect_drained(&tp, 0);
 }
 END_TEST
 
@@ -1152,22 +1169,19 @@ thread_suite(void)
 	Suite *s = suite_create("thread");
 	TCase *tc;
 
-	tc = tcase_create("exit");
+	tc = lfp_test_tcase(s, "exit");
 	tcase_add_loop_test(tc, test_exit_hands_back, 0, 4);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fork");
+	tc = lfp_test_tcase(s, "fork");
 	tcase_add_loop_test(tc, test_fork, 0, 2);
 	tcase_add_test(tc, test_fork_put_rcu);
 	tcase_add_test(tc, test_fork_reuses_free_cache);
 	tcase_add_loop_test(tc, test_fork_put_rcu_own_flavour, 0, 2);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("pools");
+	tc = lfp_test_tcase(s, "pools");
 	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
 	tcase_add_test(tc, test_many_pools);
 	tcase_add_test(tc, test_exit_vs_destroy);
-	suite_add_tcase(s, tc);
 
 	return s;
 }

@@ -12,8 +12,9 @@
  * the conservation check of an object pool at the end of a run,
  * the team of worker threads (spawned, let go together through a barrier
  * once the deadline is set, working until it passes or a failure, joined
- * and checked), the workers' seeds, the Check test case that runs a
- * program's table of runs, and the ceiling log2.
+ * and checked), how many workers, their seeds, a run's allocation and
+ * release, the destructor counts after a destroy, the Check test case
+ * that runs a program's table of runs, and the ceiling log2.
  */
 #ifndef LFP_STRESS_COMMON_H
 #define LFP_STRESS_COMMON_H
@@ -539,6 +540,15 @@ stress_suite_run(const char *name, TCase *tc)
 		return stress_suite_run(suite, tc);			\
 	}
 
+/* @per_cpu workers for each CPU online, and no fewer than for two. */
+static inline unsigned int
+stress_nthreads(unsigned int per_cpu)
+{
+	unsigned int n = per_cpu * lfp_test_ncpus();
+
+	return n < 2 * per_cpu ? 2 * per_cpu : n;
+}
+
 /* The PRNG seed of worker @k, in a run that @salt tells apart. */
 static inline uint64_t
 stress_seed(unsigned int k, uint64_t salt)
@@ -570,6 +580,41 @@ stress_seed(unsigned int k, uint64_t salt)
 			(ops) += (workers)[k_].ops;			\
 		stress_team_check(&(run_)->fail, (n), (ops));		\
 	} while (0)
+
+/*
+ * The start of a run: @run_ (one zeroed struct with an xchg ring and a
+ * fail record) and @workers (@n zeroed elements), the ring of @xsize
+ * items and the failure record ready. STRESS_RUN_FREE() undoes it.
+ */
+#define STRESS_RUN_ALLOC(run_, workers, n, xsize)			\
+	do {								\
+		(run_) = calloc(1, sizeof(*(run_)));			\
+		(workers) = calloc((n), sizeof(*(workers)));		\
+		ck_assert_ptr_nonnull(run_);				\
+		ck_assert_ptr_nonnull(workers);				\
+		stress_ring_init(&(run_)->xchg, (xsize));		\
+		stress_fail_init(&(run_)->fail);			\
+	} while (0)
+
+#define STRESS_RUN_FREE(run_, workers)					\
+	do {								\
+		stress_fail_destroy(&(run_)->fail);			\
+		stress_ring_destroy(&(run_)->xchg);			\
+		free(workers);						\
+		free(run_);						\
+	} while (0)
+
+/*
+ * After the pool of @c is destroyed: every object constructed was
+ * destructed, none while held or twice.
+ */
+static inline void
+stress_counts_check_destroyed(struct stress_counts *c)
+{
+	ck_assert_uint_eq(stress_count_of(&c->dtors),
+			  stress_count_of(&c->ctors));
+	ck_assert_uint_eq(stress_count_of(&c->bad_dtors), 0);
+}
 
 /* ---- odds and ends ----------------------------------------------------- */
 

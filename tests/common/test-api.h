@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-api.h - helpers of the black-box API tests (tests/api),
- * which see the installed headers only: the errno sentinel (int calls
- * leave errno alone, <lfpool/common.h>), a create call that must fail
- * with a given errno, one object or buffer got and put back, the
- * counters of a pool, the names pools keep (asked alike of both kinds of
- * pool), and small constants.
+ * test-api.h - helpers of the black-box API tests (tests/api, and the
+ * stress tests of buffer pools), which see the installed headers only:
+ * the errno sentinel (int calls leave errno alone, <lfpool/common.h>), a
+ * create call that must fail with a given errno, one object or buffer got
+ * and put back, the counters of a pool and of a buffer pool's class, the
+ * names pools keep (asked alike of both kinds of pool), and small
+ * constants and arithmetic.
  */
 #ifndef LFP_TEST_API_H
 #define LFP_TEST_API_H
@@ -13,8 +14,11 @@
 #include "test-common.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lfpool.h>
 
@@ -67,6 +71,21 @@ lfp_test_create_failed(const void *p, int err, const char *call,
 	lfp_test_create_failed((errno = 0, (const void *)(call)), (err), \
 			       #call, (what))
 
+/* The page size (4096 if it cannot be read). */
+static inline size_t
+page_size(void)
+{
+	long p = sysconf(_SC_PAGESIZE);
+
+	return p > 0 ? (size_t)p : 4096;
+}
+
+static inline bool
+is_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
 /* One object of @pool, one buffer of @n bytes of @bp: they must come. */
 static inline void *
 get_one(struct lfp_objpool *pool)
@@ -118,6 +137,19 @@ obj_stats(struct lfp_objpool *pool)
 	return st;
 }
 
+/* @pool counted @gets gets and @puts puts, @in_use out; its counters. */
+static inline struct lfp_objpool_stats
+expect_obj_counts(struct lfp_objpool *pool, uint64_t gets, uint64_t puts,
+		  uint64_t in_use)
+{
+	struct lfp_objpool_stats st = obj_stats(pool);
+
+	ck_assert_uint_eq(st.gets, gets);
+	ck_assert_uint_eq(st.puts, puts);
+	ck_assert_uint_eq(st.in_use, in_use);
+	return st;
+}
+
 /* The counters of @bp, with no more classes than a pool may have. */
 static inline struct lfp_bufpool_stats
 buf_stats(struct lfp_bufpool *bp)
@@ -128,6 +160,20 @@ buf_stats(struct lfp_bufpool *bp)
 	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
 	ck_assert_uint_le(st.nclasses, LFP_BUFPOOL_CLASSES_MAX);
 	return st;
+}
+
+/* The counters of the class of @size in @st; the class must be there. */
+static inline const struct lfp_bufpool_class_stats *
+find_class(const struct lfp_bufpool_stats *st, size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nclasses; i++)
+		if (st->cls[i].size == size)
+			return &st->cls[i];
+	ck_abort_msg("no class of %zu bytes in the stats (%u classes)", size,
+		     st->nclasses);
+	return NULL;
 }
 
 /*

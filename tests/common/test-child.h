@@ -5,7 +5,8 @@
  * sees the topology it asks for whatever Check's fork mode. The child
  * checks with req()/req_eq(); the first that fails is sent to the parent,
  * which fails the test with it. With @quiet, the child's stderr must stay
- * empty. For the topology and NUMA unit tests.
+ * empty. For the topology and NUMA unit tests. Bodies that need no set-up
+ * of the parent's are listed in a table and run by one loop test.
  *
  * A forked child inherits what the library has read so far, so the body
  * sees its topology only if this process has read none yet: true under
@@ -165,5 +166,27 @@ child_main(const char *argv0, const struct child_body *bodies, size_t n)
 	}
 	child_fail(__FILE__, __LINE__, "no such child body");
 }
+
+/*
+ * Bodies to run in children, listed as rows of a table: CHILD_TEST()
+ * defines one test that runs row _i (quiet), and tcase_add_child_test()
+ * adds it once per row of the table, so that each row passes or fails on
+ * its own.
+ */
+struct child_case {
+	void (*body)(void);
+	const char *env;                /* LFP_TOPOLOGY; NULL: unset */
+};
+
+#define CHILD_TEST(name, table)						\
+	START_TEST(name)						\
+	{								\
+		run_child((table)[_i].body, (table)[_i].env, true);	\
+	}								\
+	END_TEST
+
+#define tcase_add_child_test(tc, name, table)				\
+	tcase_add_loop_test((tc), name, 0,				\
+			    (int)(sizeof(table) / sizeof((table)[0])))
 
 #endif /* LFP_TEST_CHILD_H */

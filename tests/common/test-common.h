@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-common.h - helpers shared by every test program: the Check runner
- * (TAP output through the automake driver), the stress scale factor, a
- * call in a thread of its own, a gate (one thread waits until another opens it), a small deterministic
- * PRNG, whether the program runs under valgrind (which makes cached
- * objects inaccessible to the program too, runs no rseq and at most 500
- * threads), and (in programs built with _GNU_SOURCE) moving the calling
- * thread between CPUs, for the tests of per-CPU caches.
+ * (TAP output through the automake driver) and its test cases, the stress
+ * scale factor, a call in a thread of its own, a gate (one thread waits
+ * until another opens it), a small deterministic PRNG, whether the
+ * program runs under valgrind (which makes cached objects inaccessible to
+ * the program too, runs no rseq and at most 500 threads), and (in
+ * programs built with _GNU_SOURCE) moving the calling thread between
+ * CPUs, for the tests of per-CPU caches.
  */
 #ifndef LFP_TEST_COMMON_H
 #define LFP_TEST_COMMON_H
@@ -38,6 +39,19 @@ lfp_test_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/*
+ * A test case named @name, added to @s at once (its tests and fixtures
+ * follow); the suite runs its test cases in the order they were made.
+ */
+static inline TCase *
+lfp_test_tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	suite_add_tcase(s, tc);
+	return tc;
 }
 
 /* LFP_STRESS_SCALE: 1 in make check, larger in make regtest. */
@@ -212,6 +226,17 @@ static inline void
 lfp_test_stay_teardown(void)
 {
 	sched_setaffinity(0, sizeof(cpu_set_t), lfp_test_stay_saved());
+}
+
+/* A test case (lfp_test_tcase()) whose tests stay on one CPU. */
+static inline TCase *
+lfp_test_stay_tcase(Suite *s, const char *name)
+{
+	TCase *tc = lfp_test_tcase(s, name);
+
+	tcase_add_checked_fixture(tc, lfp_test_stay_setup,
+				  lfp_test_stay_teardown);
+	return tc;
 }
 #endif /* _GNU_SOURCE */
 

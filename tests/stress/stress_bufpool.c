@@ -38,6 +38,7 @@
 
 #include "test-common.h"
 #include "stress-common.h"
+#include "test-api.h"
 
 /* The first failure of the run. */
 #define w_fail(r, ...) stress_failf(&(r)->fail, __VA_ARGS__)
@@ -463,18 +464,6 @@ worker_main(void *arg)
 	return NULL;
 }
 
-static const struct lfp_bufpool_class_stats *
-find_class(const struct lfp_bufpool_stats *st, size_t size)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->nclasses; i++)
-		if (st->cls[i].size == size)
-			return &st->cls[i];
-	ck_abort_msg("no class of %zu bytes in the stats", size);
-	return NULL;
-}
-
 /*
  * Conservation of class @ci: every buffer the class carved can be had
  * again, by this thread alone, without carving any new one; they are all
@@ -542,7 +531,7 @@ conserve_class(struct run *r, unsigned int ci)
 static void
 stress(size_t min, size_t max, const char *name)
 {
-	unsigned int nthreads = 4 * lfp_test_ncpus();
+	unsigned int nthreads = stress_nthreads(4);
 	unsigned int scale = lfp_test_scale();
 	uint64_t allocs[LFP_BUFPOOL_CLASSES_MAX] = { 0 };
 	uint64_t frees[LFP_BUFPOOL_CLASSES_MAX] = { 0 };
@@ -557,14 +546,7 @@ stress(size_t min, size_t max, const char *name)
 	struct run *r;
 	int cpu;
 
-	if (nthreads < 8)
-		nthreads = 8;
-	r = calloc(1, sizeof(*r));
-	workers = calloc(nthreads, sizeof(*workers));
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_nonnull(workers);
-	stress_ring_init(&r->xchg, XCHG_SIZE);
-	stress_fail_init(&r->fail);
+	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	r->min = min;
 	r->max = max;
 	r->nclasses = stress_lg2(max) - stress_lg2(min) + 1;
@@ -651,10 +633,7 @@ stress(size_t min, size_t max, const char *name)
 	ck_assert_uint_eq(st.allocs, st.frees);
 
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
-	stress_fail_destroy(&r->fail);
-	stress_ring_destroy(&r->xchg);
-	free(workers);
-	free(r);
+	STRESS_RUN_FREE(r, workers);
 }
 
 /* The runs: the classes (smallest and largest size), pool name. */

@@ -237,7 +237,7 @@ worker_main(void *arg)
 static void
 stress(size_t size, unsigned int rounds, const char *name)
 {
-	unsigned int nthreads = 4 * lfp_test_ncpus();
+	unsigned int nthreads = stress_nthreads(4);
 	unsigned int scale = lfp_test_scale();
 	struct lfp_objpool_attr attr;
 	struct lfp_objpool_stats st;
@@ -247,14 +247,7 @@ stress(size_t size, unsigned int rounds, const char *name)
 	struct run *r;
 	struct stress_obj *o;
 
-	if (nthreads < 8)
-		nthreads = 8;
-	r = calloc(1, sizeof(*r));
-	workers = calloc(nthreads, sizeof(*workers));
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_nonnull(workers);
-	stress_ring_init(&r->xchg, XCHG_SIZE);
-	stress_fail_init(&r->fail);
+	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	stress_counts_init(&r->counts);
 	r->size = size;
 
@@ -295,14 +288,9 @@ stress(size_t size, unsigned int rounds, const char *name)
 	ck_assert_uint_gt(st.objects, 0);
 
 	ck_assert_int_eq(lfp_objpool_destroy(r->pool), 0);
-	ck_assert_uint_eq(stress_count_of(&r->counts.dtors),
-			  stress_count_of(&r->counts.ctors));
-	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
+	stress_counts_check_destroyed(&r->counts);
 
-	stress_fail_destroy(&r->fail);
-	stress_ring_destroy(&r->xchg);
-	free(workers);
-	free(r);
+	STRESS_RUN_FREE(r, workers);
 }
 
 /* The runs: object size, magazine rounds (0: the default), pool name. */

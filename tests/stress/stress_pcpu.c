@@ -578,7 +578,7 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 static void
 stress(int mode, const char *name)
 {
-	unsigned int nthreads = 8 * lfp_test_ncpus();
+	unsigned int nthreads = stress_nthreads(8);
 	unsigned int scale = lfp_test_scale();
 	uint64_t allocs[BUF_NCLASSES] = { 0 }, frees[BUF_NCLASSES] = { 0 };
 	uint64_t gets = 0, puts = 0;
@@ -593,14 +593,7 @@ stress(int mode, const char *name)
 	struct run *r;
 	int want, got, cpu;
 
-	if (nthreads < 16)
-		nthreads = 16;
-	r = calloc(1, sizeof(*r));
-	workers = calloc(nthreads, sizeof(*workers));
-	ck_assert_ptr_nonnull(r);
-	ck_assert_ptr_nonnull(workers);
-	stress_ring_init(&r->xchg, XCHG_SIZE);
-	stress_fail_init(&r->fail);
+	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	stress_counts_init(&r->counts);
 	r->ncpus = lfp_test_allowed_cpus(r->cpus, MAX_CPUS);
 	if (r->ncpus > MAX_CPUS)
@@ -706,15 +699,10 @@ stress(int mode, const char *name)
 	ck_assert_int_eq(sched_setaffinity(0, sizeof(allowed), &allowed), 0);
 
 	ck_assert_int_eq(lfp_objpool_destroy(r->op), 0);
-	ck_assert_uint_eq(stress_count_of(&r->counts.dtors),
-			  stress_count_of(&r->counts.ctors));
-	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
+	stress_counts_check_destroyed(&r->counts);
 	ck_assert_int_eq(lfp_bufpool_destroy(r->bp), 0);
 	pthread_barrier_destroy(&r->end);
-	stress_fail_destroy(&r->fail);
-	stress_ring_destroy(&r->xchg);
-	free(workers);
-	free(r);
+	STRESS_RUN_FREE(r, workers);
 }
 
 /* The runs: the cache mode both pools ask for, their name. */

@@ -215,12 +215,11 @@ static Suite *
 rcu_suite(void)
 {
 	Suite *s = suite_create("rcu");
-	TCase *tc = tcase_create("rcu");
+	TCase *tc = lfp_test_tcase(s, "rcu");
 
 	tcase_add_test(tc, stress_put_rcu);
 	tcase_add_test(tc, test_destroy_with_staged);
 	tcase_set_timeout(tc, 60 * lfp_test_scale() + 60);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -203,13 +203,12 @@ int
 main(void)
 {
 	Suite *s = suite_create("chunkmap");
-	TCase *tc = tcase_create("chunkmap");
+	TCase *tc = lfp_test_tcase(s, "chunkmap");
 
 	tcase_add_test(tc, test_set_get_clear);
 	tcase_add_test(tc, test_neighbours);
 	tcase_add_test(tc, test_across_leaves);
 	tcase_add_test(tc, test_beyond_48_bits);
 	tcase_add_test(tc, test_leaf_race);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

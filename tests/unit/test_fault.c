@@ -337,12 +337,11 @@ int
 main(void)
 {
 	Suite *s = suite_create("fault");
-	TCase *tc = tcase_create("fault");
+	TCase *tc = lfp_test_tcase(s, "fault");
 
 	tcase_add_test(tc, test_fail_every_request);
 	tcase_add_loop_test(tc, test_put_without_memory, 0, 2);
 	tcase_add_test(tc, test_membarrier_fails);
 	tcase_set_timeout(tc, 600);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

@@ -204,13 +204,12 @@ int
 main(void)
 {
 	Suite *s = suite_create("magazine");
-	TCase *tc = tcase_create("magazine");
+	TCase *tc = lfp_test_tcase(s, "magazine");
 
 	tcase_add_test(tc, test_mag_local);
 	tcase_add_test(tc, test_depot_exchange);
 	tcase_add_test(tc, test_two_magazine_rule);
 	tcase_add_test(tc, test_refill_drain_depot);
 	tcase_add_test(tc, test_cache_reuse_and_flush);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

@@ -97,11 +97,29 @@ depot_objs(struct lfp_objpool *pool, unsigned int k)
 	return lfp_counter_read(&lfp_zone_depot(z, k)->objs);
 }
 
+/* The pool of @a: the create must succeed. */
+static struct lfp_objpool *
+pool_of(const struct lfp_objpool_attr *a)
+{
+	struct lfp_objpool *p = lfp_objpool_create(a);
+
+	req(p != NULL);
+	return p;
+}
+
+/* Attributes of @size-byte objects in per-thread caches, to complete. */
+static void
+attr_per_thread(struct lfp_objpool_attr *a, size_t size)
+{
+	req_eq(lfp_objpool_attr_init(a), 0);
+	a->size = size;
+	a->cache_mode = LFP_CACHE_PER_THREAD;
+}
+
 static struct lfp_objpool *
 pool_new(size_t size, int placement, unsigned int node, int mode)
 {
 	struct lfp_objpool_attr a;
-	struct lfp_objpool *p;
 
 	req_eq(lfp_objpool_attr_init(&a), 0);
 	a.size = size;
@@ -109,9 +127,7 @@ pool_new(size_t size, int placement, unsigned int node, int mode)
 	a.node = node;
 	a.cache_mode = mode;
 	a.name = "numa";
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
-	return p;
+	return pool_of(&a);
 }
 
 /* errno of a create with these attributes that must fail. */
@@ -121,11 +137,9 @@ pool_create_errno(int placement, unsigned int node)
 	struct lfp_objpool_attr a;
 	struct lfp_objpool *p;
 
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = 64;
+	attr_per_thread(&a, 64);
 	a.placement = placement;
 	a.node = node;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
 	errno = 0;
 	p = lfp_objpool_create(&a);
 	if (p) {
@@ -287,18 +301,6 @@ body_local_four(void)
 	check_local(map, 4, 4);
 }
 
-START_TEST(test_local_two_nodes)
-{
-	run_child(body_local_two, TOPO_TWO, true);
-}
-END_TEST
-
-START_TEST(test_local_four_nodes)
-{
-	run_child(body_local_four, TOPO_FOUR, true);
-}
-END_TEST
-
 /*
  * Home return on 4 nodes: objects got on node 1 and put on node 3 go
  * back to node 1's depot, where node 1 finds them again without carving;
@@ -405,12 +407,9 @@ body_home_return(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 
 	/* The same in a checked pool, whose calls all take the slow path. */
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = SMALL;
+	attr_per_thread(&a, SMALL);
 	a.flags = LFP_OBJPOOL_F_CHECKED;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
+	p = pool_of(&a);
 	pool_stats(p, &st);
 	n = 5 * st.mag_rounds;
 	cur_cpu = 1;
@@ -433,12 +432,6 @@ body_home_return(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
-
-START_TEST(test_home_return)
-{
-	run_child(body_home_return, TOPO_FOUR, true);
-}
-END_TEST
 
 /*
  * Stealing on 2 nodes: with a budget of one chunk, spent on node 1, node
@@ -490,12 +483,6 @@ body_steal(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
-
-START_TEST(test_steal)
-{
-	run_child(body_steal, TOPO_TWO, true);
-}
-END_TEST
 
 /* Interleave on 4 nodes: chunks round-robin, bytes spread evenly. */
 static void
@@ -555,12 +542,6 @@ body_interleave(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_interleave)
-{
-	run_child(body_interleave, TOPO_FOUR, true);
-}
-END_TEST
-
 /* A fixed node (2 of 4), and the placements create refuses. */
 static void
 body_fixed_node(void)
@@ -619,12 +600,6 @@ body_fixed_node(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_fixed_node)
-{
-	run_child(body_fixed_node, TOPO_FOUR, true);
-}
-END_TEST
-
 /* One node: node 0 is the only one a pool may be fixed to. */
 static void
 body_one_node(void)
@@ -661,11 +636,24 @@ body_one_node(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_one_node)
+/*
+ * Allocate @cnt[s] buffers of @sizes[s] bytes from @bp for each of the
+ * @nsizes sizes, into objs[] in that order: each is homed on @node.
+ */
+static void
+alloc_homed(struct lfp_bufpool *bp, const size_t *sizes,
+	    const unsigned int *cnt, unsigned int nsizes, unsigned int node)
 {
-	run_child(body_one_node, TOPO_ONE, true);
+	size_t i = 0;
+
+	for (unsigned int s = 0; s < nsizes; s++) {
+		for (unsigned int j = 0; j < cnt[s]; j++, i++) {
+			objs[i] = lfp_bufpool_alloc(bp, sizes[s]);
+			req(objs[i] != NULL);
+			req_eq(home_of(objs[i]), node);
+		}
+	}
 }
-END_TEST
 
 /*
  * A buffer pool, local on 2 nodes: buffers of several classes allocated
@@ -702,14 +690,7 @@ body_bufpool(void)
 	req(total <= MAXOBJS);
 
 	cur_cpu = 2;
-	i = 0;
-	for (unsigned int s = 0; s < NSIZES; s++) {
-		for (unsigned int j = 0; j < cnt[s]; j++, i++) {
-			objs[i] = lfp_bufpool_alloc(bp, sizes[s]);
-			req(objs[i] != NULL);
-			req_eq(home_of(objs[i]), 1);
-		}
-	}
+	alloc_homed(bp, sizes, cnt, NSIZES, 1);
 	req_eq(lfp_bufpool_flush(bp), 0);
 	cur_cpu = 0;
 	for (i = 0; i < total; i++)
@@ -731,14 +712,7 @@ body_bufpool(void)
 
 	/* Back on node 1: the same buffers, nothing carved. */
 	cur_cpu = 3;
-	i = 0;
-	for (unsigned int s = 0; s < NSIZES; s++) {
-		for (unsigned int j = 0; j < cnt[s]; j++, i++) {
-			objs[i] = lfp_bufpool_alloc(bp, sizes[s]);
-			req(objs[i] != NULL);
-			req_eq(home_of(objs[i]), 1);
-		}
-	}
+	alloc_homed(bp, sizes, cnt, NSIZES, 1);
 	req_eq(lfp_bufpool_stats(bp, st), 0);
 	for (unsigned int s = 0; s < NSIZES; s++)
 		req_eq(st->cls[cls[s]].buffers, buffers[s]);
@@ -749,13 +723,7 @@ body_bufpool(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_bufpool)
-{
-	run_child(body_bufpool, TOPO_TWO, true);
-}
-END_TEST
-
-/* Destructor calls, for trim. */
+/* Destructor calls, for trim and the stress test. */
 static atomic_ulong dtor_calls;
 
 static void
@@ -783,12 +751,9 @@ body_trim(void)
 	void *o;
 
 	use_hook();
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = SMALL;
+	attr_per_thread(&a, SMALL);
 	a.dtor = count_dtor;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
+	p = pool_of(&a);
 	pool_stats(p, &st);
 	cap = st.mag_rounds;
 	/* Not whole magazines: some stay in the cache, never handed out. */
@@ -838,12 +803,6 @@ body_trim(void)
 	req_eq(atomic_load(&dtor_calls), objects);
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
-
-START_TEST(test_trim)
-{
-	run_child(body_trim, TOPO_TWO, true);
-}
-END_TEST
 
 /*
  * Per-CPU caches on the real CPUs 0 and 1, which the topology makes
@@ -902,12 +861,6 @@ body_pcpu(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 }
 
-START_TEST(test_pcpu)
-{
-	run_child(body_pcpu, "numa:2 core:1 pu:1", true);
-}
-END_TEST
-
 /*
  * Conservation under threads that move between 4 nodes: every object
  * handed out is held by one thread at a time (an owner tag taken with a
@@ -935,14 +888,6 @@ tobj_ctor(void *obj, void *arg)
 	atomic_init(&t->owner, 0);
 	atomic_fetch_add_explicit(&ctor_calls, 1, memory_order_relaxed);
 	return 0;
-}
-
-static void
-tobj_dtor(void *obj, void *arg)
-{
-	(void)obj;
-	(void)arg;
-	atomic_fetch_add_explicit(&dtor_calls, 1, memory_order_relaxed);
 }
 
 static void
@@ -1050,13 +995,10 @@ body_stress(void)
 
 	use_hook();
 	stress_ops = 40000ul * lfp_test_scale();
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = sizeof(struct tobj);
+	attr_per_thread(&a, sizeof(struct tobj));
 	a.ctor = tobj_ctor;
-	a.dtor = tobj_dtor;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	stress_pool = lfp_objpool_create(&a);
-	req(stress_pool != NULL);
+	a.dtor = count_dtor;
+	stress_pool = pool_of(&a);
 	for (unsigned int t = 0; t < STRESS_THREADS; t++)
 		req_eq(pthread_create(&th[t], NULL, stress_worker,
 				      (void *)(uintptr_t)(t + 1)), 0);
@@ -1121,12 +1063,6 @@ body_stress(void)
 	lfp_topo_set_cpu_hook(NULL, NULL);
 }
 
-START_TEST(test_stress)
-{
-	run_child(body_stress, TOPO_FOUR, true);
-}
-END_TEST
-
 #define MAGIC3 0x33333333u
 
 static int
@@ -1164,13 +1100,10 @@ body_destroy_foreign_depot(void)
 	unsigned int n;
 
 	use_hook();
-	req_eq(lfp_objpool_attr_init(&a), 0);
-	a.size = SMALL;
+	attr_per_thread(&a, SMALL);
 	a.ctor = magic_ctor;
 	a.dtor = magic_dtor;
-	a.cache_mode = LFP_CACHE_PER_THREAD;
-	p = lfp_objpool_create(&a);
-	req(p != NULL);
+	p = pool_of(&a);
 	z = pool_zone(p);
 	req_eq(z->numa.ndepots, 3);
 	pool_stats(p, &st);
@@ -1191,12 +1124,6 @@ body_destroy_foreign_depot(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 	req_eq(atomic_load(&dtor_calls), st.objects);
 }
-
-START_TEST(test_destroy_foreign_depot)
-{
-	run_child(body_destroy_foreign_depot, "numa:3 core:1 pu:1", true);
-}
-END_TEST
 
 /*
  * A put with no cache (lfp_zone_put_direct()) tops up the depot's top
@@ -1233,36 +1160,46 @@ body_put_direct_low(void)
 	req_eq(lfp_objpool_destroy(p), 0);
 }
 
-START_TEST(test_put_direct_low)
-{
-	run_child(body_put_direct_low, TOPO_ONE, true);
-}
-END_TEST
+/* Placement: one row per body above, each on its topology. */
+static const struct child_case placement_cases[] = {
+	{ body_local_two, TOPO_TWO },
+	{ body_local_four, TOPO_FOUR },
+	{ body_home_return, TOPO_FOUR },
+	{ body_steal, TOPO_TWO },
+	{ body_interleave, TOPO_FOUR },
+	{ body_fixed_node, TOPO_FOUR },
+	{ body_one_node, TOPO_ONE },
+	{ body_bufpool, TOPO_TWO },
+	{ body_trim, TOPO_TWO },
+	{ body_destroy_foreign_depot, "numa:3 core:1 pu:1" },
+	{ body_put_direct_low, TOPO_ONE },
+};
+
+/* Per-CPU caches on the real CPUs. */
+static const struct child_case pcpu_cases[] = {
+	{ body_pcpu, "numa:2 core:1 pu:1" },
+};
+
+/* Conservation under moving threads. */
+static const struct child_case stress_cases[] = {
+	{ body_stress, TOPO_FOUR },
+};
+
+CHILD_TEST(test_placement, placement_cases)
+CHILD_TEST(test_pcpu, pcpu_cases)
+CHILD_TEST(test_stress, stress_cases)
 
 static Suite *
 numa_suite(void)
 {
 	Suite *s = suite_create("numa");
-	TCase *tc = tcase_create("placement");
+	TCase *tc = lfp_test_tcase(s, "placement");
 
-	tcase_add_test(tc, test_local_two_nodes);
-	tcase_add_test(tc, test_local_four_nodes);
-	tcase_add_test(tc, test_home_return);
-	tcase_add_test(tc, test_steal);
-	tcase_add_test(tc, test_interleave);
-	tcase_add_test(tc, test_fixed_node);
-	tcase_add_test(tc, test_one_node);
-	tcase_add_test(tc, test_bufpool);
-	tcase_add_test(tc, test_trim);
-	tcase_add_test(tc, test_destroy_foreign_depot);
-	tcase_add_test(tc, test_put_direct_low);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("pcpu");
-	tcase_add_test(tc, test_pcpu);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("stress");
-	tcase_add_test(tc, test_stress);
-	suite_add_tcase(s, tc);
+	tcase_add_child_test(tc, test_placement, placement_cases);
+	tc = lfp_test_tcase(s, "pcpu");
+	tcase_add_child_test(tc, test_pcpu, pcpu_cases);
+	tc = lfp_test_tcase(s, "stress");
+	tcase_add_child_test(tc, test_stress, stress_cases);
 	return s;
 }
 

@@ -90,9 +90,8 @@ int
 main(void)
 {
 	Suite *s = suite_create("rcu");
-	TCase *tc = tcase_create("batches");
+	TCase *tc = lfp_test_tcase(s, "batches");
 
 	tcase_add_test(tc, test_batches);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

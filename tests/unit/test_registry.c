@@ -246,7 +246,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("registry");
-	TCase *tc = tcase_create("registry");
+	TCase *tc = lfp_test_tcase(s, "registry");
 
 	tcase_add_test(tc, test_add_get);
 	tcase_add_test(tc, test_remove_waits_for_readers);
@@ -255,6 +255,5 @@ main(void)
 	tcase_add_test(tc, test_full);
 	/* A pin left behind shows as a sync that never returns. */
 	tcase_set_timeout(tc, 30);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

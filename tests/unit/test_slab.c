@@ -86,10 +86,9 @@ int
 main(void)
 {
 	Suite *s = suite_create("slab");
-	TCase *tc = tcase_create("reclaim");
+	TCase *tc = lfp_test_tcase(s, "reclaim");
 
 	tcase_add_test(tc, test_reclaim_whole_chunk);
 	tcase_add_test(tc, test_reclaim_other_slab);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

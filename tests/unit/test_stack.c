@@ -257,7 +257,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("stack");
-	TCase *tc = tcase_create("stack");
+	TCase *tc = lfp_test_tcase(s, "stack");
 
 	tcase_add_test(tc, test_lifo);
 	tcase_add_test(tc, test_nodetab_segments);
@@ -265,6 +265,5 @@ main(void)
 	tcase_add_test(tc, test_failed_map_not_counted);
 	tcase_add_test(tc, test_aba_threads);
 	tcase_set_timeout(tc, 60 + 10 * lfp_test_scale());
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

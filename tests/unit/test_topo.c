@@ -98,12 +98,6 @@ body_one_node(void)
 	check_hook(map, 4);
 }
 
-START_TEST(test_synthetic_one_node)
-{
-	run_child(body_one_node, "core:4 pu:1", true);
-}
-END_TEST
-
 static void
 body_two_nodes(void)
 {
@@ -115,12 +109,6 @@ body_two_nodes(void)
 	check_hook(map, 4);
 }
 
-START_TEST(test_synthetic_two_nodes)
-{
-	run_child(body_two_nodes, "pack:2 [numa] core:2 pu:1", true);
-}
-END_TEST
-
 static void
 body_four_nodes(void)
 {
@@ -129,12 +117,6 @@ body_four_nodes(void)
 	check_fake(LFP_TOPO_SYNTHETIC, 4, map, 4);
 	check_hook(map, 4);
 }
-
-START_TEST(test_synthetic_four_nodes)
-{
-	run_child(body_four_nodes, "numa:4 core:1 pu:1", true);
-}
-END_TEST
 
 static void
 body_four_nodes_deep(void)
@@ -146,13 +128,6 @@ body_four_nodes_deep(void)
 	check_fake(LFP_TOPO_SYNTHETIC, 4, map, 16);
 	check_hook(map, 16);
 }
-
-START_TEST(test_synthetic_four_nodes_deep)
-{
-	run_child(body_four_nodes_deep, "pack:2 group:2 [numa] core:2 pu:2",
-		  true);
-}
-END_TEST
 
 /*
  * Sparse kernel numbers: nodes 4 and 2 (library nodes 0 and 1), CPUs 0,
@@ -168,14 +143,6 @@ body_sparse(void)
 	req_eq(lfp_topo_node_os_index(1), 2);
 	check_hook(map, 8);
 }
-
-START_TEST(test_synthetic_sparse)
-{
-	run_child(body_sparse,
-		  "pack:2 [numa(indexes=4,2)] core:2 pu:1(indexes=0,1,6,7)",
-		  true);
-}
-END_TEST
 
 /* Threads racing to initialise all see one topology. */
 static void *
@@ -200,12 +167,6 @@ body_race(void)
 		req_eq((uintptr_t)r, 2 * 1000 + 1);
 	}
 }
-
-START_TEST(test_init_race)
-{
-	run_child(body_race, "pack:2 [numa] core:2 pu:1", true);
-}
-END_TEST
 
 /* An XML file written from a 3-node synthetic topology. */
 static char xml_path[64];
@@ -317,12 +278,6 @@ body_real_cpu(void)
 	req_eq(lfp_topo_current_cpu(), cpus[0]);
 }
 
-START_TEST(test_real_current_cpu)
-{
-	run_child(body_real_cpu, NULL, true);
-}
-END_TEST
-
 /*
  * Bind 2 MiB to node 0, touch it, and find it there. Where the kernel
  * refuses (containers), the refusal is counted and the memory works.
@@ -376,33 +331,38 @@ body_real_bind(void)
 	munmap(p, 4096);
 }
 
-START_TEST(test_real_bind)
-{
-	run_child(body_real_bind, NULL, true);
-}
-END_TEST
+/* Synthetic topologies, and the race of the first loads. */
+static const struct child_case synthetic_cases[] = {
+	{ body_one_node, "core:4 pu:1" },
+	{ body_two_nodes, "pack:2 [numa] core:2 pu:1" },
+	{ body_four_nodes, "numa:4 core:1 pu:1" },
+	{ body_four_nodes_deep, "pack:2 group:2 [numa] core:2 pu:2" },
+	{ body_sparse,
+	  "pack:2 [numa(indexes=4,2)] core:2 pu:1(indexes=0,1,6,7)" },
+	{ body_race, "pack:2 [numa] core:2 pu:1" },
+};
+
+/* The machine's own topology. */
+static const struct child_case real_cases[] = {
+	{ body_real_cpu, NULL },
+	{ body_real_bind, NULL },
+};
+
+CHILD_TEST(test_synthetic, synthetic_cases)
+CHILD_TEST(test_real, real_cases)
 
 static Suite *
 topo_suite(void)
 {
 	Suite *s = suite_create("topo");
-	TCase *tc = tcase_create("synthetic");
+	TCase *tc = lfp_test_tcase(s, "synthetic");
 
-	tcase_add_test(tc, test_synthetic_one_node);
-	tcase_add_test(tc, test_synthetic_two_nodes);
-	tcase_add_test(tc, test_synthetic_four_nodes);
-	tcase_add_test(tc, test_synthetic_four_nodes_deep);
-	tcase_add_test(tc, test_synthetic_sparse);
-	tcase_add_test(tc, test_init_race);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("xml");
+	tcase_add_child_test(tc, test_synthetic, synthetic_cases);
+	tc = lfp_test_tcase(s, "xml");
 	tcase_add_test(tc, test_xml_file);
 	tcase_add_test(tc, test_invalid_fallback);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("real");
-	tcase_add_test(tc, test_real_current_cpu);
-	tcase_add_test(tc, test_real_bind);
-	suite_add_tcase(s, tc);
+	tc = lfp_test_tcase(s, "real");
+	tcase_add_child_test(tc, test_real, real_cases);
 	return s;
 }
 

@@ -109,9 +109,8 @@ main(void)
 		return skip("the kernel does not tell where pages are", "");
 
 	s = suite_create("topo_real");
-	tc = tcase_create("real");
+	tc = lfp_test_tcase(s, "real");
 	tcase_add_test(tc, test_bind_each_node);
 	tcase_add_test(tc, test_cpu_nodes);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }

@@ -102,10 +102,9 @@ int
 main(void)
 {
 	Suite *s = suite_create("trim");
-	TCase *tc = tcase_create("trim");
+	TCase *tc = lfp_test_tcase(s, "trim");
 
 	tcase_add_test(tc, test_idle_trim_working_set);
 	tcase_add_test(tc, test_full_trim);
-	suite_add_tcase(s, tc);
 	return lfp_test_run(s);
 }
