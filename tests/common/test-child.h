@@ -49,7 +49,7 @@ static const char *child_self;
 		}							\
 	} while (0)
 
-static inline void
+_Noreturn static inline void
 child_fail(const char *file, int line, const char *what)
 {
 	char msg[512];
@@ -99,6 +99,10 @@ run_child_named(void (*body)(void), const char *name, const char *env,
 			unsetenv("LFP_TOPOLOGY");
 		if (name) {
 			char fd[16];
+
+			if (!child_self)
+				child_fail(__FILE__, __LINE__,
+					   "run_child_fresh() needs child_main()");
 
 			snprintf(fd, sizeof(fd), "%d", child_fd);
 			setenv("LFP_TEST_CHILD_BODY", name, 1);
