@@ -14,6 +14,13 @@
 typedef struct lfp_chunkmap_leaf leaf_t;
 
 _Atomic(leaf_t *) lfp_chunkmap_top[(size_t)1 << LFP_CHUNKMAP_TOP_BITS];
+static lfp_counter_t leaves;    /* leaves installed (statistics only) */
+
+uint64_t
+lfp_chunkmap_leaves(void)
+{
+	return lfp_counter_read(&leaves);
+}
 
 static leaf_t *
 leaf_of(uintptr_t a, bool create)
@@ -37,6 +44,8 @@ leaf_of(uintptr_t a, bool create)
 						     memory_order_acquire)) {
 		lfp_os_unmap(leaf, sizeof(leaf_t));
 		leaf = expected;
+	} else {
+		lfp_shared_add(&leaves, 1);
 	}
 	return leaf;
 }

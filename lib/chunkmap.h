@@ -63,6 +63,11 @@ struct lfp_chunkmap_leaf {
 extern _Atomic(struct lfp_chunkmap_leaf *)
 	lfp_chunkmap_top[(size_t)1 << LFP_CHUNKMAP_TOP_BITS];
 
+/*
+ * Leaves mapped so far. They stay for the process's life (they are among
+ * lfp_os_live_maps()); where they go depends on where chunks land.
+ */
+uint64_t lfp_chunkmap_leaves(void);
 /* Map every granule of [base, base + size) to @c. 0, or ENOMEM. */
 int lfp_chunkmap_set(void *base, size_t size, struct lfp_chunk *c);
 /* Forget [base, base + size). */
