@@ -7,9 +7,13 @@
  *    the least an out-of-line API can cost;
  *  - floor (.so): the same stack in a shared library (floor.c), called as
  *    lfpool is: through the PLT, with initial-exec thread-local storage;
- *  - lfpool get+put: lfp_objpool_get() + lfp_objpool_put();
+ *  - lfpool get+put: lfp_objpool_get() + lfp_objpool_put(), inline as a
+ *    program gets them from <lfpool.h> (per-CPU caches where available),
+ *    then the same with per-thread caches;
+ *  - lfpool out-of-line: the same calls to the exported functions, as a
+ *    program built with LFP_NO_INLINE makes them;
  *  - lfpool bulk64: lfp_objpool_get_bulk() + lfp_objpool_put_bulk() of 64
- *    objects, reported per object;
+ *    objects, reported per object, inline and out of line;
  *  - malloc/free of 64 bytes, by whatever malloc the binary runs with
  *    (LD_PRELOAD another one to compare).
  * All cases run in the same process, their runs interleaved; only the
@@ -95,20 +99,22 @@ loop_floor_so(uint64_t n)
 	}
 }
 
+/* @out: call the exported functions, as with LFP_NO_INLINE. */
 static inline void
-pairs(struct lfp_objpool *pl, uint64_t n)
+pairs(struct lfp_objpool *pl, uint64_t n, bool out)
 {
 	uint64_t i;
 	int rc;
 
 	for (i = 0; i < n; i++) {
-		unsigned char *p = lfp_objpool_get(pl);
+		unsigned char *p = out ? (lfp_objpool_get)(pl) :
+				   lfp_objpool_get(pl);
 
 		if (!p)
 			bench_die("lfp_objpool_get: %s", strerror(errno));
 		p[0] = (unsigned char)i;
 		bench_escape(p);
-		rc = lfp_objpool_put(pl, p);
+		rc = out ? (lfp_objpool_put)(pl, p) : lfp_objpool_put(pl, p);
 		if (rc)
 			bench_die("lfp_objpool_put: %s", strerror(-rc));
 	}
@@ -117,17 +123,23 @@ pairs(struct lfp_objpool *pl, uint64_t n)
 static void
 loop_lfpool(uint64_t n)
 {
-	pairs(pool, n);
+	pairs(pool, n, false);
 }
 
 static void
 loop_lfpool_pt(uint64_t n)
 {
-	pairs(pool_pt, n);
+	pairs(pool_pt, n, false);
 }
 
 static void
-loop_bulk(uint64_t n)
+loop_lfpool_out(uint64_t n)
+{
+	pairs(pool, n, true);
+}
+
+static inline void
+bulks(uint64_t n, bool out)
 {
 	struct lfp_objpool *pl = pool;
 	void *objs[BULK];
@@ -135,18 +147,32 @@ loop_bulk(uint64_t n)
 	size_t k, got;
 
 	for (i = 0; i < n; i += BULK) {
-		got = lfp_objpool_get_bulk(pl, objs, BULK);
+		got = out ? (lfp_objpool_get_bulk)(pl, objs, BULK) :
+		      lfp_objpool_get_bulk(pl, objs, BULK);
 		if (got != BULK)
 			bench_die("lfp_objpool_get_bulk: %zu of %u: %s", got,
 				  BULK, strerror(errno));
 		for (k = 0; k < BULK; k++)
 			((unsigned char *)objs[k])[0] = (unsigned char)k;
 		bench_escape(objs);
-		got = lfp_objpool_put_bulk(pl, objs, BULK);
+		got = out ? (lfp_objpool_put_bulk)(pl, objs, BULK) :
+		      lfp_objpool_put_bulk(pl, objs, BULK);
 		if (got != BULK)
 			bench_die("lfp_objpool_put_bulk: %zu of %u: %s", got,
 				  BULK, strerror(errno));
 	}
+}
+
+static void
+loop_bulk(uint64_t n)
+{
+	bulks(n, false);
+}
+
+static void
+loop_bulk_out(uint64_t n)
+{
+	bulks(n, true);
 }
 
 static void
@@ -166,8 +192,8 @@ loop_malloc(uint64_t n)
 }
 
 enum {
-	CASE_FLOOR, CASE_FLOOR_SO, CASE_LFPOOL, CASE_LFPOOL_PT, CASE_BULK,
-	CASE_MALLOC, NCASES
+	CASE_FLOOR, CASE_FLOOR_SO, CASE_LFPOOL, CASE_LFPOOL_PT, CASE_OUT,
+	CASE_BULK, CASE_BULK_OUT, CASE_MALLOC, NCASES
 };
 
 struct fp_case {
@@ -188,8 +214,12 @@ static struct fp_case cases[NCASES] = {
 	[CASE_LFPOOL] = { "lfpool get+put", "lfpool", loop_lfpool },
 	[CASE_LFPOOL_PT] = { "lfpool per-thread", "lfpool_perthread",
 			     loop_lfpool_pt },
+	[CASE_OUT] = { "lfpool out-of-line", "lfpool_outofline",
+		       loop_lfpool_out },
 	[CASE_BULK] = { "lfpool bulk64 (per obj)", "lfpool_bulk64",
 			loop_bulk },
+	[CASE_BULK_OUT] = { "  bulk64 out-of-line", "lfpool_bulk64_outofline",
+			    loop_bulk_out },
 	[CASE_MALLOC] = { "malloc/free", "malloc", loop_malloc },
 };
 
@@ -291,7 +321,7 @@ calibrate_run(void *arg, uint64_t iters)
 static uint64_t
 round_iters(const struct fp_case *c, uint64_t n)
 {
-	if (c->loop == loop_bulk)
+	if (c->loop == loop_bulk || c->loop == loop_bulk_out)
 		n = (n + BULK - 1) / BULK * BULK;
 	return n;
 }
@@ -403,9 +433,15 @@ print_bars(const struct bench_opts *o)
 		       "per-CPU" : "per-thread",
 		       cases[CASE_LFPOOL].t[one].med_ns /
 		       cases[CASE_LFPOOL_PT].t[one].med_ns);
+		printf("lfpool out-of-line / inline = %.2f pairs, %.2f bulk, "
+		       "1 thread\n",
+		       cases[CASE_OUT].t[one].med_ns /
+		       cases[CASE_LFPOOL].t[one].med_ns,
+		       cases[CASE_BULK_OUT].t[one].med_ns /
+		       cases[CASE_BULK].t[one].med_ns);
 		printf("malloc/free / lfpool get+put = %.2f, 1 thread "
-		       "(bar: >= 1.5 against the best malloc; this run "
-		       "measured only %s)\n",
+		       "(bar: >= 2 against glibc; this run measured only "
+		       "%s)\n",
 		       cases[CASE_MALLOC].t[one].med_ns /
 		       cases[CASE_LFPOOL].t[one].med_ns, malloc_origin());
 	}

@@ -5,6 +5,7 @@ pkginclude_HEADERS += \
 	%reldir%/lfpool/objpool.h \
 	%reldir%/lfpool/bufpool.h \
 	%reldir%/lfpool/check.h \
+	%reldir%/lfpool/inline.h \
 	%reldir%/lfpool/stats.h \
 	%reldir%/lfpool/thread.h
 nodist_pkginclude_HEADERS += %reldir%/lfpool/version.h

@@ -64,11 +64,11 @@ static void
 bufpool_free_all(struct lfp_bufpool *bp, unsigned int registered)
 {
 	for (unsigned int i = 0; i < registered; i++)
-		lfp_registry_remove(bp->zones[i].slot);
+		lfp_registry_remove(bp->zones[i].fast.slot);
 	if (registered)
 		lfp_registry_sync();
 	for (unsigned int i = 0; i < registered; i++) {
-		lfp_registry_free_slot(bp->zones[i].slot);
+		lfp_registry_free_slot(bp->zones[i].fast.slot);
 		lfp_zone_fini(&bp->zones[i]);
 	}
 	lfp_meta_free(bp->name);

@@ -20,7 +20,7 @@ lfp_caches_init(struct lfp_caches *cs)
 	atomic_init(&cs->n, 0);
 	cs->pcpu = NULL;
 	cs->pcpu_caches = NULL;
-	cs->ncpu = cs->ncpu_fast = 0;
+	cs->ncpu = 0;
 }
 
 int
@@ -44,7 +44,7 @@ lfp_cache_mode_resolve(int attr_mode)
 
 int
 lfp_cache_set_mode(struct lfp_caches *cs, int mode, uint32_t cap,
-		   bool numa, bool debug)
+		   bool numa)
 {
 	uint32_t n = lfp_pcpu_ncpus();
 	char *mem;
@@ -70,7 +70,6 @@ lfp_cache_set_mode(struct lfp_caches *cs, int mode, uint32_t cap,
 					  lfp_topo_node_of_cpu((int)i) : 0;
 	}
 	cs->ncpu = n;
-	cs->ncpu_fast = debug ? 0 : n;
 	return 0;
 }
 

@@ -69,6 +69,21 @@ struct lfp_cache {
 	struct lfp_cache *next;         /* zone's list; set before publishing */
 } lfp_cacheline_aligned;
 
+/* The inline hit path (<lfpool/inline.h>) reads a per-thread cache's hot
+ * part as struct lfp_fast_cache: the same layout, fixed by the ABI. */
+#define LFP_CACHE_ABI(f)						\
+	_Static_assert(offsetof(struct lfp_cache, f) ==			\
+		       offsetof(struct lfp_fast_cache, f) &&		\
+		       sizeof(((struct lfp_cache *)0)->f) ==		\
+		       sizeof(((struct lfp_fast_cache *)0)->f),		\
+		       "struct lfp_cache." #f " is not lfp_fast_cache's")
+LFP_CACHE_ABI(n);
+LFP_CACHE_ABI(cap);
+LFP_CACHE_ABI(rounds);
+LFP_CACHE_ABI(gets);
+LFP_CACHE_ABI(puts);
+#undef LFP_CACHE_ABI
+
 /* A zone's caches. */
 struct lfp_caches {
 	_Atomic(struct lfp_cache *) list; /* per-thread caches, push-only */
@@ -77,7 +92,6 @@ struct lfp_caches {
 	struct lfp_pcpu *pcpu;          /* hot parts, one per CPU */
 	struct lfp_cache *pcpu_caches;  /* their cold parts */
 	uint32_t ncpu;                  /* entries of both */
-	uint32_t ncpu_fast;             /* ncpu, or 0: hit path off (debug) */
 };
 
 /* Write the loaded count back into its magazine before it moves. */
@@ -115,11 +129,10 @@ int lfp_cache_mode_resolve(int attr_mode);
 /*
  * Choose the mode (LFP_CACHE_*, resolved) before the caches are used:
  * per-CPU mode makes a cache per CPU of @cap-round magazines, each
- * serving its CPU's node (@numa > 1 nodes), with the hit paths off when
- * @debug (every call then takes the slow path). 0, or ENOMEM.
+ * serving its CPU's node (@numa > 1 nodes). 0, or ENOMEM.
  */
 int lfp_cache_set_mode(struct lfp_caches *cs, int mode, uint32_t cap,
-		       bool numa, bool debug);
+		       bool numa);
 /*
  * Every cache's magazines to the depots of @nm (their objects are the
  * zone's to destroy there), except those of caches lost in fork(), and

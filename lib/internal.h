@@ -11,6 +11,9 @@
 
 #include "config.h"
 
+/* The library defines the calls the inline fast path falls back to. */
+#define LFP_NO_INLINE 1
+
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -18,6 +21,7 @@
 #include <stdint.h>
 
 #include <lfpool/common.h>
+#include <lfpool/inline.h>
 
 #define lfp_likely(x)   __builtin_expect(!!(x), 1)
 #define lfp_unlikely(x) __builtin_expect(!!(x), 0)

@@ -16,6 +16,11 @@ struct lfp_objpool {
 	char name[];                    /* the whole name, copied */
 };
 
+/* The inline hit path reads a pool as its struct lfp_fast_pool. */
+_Static_assert(offsetof(struct lfp_objpool, zone) == 0 &&
+	       offsetof(struct lfp_zone, fast) == 0,
+	       "an object pool must start with its zone's fast part");
+
 /* At the budget: what other CPUs or exited threads cache comes back. */
 static void
 objpool_reclaim(void *arg, struct lfp_zone *z)
@@ -89,9 +94,9 @@ lfp_objpool_destroy(struct lfp_objpool *pool)
 	if (!pool)
 		return 0;
 	LFP_KEEP_ERRNO(
-		lfp_registry_remove(pool->zone.slot);
+		lfp_registry_remove(pool->zone.fast.slot);
 		lfp_registry_sync();
-		lfp_registry_free_slot(pool->zone.slot);
+		lfp_registry_free_slot(pool->zone.fast.slot);
 		lfp_zone_fini(&pool->zone);
 		lfp_meta_free(pool)
 	);

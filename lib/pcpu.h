@@ -9,9 +9,11 @@
  * Each CPU's cache has a hot part (struct lfp_pcpu, one cache line) and a
  * cold part (a struct lfp_cache, the same as a per-thread cache's, so the
  * same refill, drain and flush serve both modes: cache.h). This header
- * and pcpu.c are the platform: the hot part, the sequences (their
- * assembly is in arch/<machine>/rseq.h), availability, membarrier and the
- * locks; cache.c runs the caches on it.
+ * and pcpu.c are the platform: the hot part, the local lock's sequence
+ * (arch/<machine>/rseq.h), availability, membarrier and the locks; cache.c
+ * runs the caches on it. The hit paths' sequences are in the public
+ * <lfpool/inline.h>, so that callers inline them: the hot part's layout
+ * is ABI there (struct lfp_fast_cpu), asserted below.
  *
  * The hot part's word holds the loaded magazine's count n in its low 16
  * bits and, above them, the number of fast-path operations since the last
@@ -88,6 +90,23 @@ struct lfp_pcpu {
 _Static_assert(sizeof(struct lfp_pcpu) == 1 << LFP_PCPU_SHIFT,
 	       "struct lfp_pcpu must be one power-of-two line");
 
+/* The hit path (<lfpool/inline.h>) reads the hot part as struct
+ * lfp_fast_cpu: the same layout, fixed by the ABI. */
+#define LFP_PCPU_ABI(f)							\
+	_Static_assert(offsetof(struct lfp_pcpu, f) ==			\
+		       offsetof(struct lfp_fast_cpu, f) &&		\
+		       sizeof(((struct lfp_pcpu *)0)->f) ==		\
+		       sizeof(((struct lfp_fast_cpu *)0)->f),		\
+		       "struct lfp_pcpu." #f " is not lfp_fast_cpu's")
+LFP_PCPU_ABI(word);
+LFP_PCPU_ABI(rounds);
+LFP_PCPU_ABI(lock);
+LFP_PCPU_ABI(cap);
+#undef LFP_PCPU_ABI
+_Static_assert(LFP_PCPU_SHIFT == LFP_FAST_CPU_SHIFT &&
+	       LFP_PCPU_NBITS == LFP_FAST_NBITS,
+	       "per-CPU word and stride are fixed by the ABI");
+
 #if defined(__x86_64__) && defined(HAVE_SYS_RSEQ_H)
 #include "arch/x86_64/rseq.h"
 #endif
@@ -96,19 +115,7 @@ _Static_assert(sizeof(struct lfp_pcpu) == 1 << LFP_PCPU_SHIFT,
 #define LFP_HAVE_PCPU 0
 
 /* No sequences for this machine: per-CPU mode is never chosen, and
- * these decline. */
-
-static inline void *
-lfp_pcpu_get_fast(struct lfp_pcpu *base, uint32_t ncpu)
-{
-	return NULL;
-}
-
-static inline bool
-lfp_pcpu_put_fast(struct lfp_pcpu *base, uint32_t ncpu, void *obj)
-{
-	return false;
-}
+ * this declines. */
 
 static inline int
 lfp_pcpu_trylock_local(struct lfp_pcpu *base, uint32_t ncpu)

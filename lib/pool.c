@@ -28,7 +28,7 @@ lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
 		err = lfp_zone_set_cache_mode(z, conf->cache_mode);
 	if (!err) {
 		lfp_fork_init();
-		err = lfp_registry_add(z, &z->slot, &z->id);
+		err = lfp_registry_add(z, &z->fast.slot, &z->fast.id);
 	}
 	if (err)
 		lfp_zone_fini(z);

@@ -51,7 +51,7 @@
 struct lfp_rcu_batch {
 	struct rcu_head head;
 	struct lfp_zone *z;
-	uint64_t id;                    /* z->id and z->slot, to find it */
+	uint64_t id;                    /* z->fast.id and z->fast.slot, to find it */
 	uint32_t slot;                  /* again through the registry */
 	uint32_t n;
 	uint64_t gen;                   /* fork_gen when submitted */
@@ -183,8 +183,8 @@ batch_done(struct rcu_head *head)
 static void
 batch_submit(struct lfp_zone *z, struct lfp_rcu_batch *b)
 {
-	b->id = z->id;
-	b->slot = z->slot;
+	b->id = z->fast.id;
+	b->slot = z->fast.slot;
 	b->bp = z->rcu_call == urcu_bp_call_rcu;
 	submit_enter();
 	b->gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);

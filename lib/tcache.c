@@ -15,6 +15,8 @@
 
 __thread struct lfp_tcache lfp_tcache_self
 	__attribute__((tls_model("initial-exec")));
+__thread struct lfp_fast_tls lfp_fast_tls
+	__attribute__((tls_model("initial-exec")));
 
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
@@ -49,7 +51,7 @@ tcache_flush_local(struct lfp_tcache *t, bool release)
 			lfp_registry_put(i);
 		}
 		if (release || !z) {
-			struct lfp_tentry *r = lfp_tcache_recent_local(i);
+			struct lfp_fast_entry *r = lfp_tcache_recent_local(i);
 
 			if (r->id == e->id) {
 				r->id = 0;
@@ -89,8 +91,8 @@ lfp_tcache_attach(struct lfp_zone *z)
 		}
 		t->keyed = true;
 	}
-	if (z->slot >= t->cap) {
-		uint32_t cap = LFP_MAX(16u, (uint32_t)lfp_pow2_ceil(z->slot + 1));
+	if (z->fast.slot >= t->cap) {
+		uint32_t cap = LFP_MAX(16u, (uint32_t)lfp_pow2_ceil(z->fast.slot + 1));
 		struct lfp_tentry *map;
 
 		map = lfp_meta_realloc(t->map, cap * sizeof(*map));
@@ -107,10 +109,10 @@ lfp_tcache_attach(struct lfp_zone *z)
 	c = lfp_cache_claim(&z->cs, &z->numa, z->cap, t);
 	if (!c)
 		return NULL;
-	t->map[z->slot].id = z->id;
-	t->map[z->slot].cache = c;
+	t->map[z->fast.slot].id = z->fast.id;
+	t->map[z->fast.slot].cache = c;
 	if (!z->debug)  /* debug zones stay off the fast path */
-		*lfp_tcache_recent_local(z->slot) = t->map[z->slot];
+		lfp_tcache_set_recent_local(z->fast.slot, &t->map[z->fast.slot]);
 	return c;
 }
 

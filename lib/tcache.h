@@ -26,10 +26,13 @@ struct lfp_tentry {
 	struct lfp_cache *cache;
 };
 
-#define LFP_TCACHE_RECENT 8              /* a power of two */
-
+/*
+ * The recent entries are the public lfp_fast_tls (<lfpool/inline.h>),
+ * which the inline hit path of callers reads: an entry names a cache by
+ * its hot part (struct lfp_fast_cache, which starts struct lfp_cache:
+ * cache.h). The map is the library's own.
+ */
 struct lfp_tcache {
-	struct lfp_tentry recent[LFP_TCACHE_RECENT];
 	uint32_t cap;                   /* entries in map */
 	bool keyed;                     /* exit destructor armed */
 	struct lfp_tentry *map;
@@ -38,10 +41,20 @@ struct lfp_tcache {
 extern __thread struct lfp_tcache lfp_tcache_self
 	__attribute__((tls_model("initial-exec")));
 
-static inline struct lfp_tentry *
+static inline struct lfp_fast_entry *
 lfp_tcache_recent_local(uint32_t slot)
 {
-	return &lfp_tcache_self.recent[slot & (LFP_TCACHE_RECENT - 1)];
+	return &lfp_fast_tls.recent[slot & (LFP_FAST_RECENT - 1)];
+}
+
+/* Make the recent entry of @slot name map entry @e. */
+static inline void
+lfp_tcache_set_recent_local(uint32_t slot, const struct lfp_tentry *e)
+{
+	struct lfp_fast_entry *r = lfp_tcache_recent_local(slot);
+
+	r->id = e->id;
+	r->cache = (struct lfp_fast_cache *)(void *)e->cache;
 }
 
 

@@ -164,8 +164,13 @@ lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs, size_t n,
 int
 lfp_zone_set_cache_mode(struct lfp_zone *z, int mode)
 {
-	return lfp_cache_set_mode(&z->cs, mode, z->cap,
-				  z->numa.place.nnodes > 1, z->debug);
+	int err = lfp_cache_set_mode(&z->cs, mode, z->cap,
+				     z->numa.place.nnodes > 1);
+
+	/* The hit paths' view; debug zones keep theirs off (ncpu 0). */
+	z->fast.cpu = (struct lfp_fast_cpu *)(void *)z->cs.pcpu;
+	z->fast.ncpu = z->debug ? 0 : z->cs.ncpu;
+	return err;
 }
 
 void
@@ -428,8 +433,13 @@ zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 size_t
 lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 {
-	size_t got = zone_get_bulk_cached(z, objs, n, false), k;
+	size_t got, k;
 	int err = 0;
+
+	/* The hit path of <lfpool/inline.h>, which callers inline too. */
+	if (n - 1 < LFP_FAST_BULK_MAX && lfp_fast_get_bulk(&z->fast, objs, n))
+		return n;
+	got = zone_get_bulk_cached(z, objs, n, false);
 
 	/* As lfp_zone_get_slow(); carving straight into the caller's array. */
 	for (int round = 0; got < n;) {
@@ -472,6 +482,8 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 	struct lfp_pcpu *p;
 	size_t i = 0, put = 0;
 
+	if (n - 1 < LFP_FAST_BULK_MAX && lfp_fast_put_bulk(&z->fast, objs, n))
+		return n;  /* the hit path, as lfp_zone_get_bulk()'s */
 	if (lfp_unlikely(z->debug)) {
 		/* One by one, each object checked. */
 		for (; i < n; i++) {

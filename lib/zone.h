@@ -38,9 +38,14 @@
 #include <errno.h>
 
 struct lfp_zone {
+	/*
+	 * What the hit paths read (<lfpool/inline.h>): the zone's unique id,
+	 * its registry slot, and in per-CPU mode its CPUs' hot parts (cs's
+	 * pcpu and ncpu; ncpu 0 while debug keeps every call on the slow
+	 * path). An object pool starts with its zone, so with this.
+	 */
+	struct lfp_fast_pool fast;
 	/* Read-mostly part, shared by all threads. */
-	uint64_t id;                    /* unique for the process's life */
-	uint32_t slot;                  /* index in the registry */
 	uint32_t cap;                   /* rounds per magazine */
 	uint32_t carve_batch;           /* objects carved per slab visit */
 	bool debug;                     /* slow path always: debug.h hooks */
@@ -125,15 +130,16 @@ static inline struct lfp_cache *
 lfp_zone_cache_local(struct lfp_zone *z)
 {
 	struct lfp_tcache *t = &lfp_tcache_self;
-	struct lfp_tentry *r = lfp_tcache_recent_local(z->slot);
+	struct lfp_fast_entry *r = lfp_tcache_recent_local(z->fast.slot);
 
-	if (lfp_likely(r->id == z->id))
-		return r->cache;
-	if (lfp_likely(z->slot < t->cap) &&
-	    lfp_likely(t->map[z->slot].id == z->id)) {
+	if (lfp_likely(r->id == z->fast.id))
+		return (struct lfp_cache *)(void *)r->cache;
+	if (lfp_likely(z->fast.slot < t->cap) &&
+	    lfp_likely(t->map[z->fast.slot].id == z->fast.id)) {
 		if (!z->debug)  /* debug zones stay off the fast path */
-			*r = t->map[z->slot];
-		return t->map[z->slot].cache;
+			lfp_tcache_set_recent_local(z->fast.slot,
+						    &t->map[z->fast.slot]);
+		return t->map[z->fast.slot].cache;
 	}
 	return NULL;
 }
@@ -198,63 +204,22 @@ void *lfp_zone_get_slow(struct lfp_zone *z);
 int lfp_zone_put_slow(struct lfp_zone *z, void *obj);
 
 /*
- * The fast paths: a leaf function each, with the slow path as a tail call.
- * The counter is bumped after the magazine access so the compiler keeps
- * the magazine pointer in a register.
+ * The hit paths are those of <lfpool/inline.h>, which callers inline too;
+ * a miss goes to the slow path as a tail call.
  */
-/*
- * The thread's cache for @z on the fast path, or NULL: the recent entry
- * of its slot. An entry's cache is never NULL while its id matches a
- * zone (ids start at 1).
- */
-static inline struct lfp_cache *
-lfp_zone_cache_fast(struct lfp_zone *z)
-{
-	const struct lfp_tentry *r = lfp_tcache_recent_local(z->slot);
-
-	return lfp_likely(r->id == z->id) ? r->cache : NULL;
-}
-
 static inline void *
 lfp_zone_get(struct lfp_zone *z)
 {
-	struct lfp_cache *c;
+	void *obj = lfp_fast_get(&z->fast);
 
-	if (z->cs.pcpu) {
-		void *obj = lfp_pcpu_get_fast(z->cs.pcpu, z->cs.ncpu_fast);
-
-		return lfp_likely(obj) ? obj : lfp_zone_get_slow(z);
-	}
-	c = lfp_zone_cache_fast(z);
-
-	if (lfp_likely(c) && lfp_likely(c->n)) {
-		void *obj = c->rounds[--c->n];
-
-		lfp_counter_add(&c->gets, 1);
-		return obj;
-	}
-	return lfp_zone_get_slow(z);
+	return lfp_likely(obj) ? obj : lfp_zone_get_slow(z);
 }
 
 static inline int
 lfp_zone_put(struct lfp_zone *z, void *obj)
 {
-	struct lfp_cache *c;
-
-	if (z->cs.pcpu) {
-		if (lfp_likely(lfp_pcpu_put_fast(z->cs.pcpu, z->cs.ncpu_fast,
-						 obj)))
-			return 0;
-		return lfp_zone_put_slow(z, obj);
-	}
-	c = lfp_zone_cache_fast(z);
-
-	if (lfp_likely(c) && lfp_likely(c->n < c->cap)) {
-
-		c->rounds[c->n++] = obj;
-		lfp_counter_add(&c->puts, 1);
+	if (lfp_likely(lfp_fast_put(&z->fast, obj)))
 		return 0;
-	}
 	return lfp_zone_put_slow(z, obj);
 }
 

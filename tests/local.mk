@@ -34,6 +34,8 @@ api_tests = \
 	%reldir%/api/test_check \
 	%reldir%/api/test_thread \
 	%reldir%/api/test_pcpu \
+	%reldir%/api/test_inline \
+	%reldir%/api/test_inline_noinline \
 	%reldir%/api/test_stats \
 	%reldir%/api/test_budget \
 	%reldir%/api/test_reentry \
@@ -213,6 +215,23 @@ check_LTLIBRARIES = %reldir%/api/dlmod.la
 %canon_reldir%_api_test_reentry_CFLAGS = $(test_cflags)
 %canon_reldir%_api_test_reentry_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_reentry_LDADD = $(api_ldadd)
+
+# The inline fast path, and the same test with LFP_NO_INLINE; --wrap
+# counts the calls that reach the exported functions.
+inline_wrap = -Wl,--wrap=lfp_objpool_get,--wrap=lfp_objpool_put \
+	-Wl,--wrap=lfp_objpool_get_bulk,--wrap=lfp_objpool_put_bulk
+%canon_reldir%_api_test_inline_SOURCES = %reldir%/api/test_inline.c
+%canon_reldir%_api_test_inline_CPPFLAGS = $(api_cppflags)
+%canon_reldir%_api_test_inline_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_inline_LDFLAGS = $(test_ldflags) $(inline_wrap)
+%canon_reldir%_api_test_inline_LDADD = $(api_ldadd)
+%canon_reldir%_api_test_inline_noinline_SOURCES = %reldir%/api/test_inline.c
+%canon_reldir%_api_test_inline_noinline_CPPFLAGS = $(api_cppflags) \
+	-DLFP_NO_INLINE
+%canon_reldir%_api_test_inline_noinline_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_inline_noinline_LDFLAGS = $(test_ldflags) \
+	$(inline_wrap)
+%canon_reldir%_api_test_inline_noinline_LDADD = $(api_ldadd)
 
 %canon_reldir%_api_test_pcpu_SOURCES = %reldir%/api/test_pcpu.c
 %canon_reldir%_api_test_pcpu_CPPFLAGS = $(api_cppflags)

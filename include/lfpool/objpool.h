@@ -54,6 +54,7 @@
 #define LFPOOL_OBJPOOL_H
 
 #include <lfpool/common.h>
+#include <lfpool/inline.h>
 
 LFP_BEGIN_DECLS
 
@@ -351,6 +352,67 @@ LFP_API int lfp_objpool_stats_get(struct lfp_objpool *pool,
 #define lfp_objpool_stats(pool, st) \
 	lfp_objpool_stats_get((pool), (st), \
 			      sizeof(struct lfp_objpool_stats))
+
+/*
+ * The inline fast path (<lfpool/inline.h>): a hit runs here, in the
+ * caller; anything else calls the exported function. Define LFP_NO_INLINE
+ * before including lfpool's headers to call the exported functions
+ * always; `(lfp_objpool_get)(pool)` calls it once.
+ */
+static inline LFP_WARN_UNUSED void *
+lfp_objpool_get_inline(struct lfp_objpool *pool)
+{
+	if (__builtin_expect(pool != NULL, 1)) {
+		void *obj = lfp_fast_get((const struct lfp_fast_pool *)
+					 (const void *)pool);
+
+		if (__builtin_expect(obj != NULL, 1))
+			return obj;
+	}
+	return lfp_objpool_get(pool);
+}
+
+static inline int
+lfp_objpool_put_inline(struct lfp_objpool *pool, void *obj)
+{
+	if (__builtin_expect(pool != NULL && obj != NULL, 1) &&
+	    __builtin_expect(lfp_fast_put((const struct lfp_fast_pool *)
+					  (const void *)pool, obj), 1))
+		return 0;
+	return lfp_objpool_put(pool, obj);
+}
+
+static inline LFP_WARN_UNUSED size_t
+lfp_objpool_get_bulk_inline(struct lfp_objpool *pool, void **objs, size_t n)
+{
+	if (__builtin_expect(pool != NULL && objs != NULL &&
+			     n - 1 < LFP_FAST_BULK_MAX, 1) &&
+	    __builtin_expect(lfp_fast_get_bulk((const struct lfp_fast_pool *)
+					       (const void *)pool, objs, n), 1))
+		return n;
+	return lfp_objpool_get_bulk(pool, objs, n);
+}
+
+static inline size_t
+lfp_objpool_put_bulk_inline(struct lfp_objpool *pool, void *const *objs,
+			    size_t n)
+{
+	if (__builtin_expect(pool != NULL && objs != NULL &&
+			     n - 1 < LFP_FAST_BULK_MAX, 1) &&
+	    __builtin_expect(lfp_fast_put_bulk((const struct lfp_fast_pool *)
+					       (const void *)pool, objs, n), 1))
+		return n;
+	return lfp_objpool_put_bulk(pool, objs, n);
+}
+
+#ifndef LFP_NO_INLINE
+#define lfp_objpool_get(pool) lfp_objpool_get_inline(pool)
+#define lfp_objpool_put(pool, obj) lfp_objpool_put_inline(pool, obj)
+#define lfp_objpool_get_bulk(pool, objs, n) \
+	lfp_objpool_get_bulk_inline(pool, objs, n)
+#define lfp_objpool_put_bulk(pool, objs, n) \
+	lfp_objpool_put_bulk_inline(pool, objs, n)
+#endif
 
 LFP_END_DECLS
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# api-names.sh - the functions the public headers declare with LFP_API,
+# api-names.sh - the functions (and the one variable) the public headers
+# declare with LFP_API,
 # one name a line, sorted, each once. Arguments are headers or folders
 # (searched for *.h and *.h.in, e.g. the source tree's include/, whose
 # version.h.in the build tree's include/ holds generated). Used by the
@@ -11,7 +12,8 @@
 # A declaration starts with LFP_API; the name is the identifier before the
 # first "(" outside the arguments of __attribute__ or of an upper-case
 # macro (LFP_DEPRECATED("...") may stand before the return type); it may
-# be on a following line.
+# be on a following line. A declaration that reaches its ";" with no "("
+# left declares a variable: its name is the identifier before the ";".
 # Exit status 1 (with a message on stderr) when no header is found.
 
 LC_ALL=C
@@ -46,6 +48,11 @@ awk '
 				sub(/[ \t]+$/, "", name)
 				print name
 			}
+			in_decl = 0
+		} else if (match(decl, /[A-Za-z_][A-Za-z0-9_]*[ \t]*;/)) {
+			name = substr(decl, RSTART, RLENGTH)
+			sub(/[ \t]*;$/, "", name)
+			print name
 			in_decl = 0
 		}
 	}' $headers | sort -u

@@ -74,16 +74,16 @@ zone_new(size_t size, unsigned int cap)
 
 	ck_assert_ptr_nonnull(z);
 	lfp_zone_init(z, size, 16, cap, NULL, NULL, NULL, z, "unit", false);
-	ck_assert_int_eq(lfp_registry_add(z, &z->slot, &z->id), 0);
+	ck_assert_int_eq(lfp_registry_add(z, &z->fast.slot, &z->fast.id), 0);
 	return z;
 }
 
 static void
 zone_free(struct lfp_zone *z)
 {
-	lfp_registry_remove(z->slot);
+	lfp_registry_remove(z->fast.slot);
 	lfp_registry_sync();
-	lfp_registry_free_slot(z->slot);
+	lfp_registry_free_slot(z->fast.slot);
 	lfp_zone_fini(z);
 	lfp_meta_free(z);
 }

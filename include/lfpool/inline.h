@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file lfpool/inline.h
+ * The inline fast path of object pools, and the small ABI it reads.
+ *
+ * <lfpool/objpool.h> includes this header. lfp_objpool_get() and
+ * lfp_objpool_put() are exported functions, and that header also defines
+ * each as a function-like macro over a static inline function of its own
+ * (lfp_objpool_get_inline(), lfp_objpool_put_inline()): a hit, an object
+ * taken from or given to the calling thread's or CPU's cache, then runs
+ * in the caller's code, with no call; everything else (a miss, a NULL
+ * argument, a checked pool, a thread's first use of a pool) calls the
+ * exported function, which does what it always did. The name without a
+ * call, `(lfp_objpool_get)(pool)`, `&lfp_objpool_get` and dlsym() give
+ * the exported function; so does every call in a program compiled with
+ * LFP_NO_INLINE defined before the first lfpool header (bindings of other
+ * languages call the exported functions too). Both behave the same in
+ * every respect but speed: same objects, statistics, errors and checks.
+ *
+ * The hit path, per cache mode:
+ *  - per-thread: the thread's recent entry for the pool's registry slot
+ *    (lfp_fast_tls, an exported thread-local variable) names the pool's
+ *    id and the thread's cache for it; if the id matches, the cache's
+ *    count, capacity and rounds sit in one cache line:
+ *      get: n > 0:   obj = rounds[--n]; gets++
+ *      put: n < cap: rounds[n++] = obj; puts++
+ *  - per-CPU (x86-64, with glibc's rseq registration): one restartable
+ *    sequence on the current CPU's cache, as the library's own hit path
+ *    (see the library's design document): pop or push the loaded
+ *    magazine and count the operation, committed by one store. Each
+ *    inlined copy of the sequence carries its own descriptor (section
+ *    __rseq_cs) and abort handler (section __rseq_failure, preceded by
+ *    glibc's signature RSEQ_SIG). lfpool uses glibc's registration
+ *    (__rseq_offset) and never registers rseq itself.
+ *
+ * ABI. What the inline code reads from the library's memory is part of
+ * liblfpool's ABI, and is all of it: struct lfp_fast_pool (the first
+ * member of every object pool), struct lfp_fast_cache (the start of a
+ * per-thread cache), struct lfp_fast_cpu (the start of each of a pool's
+ * per-CPU caches, one every 1 << LFP_FAST_CPU_SHIFT bytes), the word
+ * layout given by LFP_FAST_NBITS, and the thread-local lfp_fast_tls. A
+ * change to any of them changes the library's soname; the build checks
+ * these types against a committed baseline (`make check-abi`). Programs
+ * must not read or write them: they are for this header's code.
+ *
+ * lfp_fast_tls is a thread-local variable of the initial-exec model, as
+ * the library's own: a program that dlopen()s liblfpool (or a library
+ * that links it) relies on glibc's static TLS surplus, which holds it.
+ */
+#ifndef LFPOOL_INLINE_H
+#define LFPOOL_INLINE_H
+
+#include <lfpool/common.h>
+
+LFP_BEGIN_DECLS
+
+/** Entries of lfp_fast_tls.recent (a power of two). */
+#define LFP_FAST_RECENT 8
+
+/** Bits of a per-CPU cache's word that hold its count (the rest count
+ *  operations, for statistics). */
+#define LFP_FAST_NBITS 16
+
+/** log2 of the distance between two CPUs' caches of one pool. */
+#define LFP_FAST_CPU_SHIFT 6
+
+/** The start of a per-thread cache: what its hit path touches. */
+struct lfp_fast_cache {
+	uint32_t n;             /**< rounds in the loaded magazine */
+	uint32_t cap;           /**< rounds per magazine */
+	void **rounds;          /**< the loaded magazine's rounds */
+	uint64_t gets;          /**< hits of get (relaxed atomic) */
+	uint64_t puts;          /**< hits of put (relaxed atomic) */
+};
+
+/** The start of a CPU's cache of a pool. */
+struct lfp_fast_cpu {
+	uint64_t word;          /**< n | operations << LFP_FAST_NBITS */
+	void **rounds;          /**< the loaded magazine's rounds */
+	uint32_t lock;          /**< non-zero: the hit path declines */
+	uint32_t cap;           /**< rounds per magazine */
+};
+
+/** The first member of every object pool. */
+struct lfp_fast_pool {
+	uint64_t id;            /**< unique for the process's life */
+	uint32_t slot;          /**< index of the recent entry (low bits) */
+	uint32_t ncpu;          /**< per-CPU hit path for CPU ids below
+	                             it; 0 in other modes */
+	struct lfp_fast_cpu *cpu; /**< per-CPU caches; NULL: per-thread */
+};
+
+/** A thread's recent use of a pool. */
+struct lfp_fast_entry {
+	uint64_t id;            /**< the pool's id; 0: none */
+	struct lfp_fast_cache *cache; /**< the thread's cache for it */
+};
+
+/** The calling thread's recent entries, indexed by slot's low bits. */
+struct lfp_fast_tls {
+	struct lfp_fast_entry recent[LFP_FAST_RECENT];
+};
+
+LFP_API extern __thread struct lfp_fast_tls lfp_fast_tls
+	__attribute__((tls_model("initial-exec")));
+
+/* ThreadSanitizer cannot see the per-CPU sequences (inline assembly):
+ * each hit path tells it about the release and acquire they provide. */
+#if defined(__SANITIZE_THREAD__)
+#define LFP_FAST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LFP_FAST_TSAN 1
+#endif
+#endif
+#ifdef LFP_FAST_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#endif
+
+static inline void
+lfp_fast_count(uint64_t *c)
+{
+	/* Only the cache's owner writes it: a load and a store, relaxed
+	 * (readers on other threads load it relaxed). */
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
+
+/** Per-thread hit path of get: an object, or NULL (a miss). */
+static inline void *
+lfp_fast_thread_get(const struct lfp_fast_pool *f)
+{
+	const struct lfp_fast_entry *e =
+		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
+	struct lfp_fast_cache *c;
+	void *obj;
+	uint32_t n;
+
+	if (__builtin_expect(e->id != f->id, 0))
+		return NULL;
+	c = e->cache;
+	n = c->n;
+	if (__builtin_expect(n == 0, 0))
+		return NULL;
+	obj = c->rounds[--n];
+	c->n = n;
+	lfp_fast_count(&c->gets);
+	return obj;
+}
+
+/** Per-thread hit path of put: non-zero if @p obj was taken. */
+static inline int
+lfp_fast_thread_put(const struct lfp_fast_pool *f, void *obj)
+{
+	const struct lfp_fast_entry *e =
+		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
+	struct lfp_fast_cache *c;
+	uint32_t n;
+
+	if (__builtin_expect(e->id != f->id, 0))
+		return 0;
+	c = e->cache;
+	n = c->n;
+	if (__builtin_expect(n >= c->cap, 0))
+		return 0;
+	c->rounds[n] = obj;
+	c->n = n + 1;
+	lfp_fast_count(&c->puts);
+	return 1;
+}
+
+/** The most objects a bulk hit moves (a larger bulk call is out of line). */
+#define LFP_FAST_BULK_MAX 0xffffu
+
+/** Per-thread hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX)
+ *  objects: non-zero if all were taken (the top @p k rounds, in order). */
+static inline int
+lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
+			 size_t k)
+{
+	const struct lfp_fast_entry *e =
+		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
+	struct lfp_fast_cache *c;
+	void **r;
+	uint32_t n;
+
+	if (__builtin_expect(e->id != f->id, 0))
+		return 0;
+	c = e->cache;
+	n = c->n;
+	if (__builtin_expect(n < k, 0))
+		return 0;
+	n -= (uint32_t)k;
+	r = c->rounds + n;
+	for (size_t i = 0; i < k; i++)
+		objs[i] = r[i];
+	c->n = n;
+	__atomic_store_n(&c->gets, __atomic_load_n(&c->gets, __ATOMIC_RELAXED) +
+			 k, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/** Per-thread hit path of a bulk put of @p k (1..LFP_FAST_BULK_MAX)
+ *  objects: non-zero if all were taken; zero, nothing taken, if there is
+ *  no room or an entry is NULL. */
+static inline int
+lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+			 size_t k)
+{
+	const struct lfp_fast_entry *e =
+		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
+	struct lfp_fast_cache *c;
+	void **r;
+	uint32_t n;
+
+	if (__builtin_expect(e->id != f->id, 0))
+		return 0;
+	c = e->cache;
+	n = c->n;
+	if (__builtin_expect(k > c->cap - n, 0))
+		return 0;
+	r = c->rounds + n;
+	for (size_t i = 0; i < k; i++) {
+		if (__builtin_expect(objs[i] == NULL, 0))
+			return 0;  /* rounds past n are nobody's: no harm */
+		r[i] = objs[i];
+	}
+	c->n = n + (uint32_t)k;
+	__atomic_store_n(&c->puts, __atomic_load_n(&c->puts, __ATOMIC_RELAXED) +
+			 k, __ATOMIC_RELAXED);
+	return 1;
+}
+
+#if defined(__x86_64__) && defined(__has_include)
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#ifdef RSEQ_SIG
+#define LFP_FAST_HAVE_RSEQ 1
+#endif
+#endif
+#endif
+
+#ifdef LFP_FAST_HAVE_RSEQ
+/*
+ * The restartable sequences (x86-64). The thread's struct rseq is at
+ * %fs:__rseq_offset (glibc's registration): cpu_id at +4, rseq_cs at +8.
+ * Each sequence stores its descriptor (struct rseq_cs, 32-byte aligned,
+ * in section __rseq_cs) to rseq_cs, then runs from label 1 to its commit,
+ * which ends at label 2. An abort (preemption, migration, signal) lands
+ * on label 4, preceded by the signature RSEQ_SIG (0x53053053, the
+ * operand of a ud1, so that disassemblers stay aligned), and restarts at
+ * label 5, which stores the descriptor again (the kernel clears it on
+ * abort). Results are cleared after label 1, so that a restart that then
+ * declines never returns what an aborted pass read. A CPU id that is not
+ * below ncpu (also -1 or -2 of a thread without rseq) fails the unsigned
+ * range check. @p tmp names a scratch register operand.
+ */
+#define LFP_FAST_RSEQ_PROLOGUE(tmp)					\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n\t"						\
+	"3:\n\t"							\
+	".long 0x0, 0x0\n\t"						\
+	".quad 1f, (2f - 1f), 4f\n\t"					\
+	".popsection\n\t"						\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".byte 0x0f, 0xb9, 0x3d\n\t"					\
+	".long 0x53053053\n\t"						\
+	"4:\n\t"							\
+	"jmp 5f\n\t"							\
+	".popsection\n\t"						\
+	"5:\n\t"							\
+	"leaq 3b(%%rip), " tmp "\n\t"					\
+	"movq " tmp ", %%fs:8(%[off])\n\t"				\
+	"1:\n\t"
+
+/* %[p] = the current CPU's cache; leave at label 2 when the CPU id is
+ * not below %[ncpu] or the cache's lock is held. */
+#define LFP_FAST_RSEQ_THIS_CPU_FREE					\
+	"movl %%fs:4(%[off]), %k[p]\n\t"				\
+	"cmpl %[ncpu], %k[p]\n\t"					\
+	"jae 2f\n\t"							\
+	"shlq %[shift], %[p]\n\t"					\
+	"addq %[base], %[p]\n\t"					\
+	"cmpl $0, %c[lock](%[p])\n\t"					\
+	"jne 2f\n\t"
+
+/*
+ * Per-CPU hit path of get: pop the current CPU's loaded magazine and
+ * count the operation (word - 1 + 2^LFP_FAST_NBITS, one store); NULL
+ * when it declines (lock held, magazine empty, no CPU id, the operation
+ * count at 2^47: the library folds it).
+ */
+static inline void *
+lfp_fast_cpu_get(const struct lfp_fast_pool *f)
+{
+	void *obj;
+	uint64_t p, w, r;
+
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"xorl %k[obj], %k[obj]\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"movq (%[p]), %[w]\n\t"
+		"testl %[nmask], %k[w]\n\t"
+		"jz 2f\n\t"
+		"addq %[dget], %[w]\n\t"
+		"js 2f\n\t"
+		"movq %c[rounds](%[p]), %[r]\n\t"
+		"movzwl %w[w], %k[obj]\n\t"
+		"movq (%[r], %[obj], 8), %[obj]\n\t"
+		"movq %[w], (%[p])\n\t"
+		"2:\n\t"
+		: [obj] "=&r" (obj), [p] "=&r" (p), [w] "=&r" (w),
+		  [r] "=&r" (r)
+		: [off] "r" (__rseq_offset), [ncpu] "r" (f->ncpu),
+		  [base] "r" (f->cpu), [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds)),
+		  [nmask] "i" ((1 << LFP_FAST_NBITS) - 1),
+		  [dget] "i" ((1 << LFP_FAST_NBITS) - 1)
+		: "memory", "cc");
+#ifdef LFP_FAST_TSAN
+	if (obj)  /* pairs with the release of the put that cached it */
+		__tsan_acquire((void *)f->cpu);
+#endif
+	return obj;
+}
+
+/* Per-CPU hit path of put: rounds[n] = obj and word + 1 +
+ * 2^LFP_FAST_NBITS; zero when it declines. */
+static inline int
+lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r;
+
+#ifdef LFP_FAST_TSAN
+	__tsan_release((void *)f->cpu);  /* pairs with the get's acquire */
+#endif
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"xorl %k[ok], %k[ok]\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"movq (%[p]), %[w]\n\t"
+		"movzwl %w[w], %k[n]\n\t"
+		"cmpl %c[cap](%[p]), %k[n]\n\t"
+		"jae 2f\n\t"
+		"addq %[dput], %[w]\n\t"
+		"js 2f\n\t"
+		"movq %c[rounds](%[p]), %[r]\n\t"
+		"movq %[obj], (%[r], %[n], 8)\n\t"
+		"movl $1, %k[ok]\n\t"
+		"movq %[w], (%[p])\n\t"
+		"2:\n\t"
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r)
+		: [off] "r" (__rseq_offset), [ncpu] "r" (f->ncpu),
+		  [base] "r" (f->cpu), [obj] "r" (obj),
+		  [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [cap] "i" (offsetof(struct lfp_fast_cpu, cap)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds)),
+		  [dput] "i" ((1 << LFP_FAST_NBITS) + 1)
+		: "memory", "cc");
+	return (int)ok;
+}
+
+/*
+ * Per-CPU hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX) objects:
+ * the top @p k rounds copied to @p objs in one sequence, committed by
+ * word - k + k * 2^LFP_FAST_NBITS; zero when it declines (fewer than
+ * @p k rounds, lock held, no CPU id, count to fold). An aborted pass
+ * wrote only the caller's array, which a restart writes again.
+ */
+static inline int
+lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r, i;
+
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"xorl %k[ok], %k[ok]\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"movq (%[p]), %[w]\n\t"
+		"movzwl %w[w], %k[n]\n\t"
+		"subq %[k], %[n]\n\t"
+		"jb 2f\n\t"
+		"addq %[dget], %[w]\n\t"
+		"js 2f\n\t"
+		"movq %c[rounds](%[p]), %[r]\n\t"
+		"leaq (%[r], %[n], 8), %[r]\n\t"
+		"xorl %k[i], %k[i]\n\t"
+		"6:\n\t"
+		"movq (%[r], %[i], 8), %[n]\n\t"
+		"movq %[n], (%[objs], %[i], 8)\n\t"
+		"incq %[i]\n\t"
+		"cmpq %[k], %[i]\n\t"
+		"jb 6b\n\t"
+		"movl $1, %k[ok]\n\t"
+		"movq %[w], (%[p])\n\t"
+		"2:\n\t"
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r), [i] "=&r" (i)
+		: [off] "r" (__rseq_offset), [ncpu] "rm" (f->ncpu),
+		  [base] "rm" (f->cpu), [objs] "r" (objs), [k] "r" ((uint64_t)k),
+		  [dget] "r" ((uint64_t)k * ((1u << LFP_FAST_NBITS) - 1)),
+		  [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
+		: "memory", "cc");
+#ifdef LFP_FAST_TSAN
+	if (ok)  /* pairs with the release of the puts that cached them */
+		__tsan_acquire((void *)f->cpu);
+#endif
+	return (int)ok;
+}
+
+/*
+ * Per-CPU hit path of a bulk put of @p k (1..LFP_FAST_BULK_MAX) objects:
+ * copied above the count in one sequence, committed by word + k +
+ * k * 2^LFP_FAST_NBITS; zero, nothing taken, when it declines (no room,
+ * a NULL entry, lock held, no CPU id, count to fold). An aborted pass
+ * wrote only rounds past the count, which nobody reads.
+ */
+static inline int
+lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+		      size_t k)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r, i;
+
+#ifdef LFP_FAST_TSAN
+	__tsan_release((void *)f->cpu);  /* pairs with the gets' acquire */
+#endif
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"xorl %k[ok], %k[ok]\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"movq (%[p]), %[w]\n\t"
+		"movzwl %w[w], %k[n]\n\t"
+		"leaq (%[n], %[k]), %[i]\n\t"
+		"cmpl %c[cap](%[p]), %k[i]\n\t"
+		"ja 2f\n\t"
+		"addq %[dput], %[w]\n\t"
+		"js 2f\n\t"
+		"movq %c[rounds](%[p]), %[r]\n\t"
+		"leaq (%[r], %[n], 8), %[r]\n\t"
+		"xorl %k[i], %k[i]\n\t"
+		"6:\n\t"
+		"movq (%[objs], %[i], 8), %[n]\n\t"
+		"testq %[n], %[n]\n\t"
+		"jz 2f\n\t"
+		"movq %[n], (%[r], %[i], 8)\n\t"
+		"incq %[i]\n\t"
+		"cmpq %[k], %[i]\n\t"
+		"jb 6b\n\t"
+		"movl $1, %k[ok]\n\t"
+		"movq %[w], (%[p])\n\t"
+		"2:\n\t"
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r), [i] "=&r" (i)
+		: [off] "r" (__rseq_offset), [ncpu] "rm" (f->ncpu),
+		  [base] "rm" (f->cpu), [objs] "r" (objs), [k] "r" ((uint64_t)k),
+		  [dput] "r" ((uint64_t)k * ((1u << LFP_FAST_NBITS) + 1)),
+		  [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [cap] "i" (offsetof(struct lfp_fast_cpu, cap)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
+		: "memory", "cc");
+	return (int)ok;
+}
+#else
+/* No sequences for this machine: pools never run per-CPU here. */
+static inline void *
+lfp_fast_cpu_get(const struct lfp_fast_pool *f)
+{
+	(void)f;
+	return NULL;
+}
+
+static inline int
+lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
+{
+	(void)f;
+	(void)obj;
+	return 0;
+}
+
+static inline int
+lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
+{
+	(void)f;
+	(void)objs;
+	(void)k;
+	return 0;
+}
+
+static inline int
+lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+		      size_t k)
+{
+	(void)f;
+	(void)objs;
+	(void)k;
+	return 0;
+}
+#endif
+
+/** The hit path of get, either mode: an object, or NULL (a miss). */
+static inline void *
+lfp_fast_get(const struct lfp_fast_pool *f)
+{
+	if (f->cpu)
+		return lfp_fast_cpu_get(f);
+	return lfp_fast_thread_get(f);
+}
+
+/** The hit path of put, either mode: non-zero if @p obj was taken. */
+static inline int
+lfp_fast_put(const struct lfp_fast_pool *f, void *obj)
+{
+	if (f->cpu)
+		return lfp_fast_cpu_put(f, obj);
+	return lfp_fast_thread_put(f, obj);
+}
+
+/** The hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX) objects,
+ *  either mode: non-zero if all @p k were taken. */
+static inline int
+lfp_fast_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
+{
+	if (f->cpu)
+		return lfp_fast_cpu_get_bulk(f, objs, k);
+	return lfp_fast_thread_get_bulk(f, objs, k);
+}
+
+/** The hit path of a bulk put of @p k (1..LFP_FAST_BULK_MAX) objects,
+ *  either mode: non-zero if all @p k were taken (none is NULL). */
+static inline int
+lfp_fast_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+		  size_t k)
+{
+	if (f->cpu)
+		return lfp_fast_cpu_put_bulk(f, objs, k);
+	return lfp_fast_thread_put_bulk(f, objs, k);
+}
+
+LFP_END_DECLS
+
+#endif /* LFPOOL_INLINE_H */

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_inline.c - the inline fast path of object pools (<lfpool/inline.h>)
+ * against the exported functions. This file is built twice: test_inline
+ * as a program gets it by default, test_inline_noinline with LFP_NO_INLINE
+ * defined. Both run the same calls and check the same results (objects,
+ * order, errors, errno, statistics) in per-CPU and per-thread mode, plain
+ * and checked. Both are linked with --wrap for the four calls, which
+ * counts what reaches the exported functions: every call without the
+ * inline path; with it, only misses (a thread's first use, a magazine
+ * exchange) and every call of a checked pool.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lfpool.h>
+
+#include "test-api.h"
+
+/* What the header gives: the macros, or the plain declarations. */
+#if defined(LFP_NO_INLINE) == defined(lfp_objpool_get) || \
+    defined(LFP_NO_INLINE) == defined(lfp_objpool_put_bulk)
+#error "LFP_NO_INLINE does not decide whether the calls are inline"
+#endif
+
+/* Calls that reached the exported functions (the linker's --wrap). */
+static struct {
+	unsigned long get, put, get_bulk, put_bulk;
+} out_of_line;
+
+void *__real_lfp_objpool_get(struct lfp_objpool *pool);
+int __real_lfp_objpool_put(struct lfp_objpool *pool, void *obj);
+size_t __real_lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
+				   size_t n);
+size_t __real_lfp_objpool_put_bulk(struct lfp_objpool *pool,
+				   void *const *objs, size_t n);
+void *__wrap_lfp_objpool_get(struct lfp_objpool *pool);
+int __wrap_lfp_objpool_put(struct lfp_objpool *pool, void *obj);
+size_t __wrap_lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
+				   size_t n);
+size_t __wrap_lfp_objpool_put_bulk(struct lfp_objpool *pool,
+				   void *const *objs, size_t n);
+
+void *
+__wrap_lfp_objpool_get(struct lfp_objpool *pool)
+{
+	out_of_line.get++;
+	return __real_lfp_objpool_get(pool);
+}
+
+int
+__wrap_lfp_objpool_put(struct lfp_objpool *pool, void *obj)
+{
+	out_of_line.put++;
+	return __real_lfp_objpool_put(pool, obj);
+}
+
+size_t
+__wrap_lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs, size_t n)
+{
+	out_of_line.get_bulk++;
+	return __real_lfp_objpool_get_bulk(pool, objs, n);
+}
+
+size_t
+__wrap_lfp_objpool_put_bulk(struct lfp_objpool *pool, void *const *objs,
+			    size_t n)
+{
+	out_of_line.put_bulk++;
+	return __real_lfp_objpool_put_bulk(pool, objs, n);
+}
+
+/* The configurations of the loop tests. */
+static const struct {
+	int mode;
+	bool checked;
+	const char *name;
+} configs[] = {
+	{ LFP_CACHE_PER_CPU, false, "per-CPU" },
+	{ LFP_CACHE_PER_THREAD, false, "per-thread" },
+	{ LFP_CACHE_PER_CPU, true, "per-CPU, checked" },
+	{ LFP_CACHE_PER_THREAD, true, "per-thread, checked" },
+};
+
+#define ROUNDS 8u               /* objects per magazine */
+#define PAIRS 1000u
+
+/* Stay on the CPU we run on, so that per-CPU runs see one cache. */
+static void
+pin_here(void)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	(void)sched_setaffinity(0, sizeof(set), &set);
+}
+
+static struct lfp_objpool *
+make_pool(int i)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *pool;
+
+	lfp_objpool_attr_init(&attr);
+	attr.size = 64;
+	attr.mag_rounds = ROUNDS;
+	attr.cache_mode = configs[i].mode;
+	attr.flags = configs[i].checked ? LFP_OBJPOOL_F_CHECKED : 0;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	return pool;
+}
+
+/*
+ * The same calls in both builds, with the same results: LIFO reuse,
+ * distinct objects in bulk, NULL entries skipped, errno left alone on
+ * success, exact statistics; then how many calls went out of line.
+ */
+START_TEST(test_same_results)
+{
+	struct lfp_objpool *pool;
+	struct lfp_objpool_stats st;
+	void *objs[3 * ROUNDS], *o, *p;
+	uint64_t gets = 0, puts = 0;
+	unsigned long calls;
+
+	pin_here();
+	pool = make_pool(_i);
+	memset(&out_of_line, 0, sizeof(out_of_line));
+
+	errno = ERRNO_SENTINEL;
+	o = lfp_objpool_get(pool);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(lfp_objpool_put(pool, o), 0);
+	gets++, puts++;
+	for (unsigned int i = 0; i < PAIRS; i++) {
+		p = lfp_objpool_get(pool);
+		ck_assert_ptr_eq(p, o);       /* the last object put comes back */
+		memset(p, (int)i, 64);
+		ck_assert_int_eq(lfp_objpool_put(pool, p), 0);
+	}
+	gets += PAIRS, puts += PAIRS;
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+
+	/* Bulk within a magazine, then larger than two. */
+	for (size_t n = 1; n <= ROUNDS / 2; n++) {
+		ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, n), n);
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < i; j++)
+				ck_assert_ptr_ne(objs[i], objs[j]);
+		ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, n), n);
+		gets += n, puts += n;
+	}
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 3 * ROUNDS),
+			  3 * ROUNDS);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 3 * ROUNDS),
+			  3 * ROUNDS);
+	gets += 3 * ROUNDS, puts += 3 * ROUNDS;
+	/* A NULL entry is skipped, whichever path handles the call. */
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 3), 3);
+	p = objs[1];
+	objs[1] = NULL;
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, 3), 3);
+	ck_assert_int_eq(lfp_objpool_put(pool, p), 0);
+	gets += 3, puts += 3;
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+
+	/* Bad arguments, the same errors. */
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 0), 0);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, NULL, 0), 0);
+	ck_assert_int_eq(lfp_objpool_put(pool, NULL), 0);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	ck_assert_ptr_null(lfp_objpool_get(NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	errno = ERRNO_SENTINEL;
+	ck_assert_int_eq(lfp_objpool_put(NULL, o), -EINVAL);
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(NULL, objs, 1), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = ERRNO_SENTINEL;
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, NULL, 1), 0);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = ERRNO_SENTINEL;
+	ck_assert_uint_eq(lfp_objpool_put_bulk(NULL, objs, 1), 0);
+	ck_assert_int_eq(errno, EINVAL);
+
+	ck_assert_int_eq(lfp_objpool_stats_get(pool, &st, sizeof(st)), 0);
+	ck_assert_uint_eq(st.gets, gets);
+	ck_assert_uint_eq(st.puts, puts);
+	ck_assert_uint_eq(st.in_use, 0);
+
+	calls = out_of_line.get + out_of_line.put + out_of_line.get_bulk +
+		out_of_line.put_bulk;
+#ifdef LFP_NO_INLINE
+	/* Every call: 2 + 2 * PAIRS, 2 * ROUNDS / 2 + 2 + 3 bulk, the
+	 * bad-argument ones (4 + 4). */
+	ck_assert_uint_eq(out_of_line.get, 1 + PAIRS + 1);
+	ck_assert_uint_eq(out_of_line.put, 1 + PAIRS + 1 + 2);
+	ck_assert_uint_eq(out_of_line.get_bulk, ROUNDS / 2 + 2 + 3);
+	ck_assert_uint_eq(out_of_line.put_bulk, ROUNDS / 2 + 2 + 2);
+#else
+	if (configs[_i].checked) {
+		/* A checked pool's calls all run out of line. */
+		ck_assert_uint_eq(out_of_line.get, 1 + PAIRS + 1);
+		ck_assert_uint_eq(out_of_line.put, 1 + PAIRS + 1 + 2);
+	} else {
+		/* The first use, the magazine exchanges of the big bulk
+		 * calls, the NULL entry and the bad arguments; a migration
+		 * may add a few misses. */
+		ck_assert_msg(calls < 40, "%lu calls out of line (%s)", calls,
+			      configs[_i].name);
+		ck_assert_uint_ge(out_of_line.get, 2);  /* first use, NULL */
+	}
+#endif
+	(void)calls;
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/* The exported functions stay reachable by name in both builds. */
+START_TEST(test_by_name)
+{
+	struct lfp_objpool *pool = make_pool(1);
+	void *(*get)(struct lfp_objpool *) = &lfp_objpool_get;
+	int (*put)(struct lfp_objpool *, void *) = lfp_objpool_put;
+	void *o;
+
+	memset(&out_of_line, 0, sizeof(out_of_line));
+	o = get(pool);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(put(pool, o), 0);
+	ck_assert_ptr_eq((lfp_objpool_get)(pool), o);
+	ck_assert_int_eq((lfp_objpool_put)(pool, o), 0);
+	ck_assert_uint_eq(out_of_line.get, 2);
+	ck_assert_uint_eq(out_of_line.put, 2);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("inline");
+	TCase *tc = lfp_test_tcase(s, "inline");
+
+	tcase_add_loop_test(tc, test_same_results, 0, ARRAY_SIZE(configs));
+	tcase_add_test(tc, test_by_name);
+	return lfp_test_run(s);
+}
