@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench-common.h - helpers shared by the benchmark programs, so that none
- * of them is written twice: the clock, the median of runs, calibration of
- * the iteration count, a start barrier for threads, CPU pinning, the
- * library a function was loaded from, a malloc that stops the program
- * when memory runs out, a malloc call counter (for allocation hooks such
- * as zlib's zalloc/zfree), command
- * line options (-r RUNS, -n ITERS, -d MS, -t THREADS, -P, and a program's
- * own), the tab-separated RESULT lines every benchmark prints besides its
- * table, and the peak resident memory of the process.
+ * of them is written twice: the clock, a sleep, the median of runs,
+ * calibration of the iteration count, a start barrier for threads, CPU
+ * pinning, the library a function was loaded from, a malloc that stops
+ * the program when memory runs out, a malloc call counter (for allocation
+ * hooks such as zlib's zalloc/zfree), command line options (-r RUNS,
+ * -n ITERS, -d MS, -t THREADS, -P, and a program's own), the
+ * tab-separated RESULT lines every benchmark prints besides its table,
+ * and the peak resident memory of the process.
  *
- * Each benchmark is a single translation unit, so everything here is
- * static inline. Include this header first: it needs _GNU_SOURCE for
- * sched_setaffinity() and program_invocation_short_name.
+ * Everything here is static inline: a benchmark is a single translation
+ * unit, or (bench_versus) a few that each include what they use. Include
+ * this header first: it needs _GNU_SOURCE for sched_setaffinity() and
+ * program_invocation_short_name.
  *
  * Timings are never checked against a bar here: a benchmark prints its
  * figures and exits 0 whatever they are; only a wrong result (a failed
@@ -73,6 +74,16 @@ bench_xmalloc(size_t size)
 	return p;
 }
 
+/* Sleep @p ms milliseconds, whatever signals come. */
+static inline void
+bench_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 /* Monotonic time in nanoseconds. */
 static inline uint64_t
 bench_now_ns(void)
@@ -112,19 +123,25 @@ bench_cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of @p n samples; sorts a copy, @p v is left as it was. */
+/*
+ * The median of @p n samples; sorts a copy, @p v is left as it was. The
+ * copy is on the stack up to BENCH_MAX_RUNS samples, on the heap beyond.
+ */
 static inline double
 bench_median(const double *v, unsigned int n)
 {
-	double s[BENCH_MAX_RUNS];
+	double buf[BENCH_MAX_RUNS], *s = buf, m;
 
 	if (n == 0)
 		return 0.0;
 	if (n > BENCH_MAX_RUNS)
-		n = BENCH_MAX_RUNS;
+		s = bench_xmalloc(n * sizeof(*s));
 	memcpy(s, v, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), bench_cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+	m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+	if (s != buf)
+		free(s);
+	return m;
 }
 
 /* Runs @p iters iterations of something and returns the elapsed ns. */

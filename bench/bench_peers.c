@@ -31,11 +31,12 @@
  */
 #include "bench-common.h"
 #include "peer.h"
+#include "peer-loops.h"
 
 #define MAX_SIZES 8u		/* -s list */
 #define MAX_POINTS 64u		/* sizes x thread counts */
-#define BULK 64u		/* objects per bulk call */
-#define STOP_EVERY 64u		/* operations between looks at the flag */
+#define BULK PEER_LOOP_BULK	/* objects per bulk call */
+#define STOP_EVERY PEER_LOOP_EVERY	/* ops between looks at the flag */
 #define RING_SLOTS 256u		/* per ring; a power of two */
 #define RING_BATCH 32u		/* objects between index updates */
 #define SPINS_BEFORE_YIELD 64u	/* on a full or empty ring */
@@ -148,34 +149,11 @@ stopped(struct run *r)
 	return atomic_load_explicit(&r->stop, memory_order_relaxed);
 }
 
-static void *
-get_or_die(struct peer_cls *c)
-{
-	void *p = peer_get(c);
-
-	if (!p)
-		bench_die("%s: get failed: %s", peer_name(), strerror(errno));
-	return p;
-}
-
-/* pair: get, write, put. */
+/* pair: get, write, put (peer-loops.h). */
 static void
 body_pair(struct worker *w)
 {
-	struct run *r = w->run;
-	struct peer_cls *c = r->cls;
-	unsigned int i;
-
-	while (!stopped(r)) {
-		for (i = 0; i < STOP_EVERY; i++) {
-			unsigned char *p = get_or_die(c);
-
-			p[0] = (unsigned char)i;
-			bench_escape(p);
-			peer_put(c, p);
-		}
-		w->ops += STOP_EVERY;
-	}
+	w->ops = peer_loop_pair(w->run->cls, &w->run->stop);
 	w->allocs = w->frees = w->ops;
 }
 
@@ -183,20 +161,7 @@ body_pair(struct worker *w)
 static void
 body_bulk(struct worker *w)
 {
-	struct run *r = w->run;
-	void *v[BULK];
-	unsigned int k;
-
-	while (!stopped(r)) {
-		if (peer_get_bulk(r->cls, v, BULK) != BULK)
-			bench_die("%s: bulk get of %u failed", peer_name(),
-				  BULK);
-		for (k = 0; k < BULK; k++)
-			((unsigned char *)v[k])[0] = (unsigned char)k;
-		bench_escape(v);
-		peer_put_bulk(r->cls, v, BULK);
-		w->ops += BULK;
-	}
+	w->ops = peer_loop_bulk(w->run->cls, &w->run->stop);
 	w->allocs = w->frees = w->ops;
 }
 
@@ -278,30 +243,6 @@ ring_pop(struct ring *q)
 	return p;
 }
 
-/* An object's stamp: its sequence number first, a check word last. */
-static void
-stamp(void *p, size_t size, uint64_t seq, uint64_t mark)
-{
-	uint64_t end = ~seq ^ mark;
-
-	memcpy(p, &seq, sizeof(seq));
-	memcpy((char *)p + size - sizeof(end), &end, sizeof(end));
-}
-
-static void
-check_stamp(const void *p, size_t size, uint64_t seq, uint64_t mark)
-{
-	uint64_t first, end;
-
-	memcpy(&first, p, sizeof(first));
-	memcpy(&end, (const char *)p + size - sizeof(end), sizeof(end));
-	if (first != seq || end != (~seq ^ mark))
-		bench_die("%s: object %llu arrived as %llu/%llx: damaged or "
-			  "out of order", wl->name, (unsigned long long)seq,
-			  (unsigned long long)first,
-			  (unsigned long long)end);
-}
-
 /*
  * prodcons and pipeline: thread i is stage i % group of unit i / group;
  * stage 0 allocates, the middle stage checks and marks, the last checks
@@ -321,8 +262,8 @@ body_stages(struct worker *w)
 			unsigned int i;
 
 			for (i = 0; i < STOP_EVERY; i++, seq++) {
-				p = get_or_die(r->cls);
-				stamp(p, r->size, seq, 0);
+				p = peer_get_or_die(r->cls);
+				peer_stamp(p, r->size, seq, 0);
 				ring_push(&rings[0], p);
 			}
 		}
@@ -330,8 +271,8 @@ body_stages(struct worker *w)
 		w->allocs = seq;
 	} else if (stage < g - 1) {
 		for (; (p = ring_pop(&rings[stage - 1])); seq++) {
-			check_stamp(p, r->size, seq, 0);
-			stamp(p, r->size, seq, PIPE_MARK);
+			peer_check_stamp(p, r->size, seq, 0, wl->name);
+			peer_stamp(p, r->size, seq, PIPE_MARK);
 			ring_push(&rings[stage], p);
 		}
 		ring_push(&rings[stage], NULL);
@@ -339,7 +280,7 @@ body_stages(struct worker *w)
 		uint64_t mark = g > 2 ? PIPE_MARK : 0;
 
 		for (; (p = ring_pop(&rings[stage - 1])); seq++) {
-			check_stamp(p, r->size, seq, mark);
+			peer_check_stamp(p, r->size, seq, mark, wl->name);
 			peer_put(r->cls, p);
 		}
 		w->frees = w->ops = seq;
@@ -446,7 +387,7 @@ churn_child(void *arg)
 	w->frees += w->nstash;
 	for (k = 0; k < CHURN_ROUNDS; k++) {
 		for (i = 0; i < CHURN_HOLD; i++) {
-			v[i] = get_or_die(c);
+			v[i] = peer_get_or_die(c);
 			v[i][0] = (unsigned char)i;
 		}
 		bench_escape(v);
@@ -454,7 +395,7 @@ churn_child(void *arg)
 			peer_put(c, v[i]);
 	}
 	for (i = 0; i < CHURN_STASH; i++)
-		w->stash[i] = get_or_die(c);
+		w->stash[i] = peer_get_or_die(c);
 	w->nstash = CHURN_STASH;
 	w->allocs += CHURN_HOLD * CHURN_ROUNDS + CHURN_STASH;
 	w->frees += CHURN_HOLD * CHURN_ROUNDS;
@@ -548,15 +489,6 @@ worker_main(void *arg)
 }
 
 static void
-sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static void
 larson_fill(struct run *r)
 {
 	uint64_t s = r->serial;
@@ -614,7 +546,7 @@ run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
 	}
 	bench_barrier_wait(&r->start);
 	t0 = bench_now_ns();
-	sleep_ms(ms);
+	bench_sleep_ms(ms);
 	atomic_store_explicit(&r->stop, true, memory_order_relaxed);
 	for (i = 0; i < n; i++) {
 		struct worker *w = &workers[i];

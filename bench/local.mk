@@ -5,7 +5,9 @@
 # suite (bench_peers.c, built once per peer allocator configure found)
 # and the article's programs (BENCH_ARGS goes to those). Each prints a
 # table and one tab-separated RESULT line per case; run-suite.sh gathers
-# them into CSV files, tables and plots. See bench/README.md.
+# them into CSV files, tables and plots. With DPDK, bench_versus runs
+# lfpool against it in one process, their runs alternating. See
+# bench/README.md.
 
 bench_ldadd = lib/liblfpool.la $(PTHREAD_LIBS)
 
@@ -77,7 +79,7 @@ endif
 # not built, and the suite says so when it runs.
 bench_peer_sources = %reldir%/bench_peers.c %reldir%/bench-common.h \
 	%reldir%/peer.h %reldir%/peer-malloc.h %reldir%/peer-lfpool.h \
-	%reldir%/peer-dpdk.h
+	%reldir%/peer-dpdk.h %reldir%/peer-loops.h
 
 noinst_PROGRAMS += %reldir%/bench_peer_glibc
 %canon_reldir%_bench_peer_glibc_SOURCES = $(bench_peer_sources)
@@ -141,6 +143,7 @@ noinst_PROGRAMS += %reldir%/bench_peer_gslice
 bench_peer_programs += %reldir%/bench_peer_gslice$(EXEEXT)
 endif
 
+bench_versus_programs =
 if HAVE_DPDK
 noinst_PROGRAMS += %reldir%/bench_peer_dpdk
 %canon_reldir%_bench_peer_dpdk_SOURCES = $(bench_peer_sources)
@@ -149,15 +152,48 @@ noinst_PROGRAMS += %reldir%/bench_peer_dpdk
 %canon_reldir%_bench_peer_dpdk_LDFLAGS = -no-install
 %canon_reldir%_bench_peer_dpdk_LDADD = $(DPDK_LIBS) $(PTHREAD_LIBS)
 bench_peer_programs += %reldir%/bench_peer_dpdk$(EXEEXT)
+
+# bench_versus: lfpool and DPDK in one process, their runs alternating.
+# Each contender is versus-peer.c built with one peer's adapter, in an
+# archive of its own so that it gets the options a program of that peer
+# is built with (as bench_peer_lfpool and bench_peer_dpdk are): DPDK's
+# own for DPDK; lfpool's twice, the second with LFP_NO_INLINE, so that
+# the exported functions run beside the headers' inline fast path.
+bench_versus_peer_sources = %reldir%/versus-peer.c %reldir%/versus.h \
+	%reldir%/bench-common.h %reldir%/peer.h %reldir%/peer-lfpool.h \
+	%reldir%/peer-dpdk.h %reldir%/peer-loops.h
+noinst_LIBRARIES += %reldir%/libversus_lfpool.a \
+	%reldir%/libversus_lfpool_noinline.a %reldir%/libversus_dpdk.a
+%canon_reldir%_libversus_lfpool_a_SOURCES = $(bench_versus_peer_sources)
+%canon_reldir%_libversus_lfpool_a_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_LFPOOL \
+	-DVERSUS_PEER=versus_lfpool
+%canon_reldir%_libversus_lfpool_noinline_a_SOURCES = \
+	$(bench_versus_peer_sources)
+%canon_reldir%_libversus_lfpool_noinline_a_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPEER_LFPOOL -DLFP_NO_INLINE -DVERSUS_PEER=versus_lfpool_noinline
+%canon_reldir%_libversus_dpdk_a_SOURCES = $(bench_versus_peer_sources)
+%canon_reldir%_libversus_dpdk_a_CPPFLAGS = $(AM_CPPFLAGS) -DPEER_DPDK \
+	-DVERSUS_PEER=versus_dpdk
+%canon_reldir%_libversus_dpdk_a_CFLAGS = $(AM_CFLAGS) $(DPDK_CFLAGS)
+
+noinst_PROGRAMS += %reldir%/bench_versus
+%canon_reldir%_bench_versus_SOURCES = %reldir%/bench_versus.c \
+	%reldir%/versus.h %reldir%/bench-common.h
+%canon_reldir%_bench_versus_LDFLAGS = -no-install
+%canon_reldir%_bench_versus_LDADD = %reldir%/libversus_lfpool.a \
+	%reldir%/libversus_lfpool_noinline.a %reldir%/libversus_dpdk.a \
+	$(bench_ldadd) $(DPDK_LIBS) -lm
+bench_versus_programs += %reldir%/bench_versus$(EXEEXT)
 endif
 
 EXTRA_DIST += %reldir%/README.md %reldir%/run-suite.sh
 
 # A `bench` target would collide with the bench/ folder without .PHONY.
 # The suite script runs every program above, each peer in a process per
-# workload, and writes bench/results/<time>/ (see bench/README.md).
+# workload, bench_versus when built, and writes bench/results/<time>/
+# (see bench/README.md).
 .PHONY: bench
-bench: $(bench_programs) $(bench_peer_programs)
+bench: $(bench_programs) $(bench_peer_programs) $(bench_versus_programs)
 	@BENCH_QUICK='$(BENCH_QUICK)' BENCH_ARGS='$(BENCH_ARGS)' \
 	BENCH_PROGRAMS='$(bench_programs)' GNUPLOT='$(GNUPLOT)' CC='$(CC)' \
 	$(SHELL) $(srcdir)/%reldir%/run-suite.sh

@@ -5,7 +5,9 @@
  * from one power-of-two buffer pool. The label carries the cache mode the
  * library was asked for through LFP_CACHE_MODE (percpu, perthread, auto),
  * so that one binary run once per mode gives one column per mode; without
- * the variable it is plain "lfpool".
+ * the variable it is plain "lfpool". A program that runs both modes in
+ * one process (bench_versus) sets lfpool_cache_mode instead, and reports
+ * the modes itself.
  */
 #ifndef LFP_BENCH_PEER_LFPOOL_H
 #define LFP_BENCH_PEER_LFPOOL_H
@@ -22,6 +24,13 @@ struct peer_bufs {
 	struct lfp_bufpool *bp;
 };
 
+/*
+ * The cache_mode attribute of the object pools peer_cls_create() makes:
+ * LFP_CACHE_AUTO (0, and then LFP_CACHE_MODE in the environment chooses)
+ * unless the program sets it.
+ */
+static int lfpool_cache_mode;
+
 static inline const char *
 peer_name(void)
 {
@@ -37,7 +46,8 @@ peer_name(void)
 /*
  * Say once which cache mode the pools run in, and say it as a NOTE when
  * that is not the mode LFP_CACHE_MODE asked for (per-CPU caches need
- * restartable sequences: elsewhere the library runs per-thread).
+ * restartable sequences: elsewhere the library runs per-thread). Not
+ * when the program chose the mode (lfpool_cache_mode): it says it.
  */
 static inline void
 lfpool_note_mode(int mode)
@@ -46,7 +56,7 @@ lfpool_note_mode(int mode)
 	const char *asked = getenv("LFP_CACHE_MODE");
 	const char *runs = mode == LFP_CACHE_PER_CPU ? "percpu" : "perthread";
 
-	if (said)
+	if (said || lfpool_cache_mode)
 		return;
 	said = true;
 	printf("lfpool cache mode: %s\n", runs);
@@ -82,6 +92,7 @@ peer_cls_create(size_t size, size_t out, unsigned int threads)
 
 	lfpool_check(lfp_objpool_attr_init(&attr), "lfp_objpool_attr_init");
 	attr.size = size;
+	attr.cache_mode = lfpool_cache_mode;
 	c->pool = lfp_objpool_create(&attr);
 	if (!c->pool)
 		bench_die("lfp_objpool_create: %s", strerror(errno));

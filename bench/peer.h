@@ -3,7 +3,8 @@
  * peer.h - the interface between bench_peers.c and the allocator it is
  * built for. bench_peers.c is compiled once per peer, with -DPEER_<NAME>;
  * this header includes that peer's adapter, which calls the peer through
- * its own API. An adapter provides:
+ * its own API. (versus-peer.c is compiled the same way, once per
+ * contender of bench_versus.) An adapter provides:
  *
  *   const char *peer_name(void)         the label in tables and RESULT lines
  *   const char *peer_origin(void)       the library the calls land in

@@ -4,8 +4,10 @@
 # run-suite.sh - the benchmark suite behind `make bench`: every workload of
 # bench_peers against every peer allocator that was built, each pair in a
 # process of its own (so its peak resident memory is its own), lfpool once
-# per cache mode; then the article's programs (fastpath, allocloop,
-# gunzip). It shows progress on stderr, prints the tables on stdout, and
+# per cache mode; then bench_versus (lfpool and DPDK in one process, their
+# runs alternating: the comparison that holds from run to run), when it
+# was built; then the article's programs (fastpath, allocloop, gunzip).
+# It shows progress on stderr, prints the tables on stdout, and
 # writes everything to a results folder: the logs, results.csv (one line
 # per peer, workload, size and thread count), programs.csv (the other
 # programs' RESULT lines, one key per line), summary.txt (the tables) and,
@@ -22,6 +24,8 @@
 #                      up to 4 times the CPUs)
 #   BENCH_PROGRAMS     the article's programs (default: those in bench/)
 #   BENCH_ARGS         options for those programs (e.g. '-r 15')
+#   BENCH_VERSUS       the lfpool-against-DPDK program (default
+#                      bench/bench_versus; empty: not run)
 #   BENCH_RESULTS      where the results folder goes (default bench/results)
 #   GNUPLOT            the gnuplot program; empty: no plots
 
@@ -32,6 +36,7 @@ all_peers="glibc jemalloc tcmalloc mimalloc tbb gslice dpdk lfpool-percpu lfpool
 workloads=${BENCH_WORKLOADS:-$all_workloads}
 peers=${BENCH_PEERS:-$all_peers}
 programs=${BENCH_PROGRAMS-"bench/bench_fastpath bench/bench_fastpath_static bench/bench_allocloop bench/bench_gunzip bench/bench_idle_threads bench/bench_trim bench/bench_numa"}
+versus=${BENCH_VERSUS-bench/bench_versus}
 gnuplot=${GNUPLOT-gnuplot}
 ncpu=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
 
@@ -45,10 +50,12 @@ if [ -n "$quick" ]; then
 	mode="quick (BENCH_QUICK)"
 	common="-r 5 -t ${BENCH_THREADS:-1,$ncpu}"
 	prog_args=${BENCH_ARGS:--r 3 -d 10}
+	versus_args=-q
 else
 	mode=full
 	common="-r 7${BENCH_THREADS:+ -t $BENCH_THREADS}"
 	prog_args=${BENCH_ARGS:-}
+	versus_args=
 fi
 peer_args() {
 	case $1 in
@@ -94,7 +101,7 @@ for w in $workloads; do
 	done
 done
 ncases=0
-for c in $cases $programs; do
+for c in $cases $versus $programs; do
 	ncases=$((ncases + 1))
 done
 
@@ -141,29 +148,48 @@ for c in $cases; do
 	esac
 done
 
-for prog in $programs; do
+# run_prog WHY PROG ARGS...: one of the single programs, its RESULT lines
+# into programs.tsv under the program's file name (the fastpath programs
+# share a RESULT name: this tells them apart). WHY says why it may not
+# have been built. Status 77 is a skip (bench_versus: DPDK's EAL did not
+# start), with the program's last line as the reason.
+run_prog() {
+	why=$1
+	prog=$2
+	shift 2
 	i=$((i + 1))
 	name=${prog##*/}
 	log=$out/log/$name.txt
 	if [ ! -x "$prog" ]; then
-		say "[$i/$ncases] $name: skipped, not built"
-		continue
+		say "[$i/$ncases] $name: skipped, not built$why"
+		return
 	fi
 	printf '[%d/%d] %-27s ' "$i" "$ncases" "$name" >&2
 	t0=$(date +%s)
-	# shellcheck disable=SC2086 # the options are words
-	run "$log" "$prog" $prog_args
+	run "$log" "$prog" "$@"
 	rc=$?
 	t1=$(date +%s)
-	if [ $rc -eq 0 ]; then
-		say "$((t1 - t0)) s"
-	else
+	case $rc in
+	0)
+		say "$((t1 - t0)) s" ;;
+	77)
+		say "skipped: $(grep -v '^SKIP' "$log" | tail -n 1)"
+		skipped="$skipped $name" ;;
+	*)
 		say "FAILED (status $rc), see $log"
-		failed="$failed $name"
-	fi
-	# The fastpath programs share a RESULT name: tell them apart.
+		failed="$failed $name" ;;
+	esac
 	grep '^RESULT' "$log" | sed "s/^RESULT	[^	]*/RESULT	$name/" \
 		>>"$out/programs.tsv"
+}
+
+# shellcheck disable=SC2086 # the options are words
+for prog in $versus; do
+	run_prog " (configure did not find dpdk)" "$prog" $versus_args
+done
+# shellcheck disable=SC2086 # the options are words
+for prog in $programs; do
+	run_prog "" "$prog" $prog_args
 done
 
 # results.csv: one line per workload, peer, size and thread count.
@@ -337,9 +363,17 @@ END {
 		printf "\n"
 	}
 }' "$out/results.csv"
-	if [ -s "$out/programs.tsv" ]; then
+	# bench_versus: its own tables, less its progress and RESULT lines.
+	vlog=$out/log/bench_versus.txt
+	if [ -f "$vlog" ] && grep -q '^RESULT' "$vlog"; then
+		printf '\nlfpool against DPDK, runs alternating in one process '
+		printf '(bench_versus; see bench/README.md)\n'
+		grep -v -e '^RESULT' -e '^bench_versus: ' "$vlog"
+	fi
+	if grep -qv '^RESULT	bench_versus	' "$out/programs.tsv" 2>/dev/null; then
 		printf '\nThe article'"'"'s programs (RESULT lines; see bench/README.md)\n'
-		sed 's/^RESULT	//; s/	/  /g' "$out/programs.tsv"
+		grep -v '^RESULT	bench_versus	' "$out/programs.tsv" |
+			sed 's/^RESULT	//; s/	/  /g'
 	fi
 }
 

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peer-loops.h - the loops that call a peer (peer.h), written once for
+ * the programs that run them: bench_peers.c, built once per peer, and
+ * versus-peer.c, one contender of bench_versus per translation unit.
+ * Include it after peer.h. Everything here is static inline, so each loop
+ * is compiled in the unit of its peer, the peer's get and put inlined into
+ * it where the peer's API is inline (DPDK's rte_mempool calls; lfpool's
+ * fast path unless LFP_NO_INLINE): the loop costs what the peer's calls
+ * cost, and the same loop measures every peer.
+ *
+ * Objects carry stamps where a test of them costs the loop nothing it
+ * measures: an object passed between threads carries its sequence number
+ * first and a check word last (peer_stamp(), peer_check_stamp()), and
+ * peer_loop_check() stamps and checks a bulk of objects outside the timed
+ * loops.
+ */
+#ifndef LFP_BENCH_PEER_LOOPS_H
+#define LFP_BENCH_PEER_LOOPS_H
+
+#define PEER_LOOP_EVERY 64u	/* operations between looks at the flag */
+#define PEER_LOOP_BULK 64u	/* objects per bulk call */
+
+/* A get that stops the program when it fails: no timed loop goes on. */
+static inline void *
+peer_get_or_die(struct peer_cls *c)
+{
+	void *p = peer_get(c);
+
+	if (!p)
+		bench_die("%s: get failed: %s", peer_name(), strerror(errno));
+	return p;
+}
+
+/*
+ * pair: get, write a byte, put, until *@p stop is raised (looked at after
+ * every PEER_LOOP_EVERY pairs, so a thread that starts late still does
+ * some). The pointer escapes, so the compiler can elide nothing.
+ * @return the pairs done.
+ */
+static inline uint64_t
+peer_loop_pair(struct peer_cls *c, const atomic_bool *stop)
+{
+	uint64_t ops = 0;
+	unsigned int i;
+
+	do {
+		for (i = 0; i < PEER_LOOP_EVERY; i++) {
+			unsigned char *p = peer_get_or_die(c);
+
+			p[0] = (unsigned char)i;
+			bench_escape(p);
+			peer_put(c, p);
+		}
+		ops += PEER_LOOP_EVERY;
+	} while (!atomic_load_explicit(stop, memory_order_relaxed));
+	return ops;
+}
+
+/*
+ * bulk: PEER_LOOP_BULK objects at once, each written, until *@p stop is
+ * raised. @return the objects that went through (each one an operation).
+ */
+static inline uint64_t
+peer_loop_bulk(struct peer_cls *c, const atomic_bool *stop)
+{
+	void *v[PEER_LOOP_BULK];
+	uint64_t ops = 0;
+	unsigned int k;
+
+	do {
+		if (peer_get_bulk(c, v, PEER_LOOP_BULK) != PEER_LOOP_BULK)
+			bench_die("%s: bulk get of %u failed", peer_name(),
+				  PEER_LOOP_BULK);
+		for (k = 0; k < PEER_LOOP_BULK; k++)
+			((unsigned char *)v[k])[0] = (unsigned char)k;
+		bench_escape(v);
+		peer_put_bulk(c, v, PEER_LOOP_BULK);
+		ops += PEER_LOOP_BULK;
+	} while (!atomic_load_explicit(stop, memory_order_relaxed));
+	return ops;
+}
+
+/* An object's stamp: its sequence number first, a check word last. */
+static inline void
+peer_stamp(void *p, size_t size, uint64_t seq, uint64_t mark)
+{
+	uint64_t end = ~seq ^ mark;
+
+	memcpy(p, &seq, sizeof(seq));
+	memcpy((char *)p + size - sizeof(end), &end, sizeof(end));
+}
+
+/* Stop the program if @p p does not carry the stamp (@p seq, @p mark). */
+static inline void
+peer_check_stamp(const void *p, size_t size, uint64_t seq, uint64_t mark,
+		 const char *what)
+{
+	uint64_t first, end;
+
+	memcpy(&first, p, sizeof(first));
+	memcpy(&end, (const char *)p + size - sizeof(end), sizeof(end));
+	if (first != seq || end != (~seq ^ mark))
+		bench_die("%s: object %llu arrived as %llu/%llx: damaged or "
+			  "out of order", what, (unsigned long long)seq,
+			  (unsigned long long)first,
+			  (unsigned long long)end);
+}
+
+/*
+ * The check outside the timed loops: get PEER_LOOP_BULK objects of
+ * @p size bytes, stamp each with its own number (from @p seq on), then
+ * check every stamp and put them back. An object handed out twice, or
+ * two that overlap, or one smaller than @p size, shows as a stamp
+ * overwritten by another's; threads that run it at the same time also
+ * catch an object handed to both.
+ */
+static inline void
+peer_loop_check(struct peer_cls *c, size_t size, uint64_t seq)
+{
+	void *v[PEER_LOOP_BULK];
+	unsigned int k;
+
+	if (peer_get_bulk(c, v, PEER_LOOP_BULK) != PEER_LOOP_BULK)
+		bench_die("%s: bulk get of %u failed", peer_name(),
+			  PEER_LOOP_BULK);
+	for (k = 0; k < PEER_LOOP_BULK; k++)
+		peer_stamp(v[k], size, seq + k, 0);
+	bench_escape(v);
+	for (k = 0; k < PEER_LOOP_BULK; k++)
+		peer_check_stamp(v[k], size, seq + k, 0, peer_name());
+	peer_put_bulk(c, v, PEER_LOOP_BULK);
+}
+
+#endif /* LFP_BENCH_PEER_LOOPS_H */
