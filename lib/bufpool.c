@@ -15,15 +15,19 @@
 #include <lfpool/bufpool.h>
 
 struct lfp_bufpool {
-	unsigned int kmin;              /* lg of the smallest class */
-	unsigned int nclasses;
+	/* What the inline alloc reads (<lfpool/inline.h>): kmin, nclasses,
+	 * max_size, and class 0's zone and the zones' stride. */
+	struct lfp_fast_bufpool fast;
 	bool checked;
 	int cache_mode;                 /* resolved: per-CPU or per-thread */
-	size_t max_size;
 	char *name;
 	struct lfp_budget budget;       /* shared by every class */
 	struct lfp_zone zones[];        /* class kmin + i in zones[i] */
 };
+
+/* The inline alloc reads a buffer pool as its struct lfp_fast_bufpool. */
+_Static_assert(offsetof(struct lfp_bufpool, fast) == 0,
+	       "a buffer pool must start with its fast part");
 
 static unsigned int
 lg2(size_t x)
@@ -41,7 +45,7 @@ bufpool_reclaim(void *arg, struct lfp_zone *z)
 	struct lfp_bufpool *bp = arg;
 
 	lfp_zone_unload_caches(z, false);
-	for (unsigned int i = 0; i < bp->nclasses; i++)
+	for (unsigned int i = 0; i < bp->fast.nclasses; i++)
 		if (&bp->zones[i] != z)
 			lfp_zone_trim(&bp->zones[i], LFP_TRIM_CACHES);
 }
@@ -113,16 +117,18 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 		return NULL;
 	}
 	strcpy(bp->name, name);
-	bp->kmin = lg2(min_size);
-	bp->nclasses = n;
-	bp->max_size = max_size;
+	bp->fast.kmin = lg2(min_size);
+	bp->fast.nclasses = n;
+	bp->fast.max_size = max_size;
+	bp->fast.stride = sizeof(bp->zones[0]);
+	bp->fast.cls = &bp->zones[0].fast;
 	bp->checked = (attr->flags & LFP_BUFPOOL_F_CHECKED) || lfp_check_env();
 	bp->cache_mode = lfp_cache_mode_resolve(attr->cache_mode);
 	bp->budget.limit = attr->max_bytes;
 	bp->budget.reclaim = bufpool_reclaim;
 	bp->budget.arg = bp;
 	for (i = 0; i < n; i++) {
-		size_t size = (size_t)1 << (bp->kmin + i);
+		size_t size = (size_t)1 << (bp->fast.kmin + i);
 
 		/* Aligned to the capacity up to a page: see bufpool.h. */
 		err = lfp_zone_setup(&bp->zones[i], &(struct lfp_zone_conf){
@@ -146,7 +152,7 @@ lfp_bufpool_destroy(struct lfp_bufpool *bp)
 {
 	if (!bp)
 		return 0;
-	LFP_KEEP_ERRNO(bufpool_free_all(bp, bp->nclasses));
+	LFP_KEEP_ERRNO(bufpool_free_all(bp, bp->fast.nclasses));
 	return 0;
 }
 
@@ -161,12 +167,11 @@ bufpool_class(struct lfp_bufpool *bp, size_t n)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (lfp_unlikely(n > bp->max_size)) {
+	if (lfp_unlikely(n > bp->fast.max_size)) {
 		errno = E2BIG;
 		return NULL;
 	}
-	return &bp->zones[n <= ((size_t)1 << bp->kmin) ? 0 :
-			  lg2(n - 1) + 1 - bp->kmin];
+	return &bp->zones[lfp_fast_buf_class(&bp->fast, n)];
 }
 
 void *
@@ -174,6 +179,7 @@ lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 {
 	struct lfp_zone *z = bufpool_class(bp, n);
 
+	/* lfp_zone_get() runs the hit path of the inline alloc. */
 	return lfp_likely(z) ? lfp_zone_get(z) : NULL;
 }
 
@@ -304,7 +310,7 @@ lfp_bufpool_flush(struct lfp_bufpool *bp)
 {
 	if (!bp)
 		return -EINVAL;
-	for (unsigned int i = 0; i < bp->nclasses; i++)
+	for (unsigned int i = 0; i < bp->fast.nclasses; i++)
 		LFP_KEEP_ERRNO(lfp_zone_unload_caches(&bp->zones[i], false));
 	return 0;
 }
@@ -314,7 +320,7 @@ lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags)
 {
 	if (!bp || (flags & ~(LFP_TRIM_CACHES | LFP_TRIM_IDLE)))
 		return -EINVAL;
-	for (unsigned int i = 0; i < bp->nclasses; i++)
+	for (unsigned int i = 0; i < bp->fast.nclasses; i++)
 		LFP_KEEP_ERRNO(lfp_zone_trim(&bp->zones[i], flags));
 	return 0;
 }
@@ -335,11 +341,11 @@ lfp_bufpool_stats_get(struct lfp_bufpool *bp, struct lfp_bufpool_stats *out,
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->name = bp->name;
-	st->nclasses = bp->nclasses;
+	st->nclasses = bp->fast.nclasses;
 	st->cache_mode = bp->cache_mode;
 	st->bytes_limit = bp->budget.limit;
 	st->placement = bp->zones[0].numa.place.placement;
-	for (unsigned int i = 0; i < bp->nclasses; i++) {
+	for (unsigned int i = 0; i < bp->fast.nclasses; i++) {
 		struct lfp_bufpool_class_stats *cs = &st->cls[i];
 		struct lfp_zone *z = &bp->zones[i];
 		struct lfp_zone_stats zs;

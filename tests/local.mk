@@ -219,7 +219,8 @@ check_LTLIBRARIES = %reldir%/api/dlmod.la
 # The inline fast path, and the same test with LFP_NO_INLINE; --wrap
 # counts the calls that reach the exported functions.
 inline_wrap = -Wl,--wrap=lfp_objpool_get,--wrap=lfp_objpool_put \
-	-Wl,--wrap=lfp_objpool_get_bulk,--wrap=lfp_objpool_put_bulk
+	-Wl,--wrap=lfp_objpool_get_bulk,--wrap=lfp_objpool_put_bulk \
+	-Wl,--wrap=lfp_bufpool_alloc
 %canon_reldir%_api_test_inline_SOURCES = %reldir%/api/test_inline.c
 %canon_reldir%_api_test_inline_CPPFLAGS = $(api_cppflags)
 %canon_reldir%_api_test_inline_CFLAGS = $(test_cflags)

@@ -36,6 +36,7 @@
 #define LFPOOL_BUFPOOL_H
 
 #include <lfpool/common.h>
+#include <lfpool/inline.h>
 
 LFP_BEGIN_DECLS
 
@@ -277,6 +278,29 @@ LFP_API int lfp_bufpool_stats_get(struct lfp_bufpool *bp,
 #define lfp_bufpool_stats(bp, st) \
 	lfp_bufpool_stats_get((bp), (st), \
 			      sizeof(struct lfp_bufpool_stats))
+
+/*
+ * The inline fast path of alloc (<lfpool/inline.h>): a hit on the class's
+ * cache runs here, in the caller; anything else calls the exported
+ * function. Free stays a call: a buffer's class comes from its address,
+ * through the library's chunk map. LFP_NO_INLINE as for object pools.
+ */
+static inline LFP_WARN_UNUSED void *
+lfp_bufpool_alloc_inline(struct lfp_bufpool *bp, size_t n)
+{
+	if (__builtin_expect(bp != NULL, 1)) {
+		void *buf = lfp_fast_buf_alloc((const struct lfp_fast_bufpool *)
+					       (const void *)bp, n);
+
+		if (__builtin_expect(buf != NULL, 1))
+			return buf;
+	}
+	return lfp_bufpool_alloc(bp, n);
+}
+
+#ifndef LFP_NO_INLINE
+#define lfp_bufpool_alloc(bp, n) lfp_bufpool_alloc_inline(bp, n)
+#endif
 
 LFP_END_DECLS
 

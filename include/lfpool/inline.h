@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file lfpool/inline.h
- * The inline fast path of object pools, and the small ABI it reads.
+ * The inline fast path of object and buffer pools, and the small ABI it
+ * reads.
  *
- * <lfpool/objpool.h> includes this header. lfp_objpool_get() and
- * lfp_objpool_put() are exported functions, and that header also defines
- * each as a function-like macro over a static inline function of its own
- * (lfp_objpool_get_inline(), lfp_objpool_put_inline()): a hit, an object
+ * <lfpool/objpool.h> and <lfpool/bufpool.h> include this header.
+ * lfp_objpool_get(), _put(), _get_bulk(), _put_bulk() and
+ * lfp_bufpool_alloc() are exported functions, and those headers also
+ * define each as a function-like macro over a static inline function of
+ * its own (lfp_objpool_get_inline() and so on): a hit, an object
  * taken from or given to the calling thread's or CPU's cache, then runs
  * in the caller's code, with no call; everything else (a miss, a NULL
  * argument, a checked pool, a thread's first use of a pool) calls the
@@ -35,7 +37,8 @@
  *
  * ABI. What the inline code reads from the library's memory is part of
  * liblfpool's ABI, and is all of it: struct lfp_fast_pool (the first
- * member of every object pool), struct lfp_fast_cache (the start of a
+ * member of every object pool and of each class of a buffer pool),
+ * struct lfp_fast_bufpool (the first member of every buffer pool), struct lfp_fast_cache (the start of a
  * per-thread cache), struct lfp_fast_cpu (the start of each of a pool's
  * per-CPU caches, one every 1 << LFP_FAST_CPU_SHIFT bytes), the word
  * layout given by LFP_FAST_NBITS, and the thread-local lfp_fast_tls. A
@@ -88,6 +91,15 @@ struct lfp_fast_pool {
 	uint32_t ncpu;          /**< per-CPU hit path for CPU ids below
 	                             it; 0 in other modes */
 	struct lfp_fast_cpu *cpu; /**< per-CPU caches; NULL: per-thread */
+};
+
+/** The first member of every buffer pool: where its classes are. */
+struct lfp_fast_bufpool {
+	uint32_t kmin;          /**< lg of the smallest class */
+	uint32_t nclasses;      /**< classes kmin .. kmin + nclasses - 1 */
+	size_t max_size;        /**< the largest class */
+	size_t stride;          /**< bytes from one class's pool to the next */
+	struct lfp_fast_pool *cls; /**< the smallest class's */
 };
 
 /** A thread's recent use of a pool. */
@@ -193,8 +205,7 @@ lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
 		return 0;
 	n -= (uint32_t)k;
 	r = c->rounds + n;
-	for (size_t i = 0; i < k; i++)
-		objs[i] = r[i];
+	__builtin_memcpy(objs, r, k * sizeof(void *));
 	c->n = n;
 	__atomic_store_n(&c->gets, __atomic_load_n(&c->gets, __ATOMIC_RELAXED) +
 			 k, __ATOMIC_RELAXED);
@@ -221,11 +232,10 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	if (__builtin_expect(k > c->cap - n, 0))
 		return 0;
 	r = c->rounds + n;
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k; i++)
 		if (__builtin_expect(objs[i] == NULL, 0))
-			return 0;  /* rounds past n are nobody's: no harm */
-		r[i] = objs[i];
-	}
+			return 0;
+	__builtin_memcpy(r, objs, k * sizeof(void *));
 	c->n = n + (uint32_t)k;
 	__atomic_store_n(&c->puts, __atomic_load_n(&c->puts, __ATOMIC_RELAXED) +
 			 k, __ATOMIC_RELAXED);
@@ -391,13 +401,20 @@ lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 		"js 2f\n\t"
 		"movq %c[rounds](%[p]), %[r]\n\t"
 		"leaq (%[r], %[n], 8), %[r]\n\t"
-		"xorl %k[i], %k[i]\n\t"
+		/* An odd one first, then two at a time. */
+		"movl %k[k], %k[i]\n\t"
+		"andl $1, %k[i]\n\t"
+		"jz 6f\n\t"
+		"movq (%[r]), %[n]\n\t"
+		"movq %[n], (%[objs])\n\t"
 		"6:\n\t"
-		"movq (%[r], %[i], 8), %[n]\n\t"
-		"movq %[n], (%[objs], %[i], 8)\n\t"
-		"incq %[i]\n\t"
 		"cmpq %[k], %[i]\n\t"
-		"jb 6b\n\t"
+		"jae 7f\n\t"
+		"movdqu (%[r], %[i], 8), %%xmm0\n\t"
+		"movdqu %%xmm0, (%[objs], %[i], 8)\n\t"
+		"addq $2, %[i]\n\t"
+		"jmp 6b\n\t"
+		"7:\n\t"
 		"movl $1, %k[ok]\n\t"
 		"movq %[w], (%[p])\n\t"
 		"2:\n\t"
@@ -409,7 +426,7 @@ lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 		  [shift] "i" (LFP_FAST_CPU_SHIFT),
 		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
 		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
-		: "memory", "cc");
+		: "memory", "cc", "xmm0");
 #ifdef LFP_FAST_TSAN
 	if (ok)  /* pairs with the release of the puts that cached them */
 		__tsan_acquire((void *)f->cpu);
@@ -447,15 +464,29 @@ lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		"js 2f\n\t"
 		"movq %c[rounds](%[p]), %[r]\n\t"
 		"leaq (%[r], %[n], 8), %[r]\n\t"
-		"xorl %k[i], %k[i]\n\t"
-		"6:\n\t"
-		"movq (%[objs], %[i], 8), %[n]\n\t"
+		/* An odd one first, then two at a time; a NULL declines. */
+		"movl %k[k], %k[i]\n\t"
+		"andl $1, %k[i]\n\t"
+		"jz 6f\n\t"
+		"movq (%[objs]), %[n]\n\t"
 		"testq %[n], %[n]\n\t"
 		"jz 2f\n\t"
-		"movq %[n], (%[r], %[i], 8)\n\t"
-		"incq %[i]\n\t"
+		"movq %[n], (%[r])\n\t"
+		"6:\n\t"
+		"pxor %%xmm2, %%xmm2\n\t"
 		"cmpq %[k], %[i]\n\t"
-		"jb 6b\n\t"
+		"jae 7f\n\t"
+		"movdqu (%[objs], %[i], 8), %%xmm0\n\t"
+		"pcmpeqd %%xmm0, %%xmm2\n\t"
+		"pshufd $0xb1, %%xmm2, %%xmm1\n\t"
+		"pand %%xmm1, %%xmm2\n\t"
+		"pmovmskb %%xmm2, %k[n]\n\t"
+		"testl %k[n], %k[n]\n\t"
+		"jnz 2f\n\t"
+		"movdqu %%xmm0, (%[r], %[i], 8)\n\t"
+		"addq $2, %[i]\n\t"
+		"jmp 6b\n\t"
+		"7:\n\t"
 		"movl $1, %k[ok]\n\t"
 		"movq %[w], (%[p])\n\t"
 		"2:\n\t"
@@ -468,7 +499,7 @@ lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
 		  [cap] "i" (offsetof(struct lfp_fast_cpu, cap)),
 		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
-		: "memory", "cc");
+		: "memory", "cc", "xmm0", "xmm1", "xmm2");
 	return (int)ok;
 }
 #else
@@ -545,6 +576,29 @@ lfp_fast_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	if (f->cpu)
 		return lfp_fast_cpu_put_bulk(f, objs, k);
 	return lfp_fast_thread_put_bulk(f, objs, k);
+}
+
+/** The class of a buffer pool for @p n bytes (at most max_size): the
+ *  index of 2^ceil(lg n) among its classes, 0 up to the smallest. */
+static inline size_t
+lfp_fast_buf_class(const struct lfp_fast_bufpool *b, size_t n)
+{
+	if (n <= (size_t)1 << b->kmin)
+		return 0;
+	return 64 - (size_t)__builtin_clzll((unsigned long long)n - 1) -
+	       b->kmin;
+}
+
+/** The hit path of a buffer pool's alloc of @p n bytes: a buffer of the
+ *  class 2^ceil(lg n), or NULL (a miss, or no such class). */
+static inline void *
+lfp_fast_buf_alloc(const struct lfp_fast_bufpool *b, size_t n)
+{
+	if (__builtin_expect(n > b->max_size, 0))
+		return NULL;
+	return lfp_fast_get((const struct lfp_fast_pool *)(const void *)
+			    ((const char *)b->cls +
+			     lfp_fast_buf_class(b, n) * b->stride));
 }
 
 LFP_END_DECLS

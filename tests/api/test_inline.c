@@ -5,7 +5,8 @@
  * as a program gets it by default, test_inline_noinline with LFP_NO_INLINE
  * defined. Both run the same calls and check the same results (objects,
  * order, errors, errno, statistics) in per-CPU and per-thread mode, plain
- * and checked. Both are linked with --wrap for the four calls, which
+ * and checked, of object pools and of buffer-pool allocs. Both are
+ * linked with --wrap for the five inline calls, which
  * counts what reaches the exported functions: every call without the
  * inline path; with it, only misses (a thread's first use, a magazine
  * exchange) and every call of a checked pool, or of any pool when the
@@ -35,7 +36,7 @@
 
 /* Calls that reached the exported functions (the linker's --wrap). */
 static struct {
-	unsigned long get, put, get_bulk, put_bulk;
+	unsigned long get, put, get_bulk, put_bulk, alloc;
 } out_of_line;
 
 void *__real_lfp_objpool_get(struct lfp_objpool *pool);
@@ -44,6 +45,8 @@ size_t __real_lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
 				   size_t n);
 size_t __real_lfp_objpool_put_bulk(struct lfp_objpool *pool,
 				   void *const *objs, size_t n);
+void *__real_lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n);
+void *__wrap_lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n);
 void *__wrap_lfp_objpool_get(struct lfp_objpool *pool);
 int __wrap_lfp_objpool_put(struct lfp_objpool *pool, void *obj);
 size_t __wrap_lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs,
@@ -78,6 +81,13 @@ __wrap_lfp_objpool_put_bulk(struct lfp_objpool *pool, void *const *objs,
 {
 	out_of_line.put_bulk++;
 	return __real_lfp_objpool_put_bulk(pool, objs, n);
+}
+
+void *
+__wrap_lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
+{
+	out_of_line.alloc++;
+	return __real_lfp_bufpool_alloc(bp, n);
 }
 
 /* The configurations of the loop tests. */
@@ -251,6 +261,108 @@ START_TEST(test_same_results)
 }
 END_TEST
 
+/*
+ * A bulk put with a NULL entry at any place, in bulks of odd and even
+ * sizes (the per-CPU sequence copies an odd one, then two at a time):
+ * the NULL is skipped, every other object goes back, and comes out again.
+ */
+START_TEST(test_bulk_null_anywhere)
+{
+	struct lfp_objpool *pool;
+	struct lfp_objpool_stats st;
+	void *objs[ROUNDS], *again[ROUNDS], *held;
+	uint64_t gets = 0, puts = 0;
+
+	pin_here();
+	pool = make_pool(_i);
+	for (size_t k = 1; k <= ROUNDS; k++) {
+		for (size_t at = 0; at < k; at++) {
+			ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, k), k);
+			held = objs[at];
+			objs[at] = NULL;
+			ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, k), k);
+			ck_assert_int_eq(lfp_objpool_put(pool, held), 0);
+			gets += k, puts += k;
+			/* All k are back: k distinct objects come out. */
+			ck_assert_uint_eq(lfp_objpool_get_bulk(pool, again, k), k);
+			for (size_t i = 0; i < k; i++) {
+				ck_assert_ptr_nonnull(again[i]);
+				for (size_t j = 0; j < i; j++)
+					ck_assert_ptr_ne(again[i], again[j]);
+			}
+			ck_assert_uint_eq(lfp_objpool_put_bulk(pool, again, k), k);
+			gets += k, puts += k;
+		}
+	}
+	ck_assert_int_eq(lfp_objpool_stats_get(pool, &st, sizeof(st)), 0);
+	ck_assert_uint_eq(st.gets, gets);
+	ck_assert_uint_eq(st.puts, puts);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/*
+ * Buffer-pool allocs of every class and at the edges (0 bytes, a class's
+ * exact size, one byte more, the largest, one byte too many), freed and
+ * allocated again: the same capacities, LIFO reuse, errors and counts in
+ * both builds; with the inline path only misses call the library.
+ */
+START_TEST(test_bufpool_alloc)
+{
+	/* Eight classes: each has a recent entry of its own (there are
+	 * LFP_FAST_RECENT), so a class never evicts another's. */
+	static const size_t sizes[] = { 0, 1, 16, 17, 100, 1024, 1025,
+					2048 };
+	struct lfp_bufpool_attr attr;
+	struct lfp_bufpool *bp;
+	struct lfp_bufpool_stats st;
+	unsigned long allocs = 0;
+	void *b, *c;
+
+	pin_here();
+	lfp_bufpool_attr_init(&attr);
+	attr.min_size = 16;
+	attr.max_size = 2048;
+	attr.cache_mode = configs[_i].mode;
+	attr.flags = configs[_i].checked ? LFP_BUFPOOL_F_CHECKED : 0;
+	bp = lfp_bufpool_create(&attr);
+	ck_assert_ptr_nonnull(bp);
+	memset(&out_of_line, 0, sizeof(out_of_line));
+	errno = ERRNO_SENTINEL;
+	for (unsigned int r = 0; r < 100; r++) {
+		for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+			size_t want = sizes[i] <= 16 ? 16 : sizes[i];
+
+			while (want & (want - 1))
+				want += want & -want;  /* up to a power of 2 */
+			b = lfp_bufpool_alloc(bp, sizes[i]);
+			ck_assert_ptr_nonnull(b);
+			ck_assert_uint_eq(lfp_bufpool_capacity(bp, b), want);
+			ck_assert_int_eq(lfp_bufpool_free(bp, b), 0);
+			c = lfp_bufpool_alloc(bp, sizes[i]);
+			ck_assert_ptr_eq(c, b);
+			ck_assert_int_eq(lfp_bufpool_free(bp, c), 0);
+			allocs += 2;
+		}
+	}
+	ck_assert_int_eq(errno, ERRNO_SENTINEL);
+	ck_assert_ptr_null(lfp_bufpool_alloc(bp, 2049));
+	ck_assert_int_eq(errno, E2BIG);
+	ck_assert_ptr_null(lfp_bufpool_alloc(NULL, 16));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(lfp_bufpool_stats_get(bp, &st, sizeof(st)), 0);
+	ck_assert_uint_eq(st.allocs, allocs);
+	ck_assert_uint_eq(st.frees, allocs);
+	if (!INLINE_BUILD || all_out_of_line(_i))
+		ck_assert_uint_eq(out_of_line.alloc, allocs + 2);
+	else  /* each class's first use, the two refused */
+		ck_assert_msg(out_of_line.alloc < 40, "%lu allocs out of line",
+			      out_of_line.alloc);
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+}
+END_TEST
+
 /* The exported functions stay reachable by name in both builds. */
 START_TEST(test_by_name)
 {
@@ -278,6 +390,9 @@ main(void)
 	TCase *tc = lfp_test_tcase(s, "inline");
 
 	tcase_add_loop_test(tc, test_same_results, 0, ARRAY_SIZE(configs));
+	tcase_add_loop_test(tc, test_bulk_null_anywhere, 0,
+			    ARRAY_SIZE(configs));
+	tcase_add_loop_test(tc, test_bufpool_alloc, 0, ARRAY_SIZE(configs));
 	tcase_add_test(tc, test_by_name);
 	return lfp_test_run(s);
 }
