@@ -207,7 +207,7 @@ lfp_zone_put_rcu(struct lfp_zone *z, void *obj)
 	pthread_mutex_lock(&z->rcu_lock);
 	b = z->rcu_stage;
 	if (!b) {
-		b = lfp_meta_alloc(sizeof(*b) + z->cap * sizeof(void *));
+		b = lfp_meta_alloc(sizeof(*b) + z->fast.cap * sizeof(void *));
 		if (!b) {
 			pthread_mutex_unlock(&z->rcu_lock);
 			if (z->debug)   /* the caller still owns it */
@@ -219,7 +219,7 @@ lfp_zone_put_rcu(struct lfp_zone *z, void *obj)
 	}
 	b->objs[b->n++] = obj;
 	lfp_shared_add(&z->rcu_pending, 1);
-	if (b->n == z->cap) {
+	if (b->n == z->fast.cap) {
 		full = b;
 		z->rcu_stage = NULL;
 	}

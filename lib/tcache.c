@@ -106,7 +106,7 @@ lfp_tcache_attach(struct lfp_zone *z)
 	 * The entry may hold the cache of a destroyed zone that had this
 	 * slot: that cache is gone with its zone; just replace the entry.
 	 */
-	c = lfp_cache_claim(&z->cs, &z->numa, z->cap, t);
+	c = lfp_cache_claim(&z->cs, &z->numa, z->fast.cap, t);
 	if (!c)
 		return NULL;
 	t->map[z->fast.slot].id = z->fast.id;

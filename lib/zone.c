@@ -31,7 +31,7 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	}
 	z->size = size;
 	z->align = align;
-	z->cap = cap;
+	z->fast.cap = cap;
 	/* With a constructor, grow in smaller steps: each object costs. */
 	z->carve_batch = LFP_MIN(LFP_CARVE_MAX,
 				 ctor ? LFP_MAX(1u, cap / 8) : cap);
@@ -135,7 +135,7 @@ lfp_zone_numa_init(struct lfp_zone *z, int placement, unsigned int node)
 	z->xslab = lfp_meta_alloc((n - 1) * sizeof(*z->xslab));
 	if (!z->xslab) {
 		lfp_numa_fini(&z->numa);
-		lfp_numa_init(&z->numa, z->cap);
+		lfp_numa_init(&z->numa, z->fast.cap);
 		return ENOMEM;
 	}
 	for (uint32_t k = 1; k < n; k++) {
@@ -164,7 +164,7 @@ lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs, size_t n,
 int
 lfp_zone_set_cache_mode(struct lfp_zone *z, int mode)
 {
-	int err = lfp_cache_set_mode(&z->cs, mode, z->cap,
+	int err = lfp_cache_set_mode(&z->cs, mode, z->fast.cap,
 				     z->numa.place.nnodes > 1);
 
 	/* The hit paths' view; debug zones keep theirs off (ncpu 0). */
@@ -579,7 +579,7 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		st->node[k].os_index = lfp_topo_used_node_os_index(k);
 	st->cache_mode = z->cs.pcpu ? LFP_CACHE_PER_CPU : LFP_CACHE_PER_THREAD;
 	st->size = z->size;
-	st->mag_rounds = z->cap;
+	st->mag_rounds = z->fast.cap;
 	st->in_use = st->gets > st->puts ? st->gets - st->puts : 0;
 	st->cached = st->objects > st->in_use ? st->objects - st->in_use : 0;
 }

@@ -40,13 +40,13 @@
 struct lfp_zone {
 	/*
 	 * What the hit paths read (<lfpool/inline.h>): the zone's unique id,
-	 * its registry slot, and in per-CPU mode its CPUs' hot parts (cs's
-	 * pcpu and ncpu; ncpu 0 while debug keeps every call on the slow
-	 * path). An object pool starts with its zone, so with this.
+	 * its registry slot, its magazines' rounds (cap), and in per-CPU
+	 * mode its CPUs' hot parts (cs's pcpu and ncpu; ncpu 0 while debug
+	 * keeps every call on the slow path). An object pool starts with
+	 * its zone, so with this.
 	 */
 	struct lfp_fast_pool fast;
 	/* Read-mostly part, shared by all threads. */
-	uint32_t cap;                   /* rounds per magazine */
 	uint32_t carve_batch;           /* objects carved per slab visit */
 	bool debug;                     /* slow path always: debug.h hooks */
 	bool checked;                   /* checked mode (<lfpool/check.h>) */

@@ -91,6 +91,9 @@ struct lfp_fast_pool {
 	uint32_t ncpu;          /**< per-CPU hit path for CPU ids below
 	                             it; 0 in other modes */
 	struct lfp_fast_cpu *cpu; /**< per-CPU caches; NULL: per-thread */
+	uint32_t cap;           /**< rounds per magazine: no bulk call of
+	                             more can hit */
+	uint32_t reserved;      /**< zero */
 };
 
 /** The first member of every buffer pool: where its classes are. */
@@ -562,6 +565,8 @@ lfp_fast_put(const struct lfp_fast_pool *f, void *obj)
 static inline int
 lfp_fast_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 {
+	if (k > f->cap)
+		return 0;
 	if (f->cpu)
 		return lfp_fast_cpu_get_bulk(f, objs, k);
 	return lfp_fast_thread_get_bulk(f, objs, k);
@@ -573,6 +578,8 @@ static inline int
 lfp_fast_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		  size_t k)
 {
+	if (k > f->cap)
+		return 0;
 	if (f->cpu)
 		return lfp_fast_cpu_put_bulk(f, objs, k);
 	return lfp_fast_thread_put_bulk(f, objs, k);
