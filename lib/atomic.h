@@ -16,6 +16,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include <lfpool/inline.h>
+
 typedef _Atomic uint64_t lfp_counter_t;
 
 /*
@@ -23,17 +25,8 @@ typedef _Atomic uint64_t lfp_counter_t;
  * assembly: restartable sequences, liburcu's call_rcu queue), these tell
  * it about the release/acquire pair that the hidden code provides.
  */
-#if defined(__SANITIZE_THREAD__)
+#ifdef LFP_FAST_TSAN   /* decided, and the hooks declared, there */
 #define LFP_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LFP_TSAN 1
-#endif
-#endif
-
-#ifdef LFP_TSAN
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
 #define lfp_tsan_acquire(a) __tsan_acquire((void *)(a))
 #define lfp_tsan_release(a) __tsan_release((void *)(a))
 #else

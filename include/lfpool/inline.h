@@ -307,6 +307,13 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	"movq " tmp ", %%fs:8(%[off])\n\t"				\
 	"1:\n\t"
 
+/* The commit: %[ok] = 1, then the one store of the new word, which ends
+ * the sequence (label 2, where every decline also lands). */
+#define LFP_FAST_RSEQ_COMMIT						\
+	"movl $1, %k[ok]\n\t"						\
+	"movq %[w], (%[p])\n\t"					\
+	"2:\n\t"
+
 /* %[p] = the current CPU's cache; leave at label 2 when the CPU id is
  * not below %[ncpu] or the cache's lock is held. */
 #define LFP_FAST_RSEQ_THIS_CPU_FREE					\
@@ -383,9 +390,7 @@ lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
 		"js 2f\n\t"
 		"movq %c[rounds](%[p]), %[r]\n\t"
 		"movq %[obj], (%[r], %[n], 8)\n\t"
-		"movl $1, %k[ok]\n\t"
-		"movq %[w], (%[p])\n\t"
-		"2:\n\t"
+		LFP_FAST_RSEQ_COMMIT
 		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
 		  [n] "=&r" (n), [r] "=&r" (r)
 		: [off] "r" (__rseq_offset), [ncpu] "r" (f->ncpu),
@@ -439,9 +444,7 @@ lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 		"addq $2, %[i]\n\t"
 		"jmp 6b\n\t"
 		"7:\n\t"
-		"movl $1, %k[ok]\n\t"
-		"movq %[w], (%[p])\n\t"
-		"2:\n\t"
+		LFP_FAST_RSEQ_COMMIT
 		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
 		  [n] "=&r" (n), [r] "=&r" (r), [i] "=&r" (i)
 		: [off] "r" (__rseq_offset), [ncpu] "rm" (f->ncpu),
@@ -512,9 +515,7 @@ lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		"addq $2, %[i]\n\t"
 		"jmp 6b\n\t"
 		"7:\n\t"
-		"movl $1, %k[ok]\n\t"
-		"movq %[w], (%[p])\n\t"
-		"2:\n\t"
+		LFP_FAST_RSEQ_COMMIT
 		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
 		  [n] "=&r" (n), [r] "=&r" (r), [i] "=&r" (i)
 		: [off] "r" (__rseq_offset), [ncpu] "rm" (f->ncpu),
