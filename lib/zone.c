@@ -20,6 +20,21 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
 	struct lfp_check_mode mode;
+	unsigned int batch;
+
+	/*
+	 * A power-of-two stride of 1 to 4 KiB would put the first line
+	 * of every object in the same few cache sets, and a bulk of them
+	 * would evict itself: one cache line more spreads them (as DPDK
+	 * spreads its objects and Bonwick's slab colours its buffers). Only
+	 * objects aligned to a line or less: a buffer pool's classes are
+	 * aligned to their size up to a page, and keep it. Larger strides
+	 * are left alone: a chunk holds few of them, and a line more could
+	 * double it.
+	 */
+	if (stride >= LFP_SPREAD_MIN && stride <= LFP_SPREAD_MAX &&
+	    lfp_is_pow2(stride) && align <= LFP_CACHELINE)
+		stride += LFP_CACHELINE;
 
 	if (!cap) {
 		size_t target = LFP_MAX(LFP_MAG_BYTES,
@@ -32,9 +47,12 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	z->size = size;
 	z->align = align;
 	z->fast.cap = cap;
-	/* With a constructor, grow in smaller steps: each object costs. */
+	/* A visit carves about LFP_CARVE_BYTES, at most a magazine; with a
+	 * constructor, an eighth of that: each object costs. */
+	batch = (unsigned int)LFP_MIN((size_t)cap,
+				      LFP_MAX((size_t)1, LFP_CARVE_BYTES / stride));
 	z->carve_batch = LFP_MIN(LFP_CARVE_MAX,
-				 ctor ? LFP_MAX(1u, cap / 8) : cap);
+				 ctor ? LFP_MAX(1u, batch / 8) : batch);
 	lfp_caches_init(&z->cs);
 	atomic_init(&z->carve_gets, 0);
 	lfp_zone_rcu_init(z, NULL);

@@ -92,15 +92,24 @@ size_t lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs,
 
 /*
  * Bytes of objects a magazine aims at, which bounds each cache to two
- * magazines' worth: 16 KiB for small objects, four objects for larger
- * ones, at most 1 MiB; between 1 and 64 rounds.
+ * magazines' worth: 64 rounds up to objects of 4 KiB (so that a bulk of
+ * 64 is one magazine, as DPDK's per-lcore cache of 256 holds whatever
+ * the size), 256 KiB of objects above, at least four objects, at most
+ * 1 MiB; between 1 and 64 rounds.
  */
-#define LFP_MAG_BYTES ((size_t)16 << 10)
+#define LFP_MAG_BYTES ((size_t)256 << 10)
 #define LFP_MAG_BYTES_MAX ((size_t)1 << 20)
 #define LFP_MAG_ROUNDS_LARGE 4u
 #define LFP_MAG_ROUNDS_AUTO_MAX 64u
-/* Objects carved per slab visit, at most (they pass a local array). */
+/* Objects carved per slab visit, at most (they pass a local array), and
+ * the bytes of raw objects one visit aims at: growing stays in small
+ * steps whatever the magazines hold. */
 #define LFP_CARVE_MAX 64u
+#define LFP_CARVE_BYTES ((size_t)16 << 10)
+/* Power-of-two strides of these sizes get a cache line more between
+ * objects (lfp_zone_init()). */
+#define LFP_SPREAD_MIN ((size_t)1 << 10)
+#define LFP_SPREAD_MAX ((size_t)4 << 10)
 
 /*
  * Fill in @z for objects of @size bytes aligned to @align (already checked).

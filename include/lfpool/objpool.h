@@ -255,7 +255,10 @@ struct lfp_objpool_stats {
 	const char *name;         /**< the pool's name, or "" */
 	size_t size;              /**< object size asked for */
 	size_t align;             /**< alignment of every object */
-	size_t stride;            /**< bytes between two objects in a chunk */
+	size_t stride;            /**< bytes between two objects in a chunk:
+	                               size rounded up to align, plus a cache
+	                               line for a power of two of 1 to
+	                               4 KiB aligned to 64 bytes or less */
 	unsigned int mag_rounds;  /**< objects per magazine */
 	uint64_t gets;            /**< objects handed out */
 	uint64_t puts;            /**< objects taken back */

@@ -488,16 +488,21 @@ body_steal(void)
 static void
 body_interleave(void)
 {
-	enum { OBJ = 1024, PER_CHUNK = 64, CHUNKS = 8 };
+	enum { OBJ = 1024, CHUNKS = 8 };
 	struct lfp_objpool_stats st;
 	struct lfp_objpool *p;
 	const struct lfp_chunk *seen[CHUNKS + 1];
-	unsigned int nseen = 0, n = PER_CHUNK * CHUNKS, homed0 = 0;
+	unsigned int nseen = 0, n, homed0 = 0;
 	uint64_t lo = UINT64_MAX, hi = 0;
 
 	use_hook();
 	p = pool_new(OBJ, LFP_PLACE_INTERLEAVE, 0, LFP_CACHE_PER_THREAD);
 	req_eq(pool_zone(p)->numa.ndepots, 1);
+	/* CHUNKS chunks' worth of objects (a 1 KiB stride is spread: the
+	 * stride says how many a chunk holds). */
+	pool_stats(p, &st);
+	n = (unsigned int)(CHUNK / st.stride) * CHUNKS;
+	req(n <= MAXOBJS);
 	cur_cpu = 0;
 	get_n(p, objs, n);
 	for (unsigned int i = 0; i < n; i++) {
