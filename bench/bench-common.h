@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench-common.h - helpers shared by the benchmark programs, so that none
- * of them is written twice: the clock, a sleep, the median of runs,
+ * of them is written twice: the clocks, a sleep, the median of runs,
  * calibration of the iteration count, a start barrier for threads, CPU
  * pinning, the library a function was loaded from, a malloc that stops
  * the program when memory runs out, a malloc call counter (for allocation
@@ -91,6 +91,20 @@ bench_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The CPU time the calling thread has used, in nanoseconds: unlike the
+ * monotonic clock, it stops while the thread waits for a CPU, so that
+ * other processes on a busy machine change it little.
+ */
+static inline uint64_t
+bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 

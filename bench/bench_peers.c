@@ -17,7 +17,17 @@
  *    the rest buffers of 16 B to 4 KiB), freeing what was there, most of
  *    it allocated by another thread;
  *  - churn: short-lived threads, each using the pool a little and exiting,
- *    leaving a few objects for the next thread to free.
+ *    leaving a few objects for the next thread to free;
+ *  - scratch, scratch-buf: Hoard's cache-scratch, passive false sharing.
+ *    The main thread allocates one small object per thread, one after the
+ *    other, so that they are neighbours in a cache line, and hands one to
+ *    each thread; each thread frees it, then allocates an object of the
+ *    same size, writes every byte of it over and over, and frees it, again
+ *    and again. An allocator that gives a thread back the object it has
+ *    just freed gives it the object that shares a line with another
+ *    thread's, and the threads' writes then fight over that line. scratch
+ *    takes its objects from a fixed-size class, scratch-buf from buffers
+ *    of that size.
  * Each run lasts -d ms: the threads loop until the main thread raises a
  * stop flag, so that oversubscribed thread counts are measured like the
  * others. Throughput is every thread's operations over the time from the
@@ -47,6 +57,11 @@
 #define CHURN_HOLD 64u		/* objects a short-lived thread holds */
 #define CHURN_ROUNDS 8u		/* times it takes and frees them */
 #define CHURN_STASH 16u		/* objects it leaves for the next one */
+#define SCRATCH_PASSES 16	/* writes of every byte of an object */
+#define CACHE_LINE 64u		/* x86-64's, and most arm64 CPUs' */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 _Static_assert((RING_SLOTS & (RING_SLOTS - 1)) == 0, "a power of two");
 _Static_assert(RING_SLOTS % RING_BATCH == 0, "whole batches");
@@ -56,10 +71,13 @@ static const char what[] =
 
 static const char extra_usage[] =
 	"  -w NAME     the workload: pair, bulk, prodcons, pipeline, larson, "
-	"churn\n"
+	"churn,\n"
+	"              scratch, scratch-buf\n"
 	"  -s LIST     object sizes in bytes, comma-separated (pair, bulk: "
 	"16,64,256,1024,4096;\n"
-	"              prodcons, pipeline, churn: 64; larson mixes its own)\n"
+	"              prodcons, pipeline, churn: 64; scratch, scratch-buf: "
+	"8,16,32,64;\n"
+	"              larson mixes its own; at least 16, scratch at least 1)\n"
 	"  (-t: default 1, 2, 4 ... up to 4 times the CPUs; prodcons and "
 	"pipeline use\n"
 	"   pairs and triples of threads, churn as many short-lived threads "
@@ -72,6 +90,7 @@ struct wl_desc {
 	const char *name;	/* -w, and the program in RESULT lines */
 	const char *op;		/* what one operation is */
 	const char *sizes;	/* default -s; NULL: not sized */
+	unsigned int min_size;	/* the smallest -s it takes */
 	unsigned int group;	/* threads per unit of work */
 	void (*body)(struct worker *w);	/* a thread's loop */
 	size_t (*out)(unsigned int threads);	/* objects held at most */
@@ -83,7 +102,9 @@ struct point {
 	unsigned int threads;
 	double mops[BENCH_MAX_RUNS];
 	double per_s[BENCH_MAX_RUNS];	/* churn: threads started per s */
-	double med_mops, med_per_s, min_mops, max_mops;
+	double shared[BENCH_MAX_RUNS];	/* scratch: objects sharing a line */
+	double cpu_ns[BENCH_MAX_RUNS];	/* scratch: CPU ns per operation */
+	double med_mops, med_per_s, med_shared, med_cpu_ns, min_mops, max_mops;
 };
 
 /* One object of the larson table, as it starts. */
@@ -115,9 +136,10 @@ struct run {
 	size_t size;
 	bool pin;
 	struct peer_cls *cls;		/* the class of this point's size */
-	struct peer_bufs *bufs;		/* larson's buffers */
+	struct peer_bufs *bufs;		/* larson's and scratch-buf's buffers */
 	struct ring *rings;		/* prodcons, pipeline */
 	_Atomic(struct lobj *) *table;	/* larson */
+	void *handed[BENCH_MAX_THREADS];	/* scratch: one per thread */
 	atomic_bool stop;		/* raised by the main thread */
 	struct bench_barrier start;
 	unsigned int serial;		/* runs so far: seeds the PRNGs */
@@ -131,6 +153,7 @@ struct worker {
 	uint64_t allocs, frees;	/* objects, for the check */
 	uint64_t started;	/* churn: threads started */
 	uint64_t t_end;		/* when this thread stopped, monotonic ns */
+	uint64_t cpu_ns;	/* CPU time of its loop */
 	int cpu;		/* pinned CPU, or a negative errno value */
 	unsigned int nstash;	/* churn: objects left for the next thread */
 	void *stash[CHURN_STASH];
@@ -426,6 +449,195 @@ body_churn(struct worker *w)
 	w->nstash = 0;
 }
 
+/*
+ * scratch's objects: from the point's class, or (@p buf, scratch-buf)
+ * buffers of the point's size. Each body passes a constant, so that its
+ * loop is compiled for one source only.
+ */
+static inline unsigned char *
+scratch_get(struct run *r, bool buf)
+{
+	void *p = buf ? peer_buf_alloc(r->bufs, r->size) : peer_get(r->cls);
+
+	if (!p)
+		bench_die("%s: allocation of %zu bytes failed: %s",
+			  peer_name(), r->size, strerror(errno));
+	return p;
+}
+
+static inline void
+scratch_put(struct run *r, void *p, bool buf)
+{
+	if (buf)
+		peer_buf_free(r->bufs, p, r->size);
+	else
+		peer_put(r->cls, p);
+}
+
+/* Byte @p k of an object after pass @p j of the writer with @p tag. */
+static inline unsigned char
+scratch_byte(unsigned int tag, unsigned int j, size_t k)
+{
+	return (unsigned char)(tag + 31u * j + k);
+}
+
+static __attribute__((noreturn, cold, noinline)) void
+scratch_damaged(const void *p, size_t k)
+{
+	bench_die("%s: byte %zu of object %p changed under its owner: the "
+		  "object was handed out twice, or overlaps another", wl->name,
+		  k, p);
+}
+
+/* Stop if @p v does not hold pass @p j of @p tag in every byte. */
+static inline void
+scratch_check(const volatile unsigned char *v, size_t size, unsigned int tag,
+	      unsigned int j)
+{
+	size_t k;
+
+	for (k = 0; k < size; k++) {
+		if (v[k] != scratch_byte(tag, j, k))
+			scratch_damaged((const void *)v, k);
+	}
+}
+
+/*
+ * The work on an object, Hoard's loop: write every byte SCRATCH_PASSES
+ * times, one byte at a time. Each pass reads every byte first and checks
+ * that it still holds what the pass before wrote, so that another thread
+ * writing into the object (an object handed to two threads at once, or
+ * two that overlap) stops the program. The accesses are volatile: the
+ * compiler can neither merge the passes nor widen them into word stores.
+ * Pass 0 alone is also the stamp the main thread puts on the objects it
+ * hands out.
+ */
+static inline void
+scratch_write(unsigned char *obj, size_t size, unsigned int tag,
+	      unsigned int passes)
+{
+	volatile unsigned char *v = obj;
+	unsigned int j;
+	size_t k;
+
+	for (k = 0; k < size; k++)
+		v[k] = scratch_byte(tag, 0, k);
+	for (j = 1; j < passes; j++) {
+		for (k = 0; k < size; k++) {
+			if (v[k] != scratch_byte(tag, j - 1, k))
+				scratch_damaged(obj, k);
+			v[k] = scratch_byte(tag, j, k);
+		}
+	}
+	scratch_check(v, size, tag, passes - 1);
+}
+
+/* The tag of the object the main thread hands to thread @p i. */
+static unsigned int
+scratch_tag(unsigned int i)
+{
+	return 0xa5u + 77u * i;
+}
+
+/*
+ * scratch: free the object the main thread handed out (after checking its
+ * stamp), then allocate, write and free objects of its size until the
+ * stop flag. The pointer escapes through the volatile accesses.
+ */
+static inline __attribute__((always_inline)) void
+scratch_loop(struct worker *w, bool buf)
+{
+	struct run *r = w->run;
+	size_t size = r->size;
+	unsigned char *p = r->handed[w->index];
+	unsigned int i;
+
+	scratch_check(p, size, scratch_tag(w->index), 0);
+	scratch_put(r, p, buf);
+	do {
+		for (i = 0; i < STOP_EVERY; i++) {
+			p = scratch_get(r, buf);
+			scratch_write(p, size, w->index * 101u + i,
+				      SCRATCH_PASSES);
+			scratch_put(r, p, buf);
+		}
+		w->ops += STOP_EVERY;
+	} while (!stopped(r));
+	w->allocs = w->ops;
+	w->frees = w->ops + 1;
+}
+
+static void
+body_scratch(struct worker *w)
+{
+	scratch_loop(w, false);
+}
+
+static void
+body_scratch_buf(struct worker *w)
+{
+	scratch_loop(w, true);
+}
+
+static bool
+is_scratch(void)
+{
+	return wl->body == body_scratch || wl->body == body_scratch_buf;
+}
+
+/*
+ * The main thread's part of scratch, before the threads start: make a
+ * source of objects for this run alone (a class of the point's size, or
+ * buffers for scratch-buf), then allocate one object per thread from it,
+ * one after the other, stamp each and hand it out. Hoard's program runs
+ * once in a fresh process, its objects the first the allocator hands out;
+ * a fresh pool per run gives pools the same start here, where a pool kept
+ * from run to run would hand out objects scattered by the runs before.
+ * (The malloc-shaped peers keep their state: their consecutive objects
+ * are neighbours anyway.) @return how many of the objects share a cache
+ * line with another of them: the false sharing the workload sets up.
+ */
+static unsigned int
+scratch_hand_out(struct run *r, unsigned int n)
+{
+	bool buf = wl->body == body_scratch_buf;
+	uintptr_t first[BENCH_MAX_THREADS], last[BENCH_MAX_THREADS];
+	unsigned int i, j, shared = 0;
+
+	if (buf)
+		r->bufs = peer_bufs_create(r->size, wl->out(n), n + 1);
+	else
+		r->cls = peer_cls_create(r->size, wl->out(n), n + 1);
+	for (i = 0; i < n; i++) {
+		r->handed[i] = scratch_get(r, buf);
+		scratch_write(r->handed[i], r->size, scratch_tag(i), 1);
+		first[i] = (uintptr_t)r->handed[i] / CACHE_LINE;
+		last[i] = ((uintptr_t)r->handed[i] + r->size - 1) / CACHE_LINE;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			if (j != i && first[j] <= last[i] &&
+			    first[i] <= last[j]) {
+				shared++;
+				break;
+			}
+		}
+	}
+	return shared;
+}
+
+/* The end of a scratch run: the source of its objects goes. */
+static void
+scratch_done(struct run *r)
+{
+	if (r->bufs)
+		peer_bufs_destroy(r->bufs);
+	else
+		peer_cls_destroy(r->cls);
+	r->bufs = NULL;
+	r->cls = NULL;
+}
+
 static size_t
 out_pair(unsigned int threads)
 {
@@ -457,18 +669,23 @@ out_churn(unsigned int threads)
 }
 
 static const struct wl_desc workloads[] = {
-	{ "pair", "get+put pair", "16,64,256,1024,4096", 1, body_pair,
+	{ "pair", "get+put pair", "16,64,256,1024,4096", 16, 1, body_pair,
 	  out_pair },
 	{ "bulk", "object through bulk get+put of 64", "16,64,256,1024,4096",
-	  1, body_bulk, out_bulk },
-	{ "prodcons", "object allocated, passed on, freed", "64", 2,
+	  16, 1, body_bulk, out_bulk },
+	{ "prodcons", "object allocated, passed on, freed", "64", 16, 2,
 	  body_stages, out_stages },
-	{ "pipeline", "object through 3 stages", "64", 3, body_stages,
+	{ "pipeline", "object through 3 stages", "64", 16, 3, body_stages,
 	  out_stages },
-	{ "larson", "slot replaced (alloc + free)", NULL, 1, body_larson,
+	{ "larson", "slot replaced (alloc + free)", NULL, 16, 1, body_larson,
 	  out_larson },
-	{ "churn", "get+put pair by a short-lived thread", "64", 1,
+	{ "churn", "get+put pair by a short-lived thread", "64", 16, 1,
 	  body_churn, out_churn },
+	/* Each thread holds one object; the main thread, one per thread. */
+	{ "scratch", "get, " STR(SCRATCH_PASSES) " checked writes of every "
+	  "byte, put", "8,16,32,64", 1, 1, body_scratch, out_pair },
+	{ "scratch-buf", "alloc, " STR(SCRATCH_PASSES) " checked writes of "
+	  "every byte, free", "8,16,32,64", 1, 1, body_scratch_buf, out_pair },
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -482,8 +699,10 @@ worker_main(void *arg)
 	peer_thread_enter();
 	w->cpu = r->pin ? bench_pin_self(w->index) : -EPERM;
 	bench_barrier_wait(&r->start);
+	w->cpu_ns = bench_thread_cpu_ns();
 	r->wl->body(w);
 	w->t_end = bench_now_ns();
+	w->cpu_ns = bench_thread_cpu_ns() - w->cpu_ns;
 	peer_thread_leave();
 	return NULL;
 }
@@ -520,7 +739,8 @@ static int
 run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
 {
 	uint64_t t0, t_end = 0, ops = 0, allocs = 0, frees = 0, started = 0;
-	unsigned int i, n = pt->threads;
+	uint64_t cpu_ns = 0;
+	unsigned int i, n = pt->threads, shared = 0;
 	int err, pin_err = 0;
 
 	r->nthreads = n;
@@ -532,6 +752,10 @@ run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
 	if (r->table) {
 		larson_fill(r);
 		allocs = LARSON_SLOTS;
+	}
+	if (is_scratch()) {
+		shared = scratch_hand_out(r, n);
+		allocs = n;
 	}
 	bench_barrier_init(&r->start, n + 1);
 	for (i = 0; i < n; i++) {
@@ -556,6 +780,7 @@ run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
 		allocs += w->allocs;
 		frees += w->frees;
 		started += w->started;
+		cpu_ns += w->cpu_ns;
 		if (w->t_end > t_end)
 			t_end = w->t_end;
 		if (r->pin && w->cpu < 0 && !pin_err)
@@ -566,6 +791,8 @@ run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
 		larson_drain(r);
 		frees += LARSON_SLOTS;
 	}
+	if (is_scratch())
+		scratch_done(r);
 	if (allocs != frees)
 		bench_die("%s: %llu objects allocated but %llu freed",
 			  wl->name, (unsigned long long)allocs,
@@ -577,6 +804,8 @@ run_point(struct run *r, struct point *pt, unsigned int ms, int slot)
 
 		pt->mops[slot] = (double)ops * 1e3 / ns;
 		pt->per_s[slot] = (double)started * 1e9 / ns;
+		pt->shared[slot] = shared;
+		pt->cpu_ns[slot] = (double)cpu_ns / (double)ops;
 	}
 	return pin_err;
 }
@@ -587,7 +816,8 @@ on_option(int opt, const char *arg)
 	unsigned int i;
 
 	if (opt == 's') {
-		nsizes = bench_parse_list(arg, 's', sizes, MAX_SIZES, 16,
+		/* Checked against the workload's smallest size in main(). */
+		nsizes = bench_parse_list(arg, 's', sizes, MAX_SIZES, 1,
 					  1u << 20);
 		return;
 	}
@@ -659,7 +889,8 @@ make_pools(struct run *r, unsigned int tmax)
 	unsigned int threads = 1 + tmax * (wl->body == body_churn ? 2 : 1);
 	unsigned int i;
 
-	for (i = 0; i < nsizes; i++)
+	/* scratch makes a source of objects per run (scratch_hand_out()). */
+	for (i = 0; i < nsizes && !is_scratch(); i++)
 		classes[i] = peer_cls_create(sizes[i], wl->out(tmax), threads);
 	if (wl->body == body_stages) {
 		r->rings = aligned_alloc(64, (size_t)tmax * sizeof(*r->rings));
@@ -680,8 +911,10 @@ free_pools(struct run *r)
 {
 	unsigned int i;
 
-	for (i = 0; i < nsizes; i++)
-		peer_cls_destroy(classes[i]);
+	for (i = 0; i < nsizes; i++) {
+		if (classes[i])
+			peer_cls_destroy(classes[i]);
+	}
 	if (r->bufs)
 		peer_bufs_destroy(r->bufs);
 	free(r->rings);
@@ -707,6 +940,8 @@ summarise(struct point *pt, unsigned int runs)
 
 	pt->med_mops = bench_median(pt->mops, runs);
 	pt->med_per_s = bench_median(pt->per_s, runs);
+	pt->med_shared = bench_median(pt->shared, runs);
+	pt->med_cpu_ns = bench_median(pt->cpu_ns, runs);
 	pt->min_mops = pt->max_mops = pt->mops[0];
 	for (i = 1; i < runs; i++) {
 		if (pt->mops[i] < pt->min_mops)
@@ -724,7 +959,8 @@ print_table(unsigned int runs)
 
 	printf("\n%6s %7s %10s %9s %10s %10s%s\n", "size", "threads",
 	       "Mops/s", "ns/op", "min Mops", "max Mops",
-	       churn ? "  threads/s" : "");
+	       churn ? "  threads/s" : is_scratch() ? "  CPU ns/op   shared" :
+	       "");
 	for (i = 0; i < npoints; i++) {
 		struct point *pt = &points[i];
 
@@ -738,10 +974,17 @@ print_table(unsigned int runs)
 		       pt->min_mops, pt->max_mops);
 		if (churn)
 			printf(" %10.0f", pt->med_per_s);
+		else if (is_scratch())
+			printf(" %10.2f %8.1f", pt->med_cpu_ns, pt->med_shared);
 		putchar('\n');
 	}
 	printf("(one op: %s; Mops/s: all threads together; ns/op: threads "
 	       "over throughput)\n", wl->op);
+	if (is_scratch())
+		printf("(CPU ns/op: the threads' CPU time over the operations; "
+		       "shared: of the objects\n the main thread handed out, "
+		       "how many shared a %u-byte line with another)\n",
+		       CACHE_LINE);
 }
 
 static void
@@ -758,6 +1001,10 @@ print_results(unsigned int runs)
 		if (wl->body == body_churn)
 			snprintf(extra, sizeof(extra), "\tthreads_per_s=%.0f",
 				 pt->med_per_s);
+		else if (is_scratch())
+			snprintf(extra, sizeof(extra),
+				 "\tcpu_ns_per_op=%.3f\tshared=%.1f",
+				 pt->med_cpu_ns, pt->med_shared);
 		bench_result(wl->name, peer_name(),
 			     "size=%zu\tthreads=%u\tmops=%.3f\tns_per_op=%.3f\t"
 			     "min_mops=%.3f\tmax_mops=%.3f\tmaxrss_kb=%ld\t"
@@ -795,8 +1042,17 @@ main(int argc, char **argv)
 		sizes[0] = LARSON_FIXED;
 		nsizes = 1;
 	} else if (!nsizes) {
-		nsizes = bench_parse_list(wl->sizes, 's', sizes, MAX_SIZES, 16,
+		nsizes = bench_parse_list(wl->sizes, 's', sizes, MAX_SIZES, 1,
 					  1u << 20);
+	}
+	for (i = 0; i < nsizes; i++) {
+		if (sizes[i] < wl->min_size) {
+			fprintf(stderr, "%s: -s: %s takes sizes of %u bytes "
+				"and more, not %u\n",
+				program_invocation_short_name, wl->name,
+				wl->min_size, sizes[i]);
+			exit(2);
+		}
 	}
 	bench_print_header(what, &opts);
 	if (peer_init()) {

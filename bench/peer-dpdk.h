@@ -163,9 +163,13 @@ peer_bufs_create(size_t max, size_t out, unsigned int threads)
 	struct peer_bufs *b = bench_xmalloc(sizeof(*b));
 	size_t size;
 
+	/* Classes up to the first that holds max, at least one. */
 	b->nclasses = 0;
-	for (size = PEER_DPDK_MIN_CLASS; size / 2 < max; size *= 2)
+	for (size = PEER_DPDK_MIN_CLASS;; size *= 2) {
 		dpdk_cls_init(&b->cls[b->nclasses++], size, out, threads);
+		if (size >= max)
+			break;
+	}
 	return b;
 }
 

@@ -31,13 +31,18 @@
 
 set -u
 
-all_workloads="pair bulk prodcons pipeline larson churn"
+all_workloads="pair bulk prodcons pipeline larson churn scratch scratch-buf"
 all_peers="glibc jemalloc tcmalloc mimalloc tbb gslice dpdk lfpool-percpu lfpool-perthread"
 workloads=${BENCH_WORKLOADS:-$all_workloads}
 peers=${BENCH_PEERS:-$all_peers}
 programs=${BENCH_PROGRAMS-"bench/bench_fastpath bench/bench_fastpath_static bench/bench_allocloop bench/bench_gunzip bench/bench_idle_threads bench/bench_trim bench/bench_numa"}
 versus=${BENCH_VERSUS-bench/bench_versus}
 gnuplot=${GNUPLOT-gnuplot}
+# The workloads whose scaling from 1 to 2 threads the summary shows (Hoard's
+# cache-scratch: passive false sharing), and the peers whose best lfpool
+# is set against there.
+scaled="scratch scratch-buf"
+scaled_peers="jemalloc mimalloc tbb"
 ncpu=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
 
 case ${BENCH_QUICK:-} in
@@ -61,6 +66,9 @@ peer_args() {
 	case $1 in
 	pair|bulk)
 		if [ -n "$quick" ]; then echo "$common -d 20 -s 64,1024"
+		else echo "$common -d 50"; fi ;;
+	scratch|scratch-buf)
+		if [ -n "$quick" ]; then echo "$common -d 20 -s 8,64"
 		else echo "$common -d 50"; fi ;;
 	*)
 		if [ -n "$quick" ]; then echo "$common -d 40"
@@ -195,7 +203,7 @@ done
 # results.csv: one line per workload, peer, size and thread count.
 awk -F '\t' '
 BEGIN {
-	n = split("size threads mops ns_per_op min_mops max_mops maxrss_kb runs threads_per_s", key, " ")
+	n = split("size threads mops ns_per_op min_mops max_mops maxrss_kb runs threads_per_s cpu_ns_per_op shared", key, " ")
 	printf "workload,peer"
 	for (i = 1; i <= n; i++)
 		printf ",%s", key[i]
@@ -228,7 +236,8 @@ BEGIN {
 # m[w, s, t, p] is the Mops/s of workload w, size s, t threads and peer p;
 # sz[w, 1..ns[w]] the sizes of w in order, th[w, s, 1..nt[w, s]] its
 # thread counts; rss[w, p] the peak memory of the process; ran[p] is set
-# for the peers with results; pl[1..np] are the peers and wl[1..nw] the
+# for the peers with results; cpu[w, s, t, p] is the CPU time per
+# operation (scratch only); pl[1..np] are the peers and wl[1..nw] the
 # workloads, in the order of the tables.
 # shellcheck disable=SC2016 # awk code
 collect_awk='
@@ -250,6 +259,7 @@ NR == 1 { next }
 		th[w, s, nt[w, s]] = t
 	}
 	m[w, s, t, p] = $5
+	cpu[w, s, t, p] = $12
 	if ($9 + 0 > rss[w, p] + 0)
 		rss[w, p] = $9
 	ran[p] = 1
@@ -258,12 +268,36 @@ NR == 1 { next }
 
 # The tables, from results.csv. Per workload and size: Mops/s of each peer
 # against threads, each lfpool mode over glibc and over the best other peer
-# in the same run, then a verdict per workload and the peak memory.
+# in the same run, then a verdict per workload, the scaling of the
+# workloads in $scaled, and the peak memory.
 tables() {
-	awk -F, -v peers="$peers" -v wls="$workloads" "$collect_awk"'
+	awk -F, -v peers="$peers" -v wls="$workloads" -v scaled="$scaled" \
+		-v scaled_peers="$scaled_peers" "$collect_awk"'
 function ratio(a, b) { return (a != "" && b != "" && b > 0) ? a / b : "" }
 function fmt(r) { return r == "" ? sprintf("%9s", "-") : sprintf("%8.2fx", r) }
 function cell(v) { if (v == "") printf " %9s", "-"; else printf " %9.2f", v }
+function wcell(v) { if (v == "") printf " %11s", "-"; else printf " %11.2f", v }
+# The sizes of workload w as a header; then, per peer, v at 2 threads over
+# v at 1 thread for each size.
+function sizes_head(w,    si) {
+	printf "%-28s", "size"
+	for (si = 1; si <= ns[w]; si++)
+		printf " %9s", sz[w, si]
+	printf "\n"
+}
+function scaling_rows(w, v,    pi, p, si, s) {
+	for (pi = 1; pi <= np; pi++) {
+		p = pl[pi]
+		if (!ran[p])
+			continue
+		printf "%-28s", p
+		for (si = 1; si <= ns[w]; si++) {
+			s = sz[w, si]
+			printf " %s", fmt(ratio(v[w, s, 2, p], v[w, s, 1, p]))
+		}
+		printf "\n"
+	}
+}
 END {
 	for (wi = 1; wi <= nw; wi++) {
 		w = wl[wi]
@@ -331,9 +365,44 @@ END {
 			}
 		}
 	}
+	# Scaling: Mops/s at 2 threads over 1, per peer and size; then
+	# lfpool at 2 threads over the best of $scaled_peers; then the CPU
+	# time per operation at 2 threads over 1.
+	nsc = split(scaled, sc, " ")
+	nsp = split(scaled_peers, sp, " ")
+	for (wi = 1; wi <= nsc; wi++) {
+		w = sc[wi]
+		if (!ns[w])
+			continue
+		printf "\n%s: scaling, Mops/s at 2 threads over 1 thread (higher is better)\n", w
+		sizes_head(w)
+		scaling_rows(w, m)
+		for (pi = 1; pi <= np; pi++) {
+			p = pl[pi]
+			if (p !~ /^lfpool/ || !ran[p])
+				continue
+			printf "%-28s", p " / best of " nsp
+			for (si = 1; si <= ns[w]; si++) {
+				s = sz[w, si]
+				best2 = ""
+				for (k = 1; k <= nsp; k++) {
+					v = m[w, s, 2, sp[k]]
+					if (v != "" && (best2 == "" || v + 0 > best2 + 0))
+						best2 = v
+				}
+				printf " %s", fmt(ratio(m[w, s, 2, p], best2))
+			}
+			printf "\n"
+		}
+		printf "(best of %d: the best of %s at 2 threads)\n", nsp, scaled_peers
+		printf "\n%s: CPU time per operation at 2 threads over 1 thread (lower is better;\n", w
+		printf "1.00: no line shared between the threads; little moved by other processes)\n"
+		sizes_head(w)
+		scaling_rows(w, cpu)
+	}
 	printf "\nWhere lfpool stands: points ahead (> 1.10x the best other peer), level,\n"
 	printf "behind (< 0.90x); geometric means of the ratios over all points.\n"
-	printf "%-18s %-10s %6s %6s %6s %10s %10s\n", "lfpool mode", "workload", \
+	printf "%-18s %-11s %6s %6s %6s %10s %10s\n", "lfpool mode", "workload", \
 		"ahead", "level", "behind", "vs best", "vs glibc"
 	for (pi = 1; pi <= np; pi++) {
 		p = pl[pi]
@@ -343,7 +412,7 @@ END {
 			w = wl[wi]
 			if (!cnt[p, w])
 				continue
-			printf "%-18s %-10s %6d %6d %6d %9.2fx %9.2fx\n", p, w, \
+			printf "%-18s %-11s %6d %6d %6d %9.2fx %9.2fx\n", p, w, \
 				ahead[p, w], level[p, w], behind[p, w], \
 				exp(sum[p, w] / cnt[p, w]), \
 				gcnt[p, w] ? exp(gsum[p, w] / gcnt[p, w]) : 0
@@ -352,14 +421,14 @@ END {
 	printf "\nPeak resident memory of each process, MiB (lower is better)\n"
 	printf "%-18s", "peer"
 	for (wi = 1; wi <= nw; wi++)
-		printf " %9s", wl[wi]
+		printf " %11s", wl[wi]
 	printf "\n"
 	for (pi = 1; pi <= np; pi++) {
 		if (!ran[pl[pi]])
 			continue
 		printf "%-18s", pl[pi]
 		for (wi = 1; wi <= nw; wi++)
-			cell(rss[wl[wi], pl[pi]] == "" ? "" : rss[wl[wi], pl[pi]] / 1024)
+			wcell(rss[wl[wi], pl[pi]] == "" ? "" : rss[wl[wi], pl[pi]] / 1024)
 		printf "\n"
 	}
 }' "$out/results.csv"
