@@ -131,8 +131,12 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 		size_t size = (size_t)1 << (bp->fast.kmin + i);
 
 		/* Aligned to the capacity up to a page: see bufpool.h. */
+		/* Magazines of buffers aim at LFP_MAG_BYTES_BUF (zone.h); a
+		 * class's stride is its size. */
 		err = lfp_zone_setup(&bp->zones[i], &(struct lfp_zone_conf){
 			.size = size, .align = LFP_MIN(size, lfp_os_page_size()),
+			.mag_rounds = lfp_mag_rounds_auto(size,
+							  LFP_MAG_BYTES_BUF),
 			.owner = bp, .name = bp->name, .checked = bp->checked,
 			.budget = &bp->budget, .call_rcu = attr->call_rcu_fn,
 			.placement = attr->placement, .node = attr->node,

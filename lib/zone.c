@@ -36,14 +36,8 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	    lfp_is_pow2(stride) && align <= LFP_CACHELINE)
 		stride += LFP_CACHELINE;
 
-	if (!cap) {
-		size_t target = LFP_MAX(LFP_MAG_BYTES,
-					LFP_MIN(LFP_MAG_ROUNDS_LARGE * stride,
-						LFP_MAG_BYTES_MAX));
-
-		cap = (unsigned int)LFP_MAX(1, LFP_MIN(LFP_MAG_ROUNDS_AUTO_MAX,
-						       target / stride));
-	}
+	if (!cap)
+		cap = lfp_mag_rounds_auto(stride, LFP_MAG_BYTES);
 	z->size = size;
 	z->align = align;
 	z->fast.cap = cap;

@@ -92,15 +92,29 @@ size_t lfp_zone_carve(struct lfp_zone *z, uint32_t node, void **objs,
 
 /*
  * Bytes of objects a magazine aims at, which bounds each cache to two
- * magazines' worth: 64 rounds up to objects of 4 KiB (so that a bulk of
- * 64 is one magazine, as DPDK's per-lcore cache of 256 holds whatever
- * the size), 256 KiB of objects above, at least four objects, at most
- * 1 MiB; between 1 and 64 rounds.
+ * magazines' worth: LFP_MAG_BYTES for an object pool (64 rounds up to
+ * objects of 4 KiB, so that a bulk of 64 is one magazine, as DPDK's
+ * per-lcore cache of 256 holds whatever the size), LFP_MAG_BYTES_BUF for
+ * a buffer pool's classes (whose mixed sizes add up: a thread's caches of
+ * every class); at least four objects, at most 1 MiB; between 1 and 64
+ * rounds (lfp_mag_rounds_auto()).
  */
 #define LFP_MAG_BYTES ((size_t)256 << 10)
+#define LFP_MAG_BYTES_BUF ((size_t)16 << 10)
 #define LFP_MAG_BYTES_MAX ((size_t)1 << 20)
 #define LFP_MAG_ROUNDS_LARGE 4u
 #define LFP_MAG_ROUNDS_AUTO_MAX 64u
+
+/* Rounds per magazine for objects @stride apart, aiming at @bytes. */
+static inline unsigned int
+lfp_mag_rounds_auto(size_t stride, size_t bytes)
+{
+	size_t target = LFP_MAX(bytes, LFP_MIN(LFP_MAG_ROUNDS_LARGE * stride,
+					       LFP_MAG_BYTES_MAX));
+
+	return (unsigned int)LFP_MAX(1, LFP_MIN(LFP_MAG_ROUNDS_AUTO_MAX,
+						target / stride));
+}
 /* Objects carved per slab visit, at most (they pass a local array), and
  * the bytes of raw objects one visit aims at: growing stays in small
  * steps whatever the magazines hold. */

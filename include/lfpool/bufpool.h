@@ -9,9 +9,9 @@
  * largest (default 256 KiB, at most LFP_BUFPOOL_SIZE_MAX). Each class is
  * an object pool of the same engine (per-thread caches of two magazines
  * in front of a lock-free depot); magazines of large classes hold fewer
- * buffers, so that a cache holds a bounded number of bytes per class: two
- * magazines of at most 64 buffers and 256 KiB (64 buffers up to the
- * 4 KiB class), and of at least four buffers, at most 1 MiB, above.
+ * buffers, so that a thread's cache holds a bounded number of bytes per
+ * class: two magazines of at most 16 KiB of small buffers, or of at most
+ * four buffers (and 1 MiB) of classes of 4 KiB and more.
  *
  * A buffer's capacity is a power of two and the buffer is aligned to it,
  * up to the page size (a 64-byte buffer starts on a 64-byte boundary, a

@@ -1388,9 +1388,9 @@ END_TEST
  * A thread's cache keeps a bounded number of buffers per class: after one
  * thread allocates and frees 100 (or more) buffers of a class and calls
  * nothing else, at most its two magazines' worth are outside the depot.
- * Magazines shrink as classes grow: a magazine holds at most 64 buffers
- * and 256 KiB, and at least four above that (1 MiB at most), so a cache
- * never keeps more than 512 KiB of a class up to 256 KiB.
+ * Magazines shrink as classes grow: a magazine holds at most 16 KiB of
+ * small buffers, and at most four large ones (1 MiB at most), so a cache
+ * never keeps more than eight buffers of a class of 4 KiB or more.
  */
 START_TEST(test_bounded_cache)
 {
@@ -1418,14 +1418,15 @@ START_TEST(test_bounded_cache)
 			      "buffers at the %zu-byte class", prev, rounds,
 			      cls);
 		prev = rounds;
-		ck_assert_uint_le(rounds, 64);
-		if ((size_t)rounds * cls > 256 * KIB)
+		if (cls >= 4 * KIB)
 			ck_assert_msg(rounds <= 4 &&
 				      (size_t)rounds * cls <= 1024 * KIB,
 				      "%zu-byte class: %u buffers per "
 				      "magazine", cls, rounds);
-		if (cls <= 4 * KIB)  /* a bulk of 64 is one magazine */
-			ck_assert_uint_eq(rounds, 64);
+		else
+			ck_assert_msg((size_t)rounds * cls <= 16 * KIB,
+				      "%zu-byte class: a %u-buffer magazine "
+				      "holds more than 16 KiB", cls, rounds);
 	}
 
 	/* the 256 KiB class first, as the contract puts it */
