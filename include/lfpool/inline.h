@@ -193,17 +193,24 @@ typedef uint64_t lfp_fast_pair __attribute__((vector_size(16), aligned(8),
 					      may_alias));
 
 /* Copy @k pointers two at a time (not memcpy: a constant @k of 64 made
- * that a slow rep movsq). */
-static inline void
+ * that a slow rep movsq); non-zero if one of them is NULL. */
+static inline int
 lfp_fast_copy(void **dst, void *const *src, size_t k)
 {
+	lfp_fast_pair nulls = { 0, 0 };
 	size_t i;
 
-	for (i = 0; i + 2 <= k; i += 2)
-		*(lfp_fast_pair *)(void *)(dst + i) =
-			*(const lfp_fast_pair *)(const void *)(src + i);
-	if (k & 1)
+	for (i = 0; i + 2 <= k; i += 2) {
+		lfp_fast_pair v = *(const lfp_fast_pair *)(const void *)(src + i);
+
+		*(lfp_fast_pair *)(void *)(dst + i) = v;
+		nulls |= (lfp_fast_pair)(v == 0);
+	}
+	if (k & 1) {
 		dst[k - 1] = src[k - 1];
+		nulls[0] |= src[k - 1] == NULL;
+	}
+	return (nulls[0] | nulls[1]) != 0;
 }
 
 /** Per-thread hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX)
@@ -215,7 +222,6 @@ lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
 	const struct lfp_fast_entry *e =
 		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
 	struct lfp_fast_cache *c;
-	void **r;
 	uint32_t n;
 
 	if (__builtin_expect(e->id != f->id, 0))
@@ -225,8 +231,7 @@ lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
 	if (__builtin_expect(n < k, 0))
 		return 0;
 	n -= (uint32_t)k;
-	r = c->rounds + n;
-	lfp_fast_copy(objs, r, k);
+	(void)lfp_fast_copy(objs, c->rounds + n, k);
 	c->n = n;
 	__atomic_store_n(&c->gets, __atomic_load_n(&c->gets, __ATOMIC_RELAXED) +
 			 k, __ATOMIC_RELAXED);
@@ -243,9 +248,7 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	const struct lfp_fast_entry *e =
 		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
 	struct lfp_fast_cache *c;
-	void **r;
 	uint32_t n;
-	int nulls = 0;
 
 	if (__builtin_expect(e->id != f->id, 0))
 		return 0;
@@ -253,12 +256,9 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	n = c->n;
 	if (__builtin_expect(k > c->cap - n, 0))
 		return 0;
-	r = c->rounds + n;
-	for (size_t i = 0; i < k; i++)
-		nulls |= objs[i] == NULL;
-	if (__builtin_expect(nulls, 0))
+	/* Rounds past n are nobody's: a copy that met a NULL is no harm. */
+	if (__builtin_expect(lfp_fast_copy(c->rounds + n, objs, k), 0))
 		return 0;
-	lfp_fast_copy(r, objs, k);
 	c->n = n + (uint32_t)k;
 	__atomic_store_n(&c->puts, __atomic_load_n(&c->puts, __ATOMIC_RELAXED) +
 			 k, __ATOMIC_RELAXED);
