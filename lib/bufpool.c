@@ -130,9 +130,9 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	for (i = 0; i < n; i++) {
 		size_t size = (size_t)1 << (bp->fast.kmin + i);
 
-		/* Aligned to the capacity up to a page: see bufpool.h. */
-		/* Magazines of buffers aim at LFP_MAG_BYTES_BUF (zone.h); a
-		 * class's stride is its size. */
+		/* Aligned to the capacity up to a page (bufpool.h), so a
+		 * class's stride is its size; its magazines aim at
+		 * LFP_MAG_BYTES_BUF (zone.h). */
 		err = lfp_zone_setup(&bp->zones[i], &(struct lfp_zone_conf){
 			.size = size, .align = LFP_MIN(size, lfp_os_page_size()),
 			.mag_rounds = lfp_mag_rounds_auto(size,
