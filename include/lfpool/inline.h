@@ -134,33 +134,45 @@ void __tsan_release(void *addr);
 #endif
 
 static inline void
-lfp_fast_count(uint64_t *c)
+lfp_fast_count(uint64_t *c, uint64_t k)
 {
 	/* Only the cache's owner writes it: a load and a store, relaxed
 	 * (readers on other threads load it relaxed). */
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1,
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + k,
 			 __ATOMIC_RELAXED);
+}
+
+/* The calling thread's cache for pool @p f, from its recent entry, or
+ * NULL (an entry's cache is never NULL while its id matches a pool). */
+static inline struct lfp_fast_cache *
+lfp_fast_thread_cache(const struct lfp_fast_pool *f)
+{
+	const struct lfp_fast_entry *e =
+		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
+
+	if (__builtin_expect(e->id != f->id, 0))
+		return NULL;
+	if (e->cache == NULL)
+		__builtin_unreachable();  /* so callers test the id alone */
+	return e->cache;
 }
 
 /** Per-thread hit path of get: an object, or NULL (a miss). */
 static inline void *
 lfp_fast_thread_get(const struct lfp_fast_pool *f)
 {
-	const struct lfp_fast_entry *e =
-		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
-	struct lfp_fast_cache *c;
+	struct lfp_fast_cache *c = lfp_fast_thread_cache(f);
 	void *obj;
 	uint32_t n;
 
-	if (__builtin_expect(e->id != f->id, 0))
+	if (__builtin_expect(c == NULL, 0))
 		return NULL;
-	c = e->cache;
 	n = c->n;
 	if (__builtin_expect(n == 0, 0))
 		return NULL;
 	obj = c->rounds[--n];
 	c->n = n;
-	lfp_fast_count(&c->gets);
+	lfp_fast_count(&c->gets, 1);
 	return obj;
 }
 
@@ -168,20 +180,17 @@ lfp_fast_thread_get(const struct lfp_fast_pool *f)
 static inline int
 lfp_fast_thread_put(const struct lfp_fast_pool *f, void *obj)
 {
-	const struct lfp_fast_entry *e =
-		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
-	struct lfp_fast_cache *c;
+	struct lfp_fast_cache *c = lfp_fast_thread_cache(f);
 	uint32_t n;
 
-	if (__builtin_expect(e->id != f->id, 0))
+	if (__builtin_expect(c == NULL, 0))
 		return 0;
-	c = e->cache;
 	n = c->n;
 	if (__builtin_expect(n >= c->cap, 0))
 		return 0;
 	c->rounds[n] = obj;
 	c->n = n + 1;
-	lfp_fast_count(&c->puts);
+	lfp_fast_count(&c->puts, 1);
 	return 1;
 }
 
@@ -219,22 +228,18 @@ static inline int
 lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
 			 size_t k)
 {
-	const struct lfp_fast_entry *e =
-		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
-	struct lfp_fast_cache *c;
+	struct lfp_fast_cache *c = lfp_fast_thread_cache(f);
 	uint32_t n;
 
-	if (__builtin_expect(e->id != f->id, 0))
+	if (__builtin_expect(c == NULL, 0))
 		return 0;
-	c = e->cache;
 	n = c->n;
 	if (__builtin_expect(n < k, 0))
 		return 0;
 	n -= (uint32_t)k;
 	(void)lfp_fast_copy(objs, c->rounds + n, k);
 	c->n = n;
-	__atomic_store_n(&c->gets, __atomic_load_n(&c->gets, __ATOMIC_RELAXED) +
-			 k, __ATOMIC_RELAXED);
+	lfp_fast_count(&c->gets, k);
 	return 1;
 }
 
@@ -245,14 +250,11 @@ static inline int
 lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 			 size_t k)
 {
-	const struct lfp_fast_entry *e =
-		&lfp_fast_tls.recent[f->slot & (LFP_FAST_RECENT - 1)];
-	struct lfp_fast_cache *c;
+	struct lfp_fast_cache *c = lfp_fast_thread_cache(f);
 	uint32_t n;
 
-	if (__builtin_expect(e->id != f->id, 0))
+	if (__builtin_expect(c == NULL, 0))
 		return 0;
-	c = e->cache;
 	n = c->n;
 	if (__builtin_expect(k > c->cap - n, 0))
 		return 0;
@@ -260,8 +262,7 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	if (__builtin_expect(lfp_fast_copy(c->rounds + n, objs, k), 0))
 		return 0;
 	c->n = n + (uint32_t)k;
-	__atomic_store_n(&c->puts, __atomic_load_n(&c->puts, __ATOMIC_RELAXED) +
-			 k, __ATOMIC_RELAXED);
+	lfp_fast_count(&c->puts, k);
 	return 1;
 }
 
