@@ -26,7 +26,6 @@ typedef _Atomic uint64_t lfp_counter_t;
  * it about the release/acquire pair that the hidden code provides.
  */
 #ifdef LFP_FAST_TSAN   /* decided, and the hooks declared, there */
-#define LFP_TSAN 1
 #define lfp_tsan_acquire(a) __tsan_acquire((void *)(a))
 #define lfp_tsan_release(a) __tsan_release((void *)(a))
 #else

@@ -71,18 +71,11 @@ struct lfp_cache {
 
 /* The inline hit path (<lfpool/inline.h>) reads a per-thread cache's hot
  * part as struct lfp_fast_cache: the same layout, fixed by the ABI. */
-#define LFP_CACHE_ABI(f)						\
-	_Static_assert(offsetof(struct lfp_cache, f) ==			\
-		       offsetof(struct lfp_fast_cache, f) &&		\
-		       sizeof(((struct lfp_cache *)0)->f) ==		\
-		       sizeof(((struct lfp_fast_cache *)0)->f),		\
-		       "struct lfp_cache." #f " is not lfp_fast_cache's")
-LFP_CACHE_ABI(n);
-LFP_CACHE_ABI(cap);
-LFP_CACHE_ABI(rounds);
-LFP_CACHE_ABI(gets);
-LFP_CACHE_ABI(puts);
-#undef LFP_CACHE_ABI
+LFP_ABI_FIELD(lfp_cache, lfp_fast_cache, n);
+LFP_ABI_FIELD(lfp_cache, lfp_fast_cache, cap);
+LFP_ABI_FIELD(lfp_cache, lfp_fast_cache, rounds);
+LFP_ABI_FIELD(lfp_cache, lfp_fast_cache, gets);
+LFP_ABI_FIELD(lfp_cache, lfp_fast_cache, puts);
 
 /* A zone's caches. */
 struct lfp_caches {

@@ -30,6 +30,15 @@
 #define LFP_CACHELINE 64
 #define lfp_cacheline_aligned __attribute__((aligned(LFP_CACHELINE)))
 
+/* Field @f of struct @ours lies where struct @abi of <lfpool/inline.h>
+ * has it, with its size: the inline hit path reads ours as that. */
+#define LFP_ABI_FIELD(ours, abi, f)					\
+	_Static_assert(offsetof(struct ours, f) ==			\
+		       offsetof(struct abi, f) &&			\
+		       sizeof(((struct ours *)0)->f) ==			\
+		       sizeof(((struct abi *)0)->f),			\
+		       "struct " #ours "." #f " is not " #abi "'s")
+
 #define LFP_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define LFP_MAX(a, b) ((a) > (b) ? (a) : (b))
 

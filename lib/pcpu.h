@@ -92,17 +92,10 @@ _Static_assert(sizeof(struct lfp_pcpu) == 1 << LFP_PCPU_SHIFT,
 
 /* The hit path (<lfpool/inline.h>) reads the hot part as struct
  * lfp_fast_cpu: the same layout, fixed by the ABI. */
-#define LFP_PCPU_ABI(f)							\
-	_Static_assert(offsetof(struct lfp_pcpu, f) ==			\
-		       offsetof(struct lfp_fast_cpu, f) &&		\
-		       sizeof(((struct lfp_pcpu *)0)->f) ==		\
-		       sizeof(((struct lfp_fast_cpu *)0)->f),		\
-		       "struct lfp_pcpu." #f " is not lfp_fast_cpu's")
-LFP_PCPU_ABI(word);
-LFP_PCPU_ABI(rounds);
-LFP_PCPU_ABI(lock);
-LFP_PCPU_ABI(cap);
-#undef LFP_PCPU_ABI
+LFP_ABI_FIELD(lfp_pcpu, lfp_fast_cpu, word);
+LFP_ABI_FIELD(lfp_pcpu, lfp_fast_cpu, rounds);
+LFP_ABI_FIELD(lfp_pcpu, lfp_fast_cpu, lock);
+LFP_ABI_FIELD(lfp_pcpu, lfp_fast_cpu, cap);
 _Static_assert(LFP_PCPU_SHIFT == LFP_FAST_CPU_SHIFT &&
 	       LFP_PCPU_NBITS == LFP_FAST_NBITS,
 	       "per-CPU word and stride are fixed by the ABI");

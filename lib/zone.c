@@ -449,7 +449,7 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 	int err = 0;
 
 	/* The hit path of <lfpool/inline.h>, which callers inline too. */
-	if (n - 1 < LFP_FAST_BULK_MAX && lfp_fast_get_bulk(&z->fast, objs, n))
+	if (lfp_fast_get_bulk(&z->fast, objs, n))
 		return n;
 	got = zone_get_bulk_cached(z, objs, n, false);
 
@@ -494,7 +494,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 	struct lfp_pcpu *p;
 	size_t i = 0, put = 0;
 
-	if (n - 1 < LFP_FAST_BULK_MAX && lfp_fast_put_bulk(&z->fast, objs, n))
+	if (lfp_fast_put_bulk(&z->fast, objs, n))
 		return n;  /* the hit path, as lfp_zone_get_bulk()'s */
 	if (lfp_unlikely(z->debug)) {
 		/* One by one, each object checked. */

@@ -194,9 +194,6 @@ lfp_fast_thread_put(const struct lfp_fast_pool *f, void *obj)
 	return 1;
 }
 
-/** The most objects a bulk hit moves (a larger bulk call is out of line). */
-#define LFP_FAST_BULK_MAX 0xffffu
-
 /* Two pointers, for copies of 16 bytes (any alignment of 8, any type). */
 typedef uint64_t lfp_fast_pair __attribute__((vector_size(16), aligned(8),
 					      may_alias));
@@ -222,7 +219,7 @@ lfp_fast_copy(void **dst, void *const *src, size_t k)
 	return (nulls[0] | nulls[1]) != 0;
 }
 
-/** Per-thread hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX)
+/** Per-thread hit path of a bulk get of @p k (1..cap)
  *  objects: non-zero if all were taken (the top @p k rounds, in order). */
 static inline int
 lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
@@ -243,7 +240,7 @@ lfp_fast_thread_get_bulk(const struct lfp_fast_pool *f, void **objs,
 	return 1;
 }
 
-/** Per-thread hit path of a bulk put of @p k (1..LFP_FAST_BULK_MAX)
+/** Per-thread hit path of a bulk put of @p k (1..cap)
  *  objects: non-zero if all were taken; zero, nothing taken, if there is
  *  no room or an entry is NULL. */
 static inline int
@@ -406,7 +403,7 @@ lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
 }
 
 /*
- * Per-CPU hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX) objects:
+ * Per-CPU hit path of a bulk get of @p k (1..cap) objects:
  * the top @p k rounds copied to @p objs in one sequence, committed by
  * word - k + k * 2^LFP_FAST_NBITS; zero when it declines (fewer than
  * @p k rounds, lock held, no CPU id, count to fold). An aborted pass
@@ -463,7 +460,7 @@ lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 }
 
 /*
- * Per-CPU hit path of a bulk put of @p k (1..LFP_FAST_BULK_MAX) objects:
+ * Per-CPU hit path of a bulk put of @p k (1..cap) objects:
  * copied above the count in one sequence, committed by word + k +
  * k * 2^LFP_FAST_NBITS; zero, nothing taken, when it declines (no room,
  * a NULL entry, lock held, no CPU id, count to fold). An aborted pass
@@ -584,25 +581,25 @@ lfp_fast_put(const struct lfp_fast_pool *f, void *obj)
 	return lfp_fast_thread_put(f, obj);
 }
 
-/** The hit path of a bulk get of @p k (1..LFP_FAST_BULK_MAX) objects,
+/** The hit path of a bulk get of @p k (1..cap) objects,
  *  either mode: non-zero if all @p k were taken. */
 static inline int
 lfp_fast_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 {
-	if (k > f->cap)
+	if (k - 1 >= f->cap)  /* none, or more than a magazine holds */
 		return 0;
 	if (f->cpu)
 		return lfp_fast_cpu_get_bulk(f, objs, k);
 	return lfp_fast_thread_get_bulk(f, objs, k);
 }
 
-/** The hit path of a bulk put of @p k (1..LFP_FAST_BULK_MAX) objects,
+/** The hit path of a bulk put of @p k (1..cap) objects,
  *  either mode: non-zero if all @p k were taken (none is NULL). */
 static inline int
 lfp_fast_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		  size_t k)
 {
-	if (k > f->cap)
+	if (k - 1 >= f->cap)  /* none, or more than a magazine holds */
 		return 0;
 	if (f->cpu)
 		return lfp_fast_cpu_put_bulk(f, objs, k);

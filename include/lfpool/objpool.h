@@ -388,8 +388,7 @@ lfp_objpool_put_inline(struct lfp_objpool *pool, void *obj)
 static inline LFP_WARN_UNUSED size_t
 lfp_objpool_get_bulk_inline(struct lfp_objpool *pool, void **objs, size_t n)
 {
-	if (__builtin_expect(pool != NULL && objs != NULL &&
-			     n - 1 < LFP_FAST_BULK_MAX, 1) &&
+	if (__builtin_expect(pool != NULL && objs != NULL, 1) &&
 	    __builtin_expect(lfp_fast_get_bulk((const struct lfp_fast_pool *)
 					       (const void *)pool, objs, n), 1))
 		return n;
@@ -400,8 +399,7 @@ static inline size_t
 lfp_objpool_put_bulk_inline(struct lfp_objpool *pool, void *const *objs,
 			    size_t n)
 {
-	if (__builtin_expect(pool != NULL && objs != NULL &&
-			     n - 1 < LFP_FAST_BULK_MAX, 1) &&
+	if (__builtin_expect(pool != NULL && objs != NULL, 1) &&
 	    __builtin_expect(lfp_fast_put_bulk((const struct lfp_fast_pool *)
 					       (const void *)pool, objs, n), 1))
 		return n;
