@@ -50,6 +50,9 @@ bufpool_reclaim(void *arg, struct lfp_zone *z)
 			lfp_zone_trim(&bp->zones[i], LFP_TRIM_CACHES);
 }
 
+_Static_assert(LFP_BUFPOOL_SIZE_MIN_DEFAULT == LFP_CACHELINE,
+	       "the default smallest class is the line the library pads to");
+
 /* The default largest class, for max_size 0. */
 #define BUFPOOL_MAX_DEFAULT ((size_t)256 << 10)
 
@@ -59,7 +62,7 @@ lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr)
 	if (!attr)
 		return -EINVAL;
 	memset(attr, 0, sizeof(*attr));
-	attr->min_size = LFP_BUFPOOL_SIZE_MIN;
+	attr->min_size = LFP_BUFPOOL_SIZE_MIN_DEFAULT;
 	attr->max_size = BUFPOOL_MAX_DEFAULT;
 	return 0;
 }
@@ -93,7 +96,10 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 		return NULL;
 	}
 	/* A zero size is its default; see bufpool.h. */
-	min_size = attr->min_size ? attr->min_size : LFP_BUFPOOL_SIZE_MIN;
+	min_size = attr->min_size ? attr->min_size :
+		   attr->max_size ? LFP_MIN(LFP_BUFPOOL_SIZE_MIN_DEFAULT,
+					    attr->max_size) :
+		   LFP_BUFPOOL_SIZE_MIN_DEFAULT;
 	max_size = attr->max_size ? attr->max_size :
 		   LFP_MAX(min_size, BUFPOOL_MAX_DEFAULT);
 	if (!lfp_is_pow2(min_size) || !lfp_is_pow2(max_size) ||

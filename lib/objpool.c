@@ -5,7 +5,6 @@
  */
 #include "pool.h"
 
-#include <stdalign.h>
 #include <string.h>
 
 #include <lfpool/objpool.h>
@@ -37,6 +36,9 @@ lfp_objpool_attr_init(struct lfp_objpool_attr *attr)
 	return 0;
 }
 
+_Static_assert(LFP_OBJPOOL_ALIGN_DEFAULT == LFP_CACHELINE,
+	       "the default alignment is the line the library pads to");
+
 struct lfp_objpool *
 lfp_objpool_create(const struct lfp_objpool_attr *attr)
 {
@@ -52,7 +54,7 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED) ||
 	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement))
 		goto inval;
-	align = attr->align ? attr->align : alignof(max_align_t);
+	align = attr->align ? attr->align : LFP_OBJPOOL_ALIGN_DEFAULT;
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
 		goto inval;
 	/* A magazine's objects are bounded in bytes (the stride: zone.c). */

@@ -48,6 +48,13 @@ struct lfp_bufpool;
 
 /** The smallest class a buffer pool accepts (16 bytes). */
 #define LFP_BUFPOOL_SIZE_MIN ((size_t)16)
+/**
+ * The smallest class of min_size 0 (64 bytes, a cache line): buffers of
+ * every class start a line and take whole lines, so that buffers used by
+ * different threads never share one (no false sharing). Set min_size to
+ * LFP_BUFPOOL_SIZE_MIN (or 32) for dense classes of 16 (and 32) bytes.
+ */
+#define LFP_BUFPOOL_SIZE_MIN_DEFAULT ((size_t)64)
 /** The largest class a buffer pool accepts (1 GiB). */
 #define LFP_BUFPOOL_SIZE_MAX ((size_t)1 << 30)
 /** Deprecated: the old name of LFP_BUFPOOL_SIZE_MIN. */
@@ -63,7 +70,9 @@ struct lfp_bufpool;
  */
 struct lfp_bufpool_attr {
 	size_t min_size;      /**< smallest class: a power of two,
-	                           LFP_BUFPOOL_SIZE_MIN..max_size; 0: 16 */
+	                           LFP_BUFPOOL_SIZE_MIN..max_size; 0:
+	                           LFP_BUFPOOL_SIZE_MIN_DEFAULT (64), or
+	                           max_size, if smaller */
 	size_t max_size;      /**< largest class: a power of two up to
 	                           LFP_BUFPOOL_SIZE_MAX; 0: 256 KiB (or
 	                           min_size, if larger) */
@@ -83,7 +92,7 @@ struct lfp_bufpool_attr {
 };
 
 /**
- * Fill @p attr with the defaults: classes of 16 bytes to 256 KiB.
+ * Fill @p attr with the defaults: classes of 64 bytes to 256 KiB.
  * @return 0, or -EINVAL if @p attr is NULL.
  */
 LFP_API int lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr);

@@ -77,6 +77,14 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
 /** The largest object size an object pool accepts (64 MiB). */
 #define LFP_OBJPOOL_SIZE_MAX ((size_t)64 << 20)
 
+/**
+ * The alignment of align 0 (64 bytes, a cache line): every object starts
+ * a line and takes whole lines, so that objects used by different threads
+ * never share one (no false sharing), as DPDK's mempools by default.
+ * Set align to keep small objects dense instead.
+ */
+#define LFP_OBJPOOL_ALIGN_DEFAULT ((size_t)64)
+
 /** Flag: checked mode for this pool (<lfpool/check.h>). */
 #define LFP_OBJPOOL_F_CHECKED (1u << 0)
 
@@ -102,8 +110,11 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
  */
 struct lfp_objpool_attr {
 	size_t size;          /**< object size in bytes, 1..LFP_OBJPOOL_SIZE_MAX */
-	size_t align;         /**< 0 for the default (alignof(max_align_t)), or
-	                           a power of two up to the page size */
+	size_t align;         /**< 0 for the default, LFP_OBJPOOL_ALIGN_DEFAULT
+	                           (a cache line: no two objects share one),
+	                           or a power of two up to the page size
+	                           (objects size rounded up to align apart:
+	                           dense, but neighbours may share a line) */
 	lfp_ctor_fn ctor;     /**< NULL: objects are raw memory */
 	lfp_dtor_fn dtor;     /**< NULL: nothing to undo */
 	void *arg;            /**< passed to ctor and dtor */

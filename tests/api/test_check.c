@@ -423,6 +423,7 @@ make_bufpool(const char *name, unsigned int flags)
 	struct lfp_bufpool *bp;
 
 	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
+	attr.min_size = LFP_BUFPOOL_SIZE_MIN;   /* dense: a class of 16 B */
 	attr.name = name;
 	attr.flags = flags;
 	bp = lfp_bufpool_create(&attr);
