@@ -293,9 +293,11 @@ struct lfp_objpool_stats {
 	uint64_t deferred;        /**< objects put with lfp_objpool_put_rcu()
 	                               still waiting for their grace period
 	                               (counted in in_use until back) */
-	uint64_t direct;          /**< gets and puts that went to the depot
-	                               one object at a time because their
-	                               CPU's cache was busy (per-CPU mode) */
+	uint64_t direct;          /**< per-CPU mode: objects got and put
+	                               at the depot with no cache: one at a
+	                               time when their CPU's cache was busy,
+	                               or the part of a bulk call past what
+	                               the cache could take or give */
 	int cache_mode;           /**< LFP_CACHE_PER_CPU or _PER_THREAD */
 	int placement;            /**< enum lfp_placement */
 	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
