@@ -472,12 +472,16 @@ stress_team_wait(struct stress_team *t)
 /*
  * In a thread of the team, before its operation number @ops: go on while
  * nothing failed and the deadline (read every 64 operations) is ahead.
+ * The first 64 always run, so that a thread a busy machine left waiting
+ * past the deadline still takes part (stress_team_check() wants more
+ * operations than threads).
  */
 static inline bool
 stress_team_working(struct stress_team *t, struct stress_fail *f,
 		    unsigned long ops)
 {
-	return !stress_failed(f) && ((ops & 63) || !stress_past(&t->deadline));
+	return !stress_failed(f) &&
+	       (ops < 64 || (ops & 63) || !stress_past(&t->deadline));
 }
 
 static inline void
