@@ -58,6 +58,14 @@ noinst_PROGRAMS += %reldir%/bench_numa
 %canon_reldir%_bench_numa_LDADD = $(bench_ldadd)
 bench_programs += %reldir%/bench_numa$(EXEEXT)
 
+# What checked mode costs a get+put, and recording sites on top of it.
+noinst_PROGRAMS += %reldir%/bench_checked
+%canon_reldir%_bench_checked_SOURCES = %reldir%/bench_checked.c
+%canon_reldir%_bench_checked_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_bench_checked_LDFLAGS = -no-install
+%canon_reldir%_bench_checked_LDADD = $(bench_ldadd)
+bench_programs += %reldir%/bench_checked$(EXEEXT)
+
 noinst_PROGRAMS += %reldir%/bench_allocloop
 %canon_reldir%_bench_allocloop_SOURCES = %reldir%/bench_allocloop.c
 %canon_reldir%_bench_allocloop_CFLAGS = $(AM_CFLAGS)
