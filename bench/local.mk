@@ -194,7 +194,13 @@ noinst_PROGRAMS += %reldir%/bench_versus
 bench_versus_programs += %reldir%/bench_versus$(EXEEXT)
 endif
 
-EXTRA_DIST += %reldir%/README.md %reldir%/run-suite.sh
+EXTRA_DIST += %reldir%/README.md %reldir%/run-suite.sh %reldir%/demo.sh
+
+# The quick-start demo (README.md): the article's two benchmarks, run
+# briefly by their programs, in one table beside the article's figures.
+.PHONY: demo
+demo: $(bench_programs)
+	@$(SHELL) $(srcdir)/%reldir%/demo.sh %reldir%
 
 # A `bench` target would collide with the bench/ folder without .PHONY.
 # The suite script runs every program above, each peer in a process per
