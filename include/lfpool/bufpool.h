@@ -45,6 +45,10 @@ struct lfp_bufpool;
 
 /** Flag: checked mode for this pool (<lfpool/check.h>). */
 #define LFP_BUFPOOL_F_CHECKED (1u << 0)
+/** Flag: checked mode, and each get records its caller, so that a leak
+ *  report at destroy names where the objects still out were got
+ *  (<lfpool/check.h>); implies LFP_BUFPOOL_F_CHECKED. */
+#define LFP_BUFPOOL_F_SITES (1u << 1)
 
 /** The smallest class a buffer pool accepts (16 bytes). */
 #define LFP_BUFPOOL_SIZE_MIN ((size_t)16)
@@ -77,7 +81,7 @@ struct lfp_bufpool_attr {
 	                           LFP_BUFPOOL_SIZE_MAX; 0: 256 KiB (or
 	                           min_size, if larger) */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
-	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, or 0 */
+	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, _F_SITES, or 0 */
 	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
 	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_bufpool_free_rcu(); NULL:
 	                           liburcu-bp's (urcu_bp_call_rcu) */
@@ -292,9 +296,10 @@ LFP_API int lfp_bufpool_stats_get(struct lfp_bufpool *bp,
  * The inline fast path of alloc (<lfpool/inline.h>): a hit on the class's
  * cache runs here, in the caller; anything else calls the exported
  * function. Free stays a call: a buffer's class comes from its address,
- * through the library's chunk map. LFP_NO_INLINE as for object pools.
+ * through the library's chunk map. LFP_NO_INLINE as for object pools;
+ * always inlined, as their gets are.
  */
-static inline LFP_WARN_UNUSED void *
+static inline __attribute__((always_inline)) LFP_WARN_UNUSED void *
 lfp_bufpool_alloc_inline(struct lfp_bufpool *bp, size_t n)
 {
 	if (__builtin_expect(bp != NULL, 1)) {

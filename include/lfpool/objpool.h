@@ -87,6 +87,10 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
 
 /** Flag: checked mode for this pool (<lfpool/check.h>). */
 #define LFP_OBJPOOL_F_CHECKED (1u << 0)
+/** Flag: checked mode, and each get records its caller, so that a leak
+ *  report at destroy names where the objects still out were got
+ *  (<lfpool/check.h>); implies LFP_OBJPOOL_F_CHECKED. */
+#define LFP_OBJPOOL_F_SITES (1u << 1)
 
 /** The largest magazine round count lfp_objpool_attr.mag_rounds accepts. */
 #define LFP_OBJPOOL_MAG_ROUNDS_MAX 1024u
@@ -120,7 +124,7 @@ struct lfp_objpool_attr {
 	void *arg;            /**< passed to ctor and dtor */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
 	unsigned int mag_rounds; /**< objects per magazine; 0 chooses by size */
-	unsigned int flags;   /**< LFP_OBJPOOL_F_CHECKED, or 0 */
+	unsigned int flags;   /**< LFP_OBJPOOL_F_CHECKED, _F_SITES, or 0 */
 	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
 	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_objpool_put_rcu(); NULL:
 	                           liburcu-bp's (urcu_bp_call_rcu) */
@@ -373,9 +377,11 @@ LFP_API int lfp_objpool_stats_get(struct lfp_objpool *pool,
  * The inline fast path (<lfpool/inline.h>): a hit runs here, in the
  * caller; anything else calls the exported function. Define LFP_NO_INLINE
  * before including lfpool's headers to call the exported functions
- * always; `(lfp_objpool_get)(pool)` calls it once.
+ * always; `(lfp_objpool_get)(pool)` calls it once. The gets are always
+ * inlined, at -O0 too, so that the exported function's caller is the
+ * program's own code: a checked pool with sites names it (<lfpool/check.h>).
  */
-static inline LFP_WARN_UNUSED void *
+static inline __attribute__((always_inline)) LFP_WARN_UNUSED void *
 lfp_objpool_get_inline(struct lfp_objpool *pool)
 {
 	if (__builtin_expect(pool != NULL, 1)) {
@@ -398,7 +404,7 @@ lfp_objpool_put_inline(struct lfp_objpool *pool, void *obj)
 	return lfp_objpool_put(pool, obj);
 }
 
-static inline LFP_WARN_UNUSED size_t
+static inline __attribute__((always_inline)) LFP_WARN_UNUSED size_t
 lfp_objpool_get_bulk_inline(struct lfp_objpool *pool, void **objs, size_t n)
 {
 	if (__builtin_expect(pool != NULL && objs != NULL, 1) &&
