@@ -165,7 +165,7 @@ START_TEST(test_all_json)
 		  != NULL);
 	ck_assert(strstr(out, "object pool \"all-obj-b\": 200-byte objects")
 		  != NULL);
-	ck_assert(strstr(out, "buffer pool \"all-buf-c\": 9 classes") != NULL);
+	ck_assert(strstr(out, "buffer pool \"all-buf-c\": 7 classes") != NULL);
 	ck_assert(strstr(out, "buffer pool \"all-buf-d\"") != NULL);
 	ck_assert(strstr(out, "all-obj-gone") == NULL);
 	ck_assert(strstr(out, "\n\nbuffer pool \"all-buf-") != NULL ||
