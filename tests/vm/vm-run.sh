@@ -116,9 +116,10 @@ cache=${LFP_VM_CACHE:-$(pwd)/vm-cache}
 mkdir -p "$cache" || die "cannot make $cache"
 cache=$(cd "$cache" && pwd)
 
-# fetch PKG: download Debian package PKG (NAME or NAME:ARCH) into the
-# cache and unpack it to $cache/PKG-NAME/; prints that folder. A package
-# already unpacked is used as it is.
+# fetch PKG PATH: download Debian package PKG (NAME or NAME:ARCH) into
+# the cache and unpack PATH of it (a tar pattern, such as ./boot/vmlinuz-*)
+# to $cache/pkg-PKG/; prints that folder. A package already unpacked is
+# used as it is; the .deb itself is not kept.
 fetch() {
 	dir=$cache/pkg-$(echo "$1" | tr ':' '-')
 	if [ ! -f "$dir/.done" ]; then
@@ -127,8 +128,10 @@ fetch() {
 		(cd "$dir/deb" && apt-get download -q "$1" >../download.log 2>&1) ||
 			return 1
 		for deb in "$dir"/deb/*.deb; do
-			dpkg -x "$deb" "$dir" || return 1
+			dpkg-deb --fsys-tarfile "$deb" |
+				tar -x -C "$dir" --wildcards "$2" || return 1
 		done
+		rm -rf "$dir/deb"
 		touch "$dir/.done"
 	fi
 	echo "$dir"
@@ -144,7 +147,7 @@ if [ -z "$kernel" ]; then
 	[ -n "$real" ] ||
 		skip "no kernel: apt-cache knows no $want (for arm64 on another host: dpkg --add-architecture arm64; apt-get update)"
 	[ "$debarch" = "$hostdeb" ] || real=$real:$debarch
-	kdir=$(fetch "$real") ||
+	kdir=$(fetch "$real" "./boot/vmlinu*") ||
 		skip "no kernel: apt-get download $real failed (see $cache)"
 	kernel=$(ls "$kdir"/boot/vmlinu[xz]-* 2>/dev/null | head -n 1)
 fi
@@ -158,7 +161,7 @@ if [ -z "$busybox" ] && [ "$debarch" = "$hostdeb" ] &&
 	busybox=/bin/busybox
 fi
 if [ -z "$busybox" ]; then
-	bdir=$(fetch "busybox-static:$debarch") ||
+	bdir=$(fetch "busybox-static:$debarch" ./bin/busybox) ||
 		skip "no static busybox for $debarch (apt-get install busybox-static, or set LFP_VM_BUSYBOX)"
 	busybox=$bdir/bin/busybox
 fi
