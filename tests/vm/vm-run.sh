@@ -307,7 +307,7 @@ log=$work/console.log
 timeout -k 10 "$limit" "$qemu" $machine -accel tcg -smp "$cpus" -m "${mem}M" \
 	$numa -kernel "$kernel" -initrd "$work/initrd.gz" \
 	-append "console=$console loglevel=1 panic=-1 rdinit=/init" \
-	-nographic -no-reboot -serial "file:$log" -monitor none \
+	-nographic -no-reboot -nic none -serial "file:$log" -monitor none \
 	${LFP_VM_QEMU_ARGS:-} </dev/null >"$work/qemu.out" 2>&1
 qrc=$?
 tr -d '\r' <"$log" >"$log.txt" 2>/dev/null
