@@ -18,7 +18,8 @@
 #           noskip  the same, but a skip fails (what the layout exists for);
 #           report  a program whose output goes to the log as comments
 #                   (benchmarks), one result: its exit status.
-# Each result is named after its step. Skip (TAP "1..0 # SKIP" under the
+# LFP_CACHE_MODE, ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS pass into
+# the guest when set. Each result is named after its step. Skip (TAP "1..0 # SKIP" under the
 # driver, exit 77 by hand) when the VM cannot be had, unless
 # LFP_VM_REQUIRED=1 makes that a failure (CI).
 set -u
@@ -51,6 +52,14 @@ CK_TAP_LOG_FILE_NAME=- CK_VERBOSITY=silent CK_DEFAULT_TIMEOUT=${TEST_TIMEOUT:-60
 LFP_STRESS_SCALE=${LFP_STRESS_SCALE:-1}
 export CK_TAP_LOG_FILE_NAME CK_VERBOSITY CK_DEFAULT_TIMEOUT LFP_STRESS_SCALE
 top_builddir=.; export top_builddir
+EOF
+# What the caller set of these reaches the guest too: the cache mode, the
+# sanitizers' options.
+for v in LFP_CACHE_MODE ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	eval "val=\${$v-}"
+	[ -z "$val" ] || printf "%s='%s'; export %s\n" "$v" "$val" "$v"
+done >>"$work/guest.sh"
+cat >>"$work/guest.sh" <<EOF
 step() {
 	n=\$1 k=\$2
 	shift 2
