@@ -40,6 +40,7 @@ check-vm: $(vm_programs) $(check_PROGRAMS) $(check_LTLIBRARIES)
 
 EXTRA_DIST += %reldir%/vm-run.sh %reldir%/vm-test.sh $(vm_tests_x86_64) \
 	$(vm_tests_x86_64_long) $(vm_tests_aarch64)
+CLEANFILES += test-suite-vm.log %reldir%/*.log %reldir%/*.trs
 distclean-local: clean-vm
 clean-vm:
 	rm -rf %reldir%/cache
