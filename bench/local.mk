@@ -50,9 +50,11 @@ noinst_PROGRAMS += %reldir%/bench_idle_threads
 %canon_reldir%_bench_idle_threads_LDADD = $(bench_ldadd)
 bench_programs += %reldir%/bench_idle_threads$(EXEEXT)
 
-# Producer/consumer across (synthetic) NUMA nodes: remote-free cost.
+# Producer/consumer across NUMA nodes (synthetic, or the machine's with -m,
+# found in sysfs through tests/common/test-sysnode.h): remote-free cost.
 noinst_PROGRAMS += %reldir%/bench_numa
 %canon_reldir%_bench_numa_SOURCES = %reldir%/bench_numa.c
+%canon_reldir%_bench_numa_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 %canon_reldir%_bench_numa_CFLAGS = $(AM_CFLAGS)
 %canon_reldir%_bench_numa_LDFLAGS = -no-install
 %canon_reldir%_bench_numa_LDADD = $(bench_ldadd)
