@@ -68,6 +68,8 @@ lfp_misuse(const char *name, enum lfp_misuse_kind kind, const void *ptr)
 	struct lfp_misuse m = { .kind = kind, .pool = name ? name : "",
 				.ptr = ptr };
 
+	LFP_PROBE(misuse, m.pool, (int)kind, ptr);
+
 	if (fn) {
 		fn(&m, atomic_load_explicit(&handler_arg, memory_order_relaxed));
 		return;
