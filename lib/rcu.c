@@ -192,8 +192,8 @@ batch_submit(struct lfp_zone *z, struct lfp_rcu_batch *b)
 	if (b->bp && !atomic_load_explicit(&bp_used, memory_order_relaxed))
 		atomic_store_explicit(&bp_used, true, memory_order_relaxed);
 	atomic_fetch_add_explicit(&z->rcu_batches, 1, memory_order_relaxed);
-	lfp_tsan_release(b);
 	LFP_PROBE(rcu_send, LFP_WHO(&z->numa.place.who), b->n);
+	lfp_tsan_release(b);
 	z->rcu_call(&b->head, batch_done);
 	submit_leave();
 }

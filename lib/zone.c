@@ -339,11 +339,11 @@ zone_get_carve(struct lfp_zone *z, int *err)
 static void
 zone_get_failed(struct lfp_zone *z, int err)
 {
-	struct lfp_budget *b = z->slab.budget;
-
 	if (err == EDQUOT) {
-		LFP_PROBE(budget_refuse, LFP_WHO(&z->numa.place.who), b->limit,
-			  atomic_load_explicit(&b->used, memory_order_relaxed));
+		LFP_PROBE(budget_refuse, LFP_WHO(&z->numa.place.who),
+			  z->slab.budget->limit,
+			  atomic_load_explicit(&z->slab.budget->used,
+					       memory_order_relaxed));
 		err = ENOMEM;
 	}
 	errno = err;

@@ -283,12 +283,14 @@ inline_wrap = -Wl,--wrap=lfp_objpool_get,--wrap=lfp_objpool_put \
 %canon_reldir%_stress_stress_objpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_stress_stress_objpool_LDADD = $(api_ldadd)
 
-# The API tests under valgrind memcheck: any error fails the test.
+# The API tests under valgrind memcheck, and the reserve's test (its
+# paths under injected faults): any error fails the test.
 VALGRIND_FLAGS = --error-exitcode=1 --errors-for-leak-kinds=definite \
 	--child-silent-after-fork=yes \
 	--leak-check=full --suppressions=$(abs_top_srcdir)/tests/valgrind.supp
 check-valgrind:
-	CK_FORK=no $(MAKE) $(AM_MAKEFLAGS) check TESTS="$(api_tests)" \
+	CK_FORK=no $(MAKE) $(AM_MAKEFLAGS) check \
+		TESTS="$(api_tests) %reldir%/unit/test_reserve" \
 		LOG_COMPILER="valgrind $(VALGRIND_FLAGS)" TEST_TIMEOUT=900
 .PHONY: check-valgrind
 EXTRA_DIST += %reldir%/valgrind.supp %reldir%/tsan.supp

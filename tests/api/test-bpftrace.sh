@@ -82,7 +82,9 @@ until grep -q '^ready$' "$tmp/out"; do
 	fi
 	sleep 0.1
 done
-LD_PRELOAD=$lib "$prog" >"$tmp/expect" ||
+# A sanitizer's runtime must come first among preloaded libraries.
+rt=$(ldd "$prog" 2>/dev/null | awk '/lib[at]san/ { print $3 }' | tr '\n' ' ')
+LD_PRELOAD="$rt$lib" "$prog" >"$tmp/expect" ||
 	{ echo "Bail out! $prog failed"; exit 99; }
 kill -INT "$bt"
 wait "$bt"
