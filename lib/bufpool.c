@@ -353,6 +353,19 @@ lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags)
 }
 
 int
+lfp_bufpool_prefill(struct lfp_bufpool *bp, size_t size, size_t n)
+{
+	struct lfp_zone *z;
+	int err;
+
+	LFP_KEEP_ERRNO(z = bufpool_class(bp, size));
+	if (!z)
+		return bp ? -E2BIG : -EINVAL;
+	LFP_KEEP_ERRNO(err = lfp_zone_reserve_set(z, n));
+	return -err;
+}
+
+int
 lfp_bufpool_cache_mode(const struct lfp_bufpool *bp)
 {
 	return bp ? bp->cache_mode : -EINVAL;
@@ -388,6 +401,8 @@ lfp_bufpool_stats_get(struct lfp_bufpool *bp, struct lfp_bufpool_stats *out,
 		st->bytes_cached += cs->cached * cs->size;
 		st->bytes_reserved += cs->bytes_reserved;
 		st->nnodes = zs.nnodes;
+		st->cls_reserve[i] = zs.reserve;
+		st->cls_reserve_held[i] = zs.reserve_held;
 		for (unsigned int k = 0; k < LFP_NODES_MAX; k++) {
 			st->node[k].bytes += zs.node[k].bytes;
 			st->node[k].local_gets += zs.node[k].local_gets;

@@ -133,6 +133,8 @@ lfp_cache_claim(struct lfp_caches *cs, struct lfp_numa *nm, uint32_t cap,
 							memory_order_release,
 							memory_order_relaxed));
 	lfp_shared_add(&cs->n, 1);
+	LFP_PROBE(cache_new, LFP_WHO(&nm->place.who),
+		  lfp_counter_read(&cs->n));
 	return c;
 }
 
@@ -150,6 +152,7 @@ lfp_cache_unload(struct lfp_cache *c, struct lfp_numa *nm)
 		e = lfp_depot_get_empty(&nm->depot);
 		if (!e)
 			continue;       /* stays cached; still counted */
+		LFP_PROBE(depot_put, LFP_WHO(&nm->place.who), (*slots[i])->n);
 		lfp_numa_put_full(nm, c->node, *slots[i]);
 		lfp_counter_add(&c->depot_puts, 1);
 		*slots[i] = e;
@@ -187,6 +190,7 @@ lfp_cache_refill(struct lfp_cache *c, struct lfp_numa *nm, bool steal)
 		return ENOENT;
 	lfp_counter_add(&c->misses, 1);
 	lfp_counter_add(&c->depot_gets, 1);
+	LFP_PROBE(depot_get, LFP_WHO(&nm->place.who), m->n);
 	lfp_cache_park_local(c);
 	lfp_depot_put_empty(&nm->depot, c->prev);
 	c->prev = c->loaded;
@@ -204,6 +208,7 @@ lfp_cache_drain(struct lfp_cache *c, struct lfp_numa *nm)
 	e = lfp_depot_get_empty(&nm->depot);
 	if (!e)
 		return ENOMEM;
+	LFP_PROBE(depot_put, LFP_WHO(&nm->place.who), c->prev->n);
 	lfp_numa_put_full(nm, c->node, c->prev);
 	lfp_counter_add(&c->depot_puts, 1);
 	lfp_cache_park_local(c);

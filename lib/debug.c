@@ -70,6 +70,7 @@ misuse_handle(const struct lfp_misuse *m)
 	/* Acquire: pairs with the release in lfp_misuse_set_handler(). */
 	lfp_misuse_fn fn = atomic_load_explicit(&handler, memory_order_acquire);
 
+	LFP_PROBE(misuse, m->pool, (int)m->kind, m->ptr);
 	if (!fn)
 		return false;
 	fn(m, atomic_load_explicit(&handler_arg, memory_order_relaxed));

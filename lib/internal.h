@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,6 +94,31 @@ lfp_reserved_zero(void *const *words, size_t n)
  */
 extern __thread unsigned int lfp_locks_held
 	__attribute__((tls_model("initial-exec")));
+
+/*
+ * Take a mutex of the library (a slab's, a reserve's) by that rule: 0, or
+ * EAGAIN when the thread holds another lock of the library and this one
+ * is taken. The count goes up first, so a handler that interrupts the
+ * lock call itself sees it.
+ */
+static inline int
+lfp_mutex_enter(pthread_mutex_t *m)
+{
+	unsigned int outer = lfp_locks_held++;
+
+	if (outer ? pthread_mutex_trylock(m) : pthread_mutex_lock(m)) {
+		lfp_locks_held--;
+		return EAGAIN;
+	}
+	return 0;
+}
+
+static inline void
+lfp_mutex_leave(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	lfp_locks_held--;
+}
 
 /* os.c: memory from the operating system, and bookkeeping memory. */
 size_t lfp_os_page_size(void);

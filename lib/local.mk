@@ -9,6 +9,7 @@ noinst_LTLIBRARIES += %reldir%/liblfpool-core.la
 # The library's sources; `make fuzz` (tests/local.mk) compiles the same.
 lfp_core_sources = \
 	%reldir%/internal.h \
+	%reldir%/probe.h \
 	%reldir%/atomic.h \
 	%reldir%/os.c \
 	%reldir%/stack.h %reldir%/stack.c \
@@ -27,6 +28,7 @@ lfp_core_sources = \
 	%reldir%/debug.h %reldir%/debug.c \
 	%reldir%/rcu.c \
 	%reldir%/trim.c \
+	%reldir%/reserve.c \
 	%reldir%/fork.h %reldir%/fork.c \
 	%reldir%/pool.h %reldir%/pool.c \
 	%reldir%/objpool.c \

@@ -44,6 +44,7 @@ lfp_numa_init(struct lfp_numa *nm, unsigned int cap)
 	nm->place.node = 0;
 	atomic_init(&nm->place.rr, 0);
 	nm->place.nc = NULL;
+	nm->place.who = (struct lfp_who){ .name = "" };
 	atomic_init(&nm->direct_gets, 0);
 	atomic_init(&nm->direct_puts, 0);
 }

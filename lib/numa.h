@@ -44,6 +44,7 @@
 
 #include "chunkmap.h"
 #include "depot.h"
+#include "probe.h"
 
 /* Per-node counters, shared (magazine granularity). */
 struct lfp_node_counters {
@@ -61,6 +62,7 @@ struct lfp_place {
 	int node;                       /* LFP_PLACE_NODE: the node */
 	_Atomic uint32_t rr;            /* interleave: the next chunk's node */
 	struct lfp_node_counters *nc;   /* [nnodes]; NULL with one node */
+	struct lfp_who who;             /* the zone, for the probes (probe.h) */
 };
 
 /*

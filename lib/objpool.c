@@ -191,6 +191,17 @@ lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags)
 }
 
 int
+lfp_objpool_prefill(struct lfp_objpool *pool, size_t n)
+{
+	int err;
+
+	if (!pool)
+		return -EINVAL;
+	LFP_KEEP_ERRNO(err = lfp_zone_reserve_set(&pool->zone, n));
+	return -err;
+}
+
+int
 lfp_objpool_cache_mode(const struct lfp_objpool *pool)
 {
 	return pool ? (pool->zone.cs.pcpu ? LFP_CACHE_PER_CPU :
@@ -228,6 +239,8 @@ lfp_objpool_stats_get(struct lfp_objpool *pool,
 	st->nnodes = zs.nnodes;
 	memcpy(st->node, zs.node, sizeof(st->node));
 	st->cache_mode = zs.cache_mode;
+	st->reserve = zs.reserve;
+	st->reserve_held = zs.reserve_held;
 	lfp_stats_copy(out, size, st, sizeof(*st));
 	return 0;
 }

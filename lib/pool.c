@@ -32,6 +32,7 @@ lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
 	if (!err) {
 		lfp_fork_init();
 		err = lfp_registry_add(z, &z->fast.slot, &z->fast.id);
+		z->numa.place.who.id = z->fast.id;
 	}
 	if (err)
 		lfp_zone_fini(z);

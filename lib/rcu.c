@@ -127,6 +127,7 @@ batch_return(struct lfp_zone *z, struct lfp_rcu_batch *b)
 	struct lfp_mag *m = lfp_depot_get_empty(&z->numa.depot);
 	uint32_t node = lfp_numa_local_node(&z->numa);
 
+	LFP_PROBE(rcu_done, LFP_WHO(&z->numa.place.who), b->n);
 	for (uint32_t i = 0; i < b->n; i++) {
 		void *obj = b->objs[i];
 
@@ -191,6 +192,7 @@ batch_submit(struct lfp_zone *z, struct lfp_rcu_batch *b)
 	if (b->bp && !atomic_load_explicit(&bp_used, memory_order_relaxed))
 		atomic_store_explicit(&bp_used, true, memory_order_relaxed);
 	atomic_fetch_add_explicit(&z->rcu_batches, 1, memory_order_relaxed);
+	LFP_PROBE(rcu_send, LFP_WHO(&z->numa.place.who), b->n);
 	lfp_tsan_release(b);
 	z->rcu_call(&b->head, batch_done);
 	submit_leave();

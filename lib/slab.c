@@ -6,6 +6,7 @@
 #include "slab.h"
 #include "chunkmap.h"
 #include "numa.h"
+#include "probe.h"
 
 #include <errno.h>
 #include <string.h>
@@ -25,33 +26,33 @@
 _Static_assert(LFP_CHUNK_MIN >= ((size_t)1 << LFP_CHUNKMAP_GRANULE_SHIFT),
 	       "every chunk must cover whole chunk-map granules");
 
+/* Who the slab's probes name: its zone, or nobody (a slab of no zone). */
+static inline const struct lfp_who *
+slab_who(const struct lfp_slab *s)
+{
+	static const struct lfp_who nobody = { .name = "" };
+
+	return s->place ? &s->place->who : &nobody;
+}
+
 __thread unsigned int lfp_locks_held
 	__attribute__((tls_model("initial-exec")));
 
 /*
  * Take the slab's lock; a thread that holds another lock of the library
- * (a signal handler that interrupted it there) only tries: EAGAIN. The
- * count goes up first, so a handler that interrupts the lock call itself
- * sees it.
+ * (a signal handler that interrupted it there) only tries: EAGAIN
+ * (lfp_mutex_enter()).
  */
 static int
 slab_lock(struct lfp_slab *s)
 {
-	unsigned int outer = lfp_locks_held++;
-
-	if (outer ? pthread_mutex_trylock(&s->lock) :
-		    pthread_mutex_lock(&s->lock)) {
-		lfp_locks_held--;
-		return EAGAIN;
-	}
-	return 0;
+	return lfp_mutex_enter(&s->lock);
 }
 
 static void
 slab_unlock(struct lfp_slab *s)
 {
-	pthread_mutex_unlock(&s->lock);
-	lfp_locks_held--;
+	lfp_mutex_leave(&s->lock);
 }
 
 void
@@ -152,6 +153,7 @@ slab_map_locked(struct lfp_slab *s)
 	s->end = c->base + s->chunk_size;
 	lfp_shared_add(&s->nchunks, 1);
 	lfp_shared_add(&s->bytes, s->chunk_size);
+	LFP_PROBE(chunk_map, LFP_WHO(slab_who(s)), c->base, s->chunk_size);
 	return 0;
 }
 
@@ -284,8 +286,10 @@ lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err)
 	if (k)
 		return k;       /* constructed already */
 	k = slab_take_raw(s, objs, n, err);
-	if (!k)
+	if (!k) {
+		LFP_PROBE(carve_fail, LFP_WHO(slab_who(s)), *err);
 		return 0;
+	}
 	for (i = 0; s->ctor && i < k; i++) {
 		int e = s->ctor(objs[i], s->arg);
 
@@ -298,6 +302,10 @@ lfp_slab_carve(struct lfp_slab *s, void **objs, size_t n, int *err)
 		}
 	}
 	lfp_shared_add(&s->objects, k);
+	if (k)
+		LFP_PROBE(carve, LFP_WHO(slab_who(s)), k);
+	else
+		LFP_PROBE(carve_fail, LFP_WHO(slab_who(s)), *err);
 	return k;
 }
 
@@ -365,6 +373,8 @@ lfp_slab_free_chunks(struct lfp_slab *s, struct lfp_chunk *dead)
 	while (dead) {
 		struct lfp_chunk *next = dead->next;
 
+		LFP_PROBE(chunk_unmap, LFP_WHO(slab_who(s)), dead->base,
+			  dead->size);
 		lfp_chunkmap_clear(dead->base, dead->size);
 		lfp_os_expose(dead->base, dead->size);
 		lfp_os_unmap(dead->base, dead->size);
@@ -404,6 +414,7 @@ lfp_slab_fini(struct lfp_slab *s)
 	while (c) {
 		struct lfp_chunk *next = c->next;
 
+		LFP_PROBE(chunk_unmap, LFP_WHO(slab_who(s)), c->base, c->size);
 		lfp_chunkmap_clear(c->base, c->size);
 		lfp_os_expose(c->base, c->size);
 		lfp_os_unmap(c->base, c->size);

@@ -27,6 +27,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* What a trim gave back, for its probe. */
+struct trim_result {
+	uint64_t objects;               /* destroyed */
+	uint64_t chunks;                /* unmapped */
+	uint64_t bytes;                 /* of those, and of dropped pages */
+};
+
 /*
  * Give back the pages wholly inside [obj, obj + stride): the start rounded
  * up, the end down. Not the whole range: the kernel rounds a madvise()
@@ -34,20 +41,22 @@
  * would drop the first page of the next object too, which may be out with
  * a user (and a start off a page boundary makes the call fail).
  */
-static void
+static size_t
 drop_pages(void *obj, size_t stride)
 {
 	size_t page = lfp_os_page_size();
 	uintptr_t lo = lfp_align_up((uintptr_t)obj, page);
 	uintptr_t hi = ((uintptr_t)obj + stride) & ~(uintptr_t)(page - 1);
 
-	if (lo < hi)
-		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	if (lo < hi && !madvise((void *)lo, hi - lo, MADV_DONTNEED))
+		return hi - lo;
+	return 0;
 }
 
 /* Trim node @node's depot and slab (a LOCAL zone's depot holds its node's). */
 static void
-trim_node(struct lfp_zone *z, uint32_t node, bool idle)
+trim_node(struct lfp_zone *z, uint32_t node, bool idle,
+	  struct trim_result *res)
 {
 	struct lfp_depot *d = lfp_zone_depot(z, node);
 	struct lfp_slab *s = lfp_zone_slab(z, node);
@@ -83,6 +92,11 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 			nobjs += mags[i]->n;
 		}
 		keep = lfp_slab_reclaim(s, objs, nobjs, &dead);
+		res->objects += nobjs - keep;
+		for (struct lfp_chunk *c = dead; c; c = c->next) {
+			res->chunks++;
+			res->bytes += c->size;
+		}
 		for (i = keep; i < nobjs; i++) {
 			if (z->debug)
 				lfp_os_expose(objs[i], z->size);
@@ -97,7 +111,7 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 		 */
 		if (!s->ctor && !z->debug && s->stride >= lfp_os_page_size())
 			for (i = 0; i < keep; i++)
-				drop_pages(objs[i], s->stride);
+				res->bytes += drop_pages(objs[i], s->stride);
 		/* What stays goes back, magazine by magazine. */
 		for (i = 0, k = 0; i < nmags; i++) {
 			m = mags[i];
@@ -122,8 +136,13 @@ trim_node(struct lfp_zone *z, uint32_t node, bool idle)
 void
 lfp_zone_trim(struct lfp_zone *z, unsigned int flags)
 {
+	struct trim_result res = { 0, 0, 0 };
+
 	if (flags & LFP_TRIM_CACHES)
 		lfp_zone_unload_caches(z, flags & LFP_TRIM_IDLE);
+	lfp_zone_reserve_refill(z);     /* a reserve is never trimmed */
 	for (uint32_t k = 0; k < z->numa.ndepots; k++)
-		trim_node(z, k, flags & LFP_TRIM_IDLE);
+		trim_node(z, k, flags & LFP_TRIM_IDLE, &res);
+	LFP_PROBE(trim, LFP_WHO(&z->numa.place.who), res.objects, res.chunks,
+		  res.bytes);
 }

@@ -50,9 +50,12 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 	lfp_caches_init(&z->cs);
 	atomic_init(&z->carve_gets, 0);
 	lfp_zone_rcu_init(z, NULL);
+	lfp_zone_reserve_init(z);
 	/* One node until lfp_zone_numa_init() says otherwise. */
 	lfp_numa_init(&z->numa, cap);
 	z->name = name;
+	z->numa.place.who.stride = stride;
+	z->numa.place.who.name = name ? name : "";
 	lfp_slab_init(&z->slab, stride, owner, ctor, dtor, arg);
 	z->slab.place = &z->numa.place;
 	z->slab.zone = z;
@@ -68,6 +71,7 @@ void
 lfp_zone_lock_all(struct lfp_zone *z)
 {
 	pthread_mutex_lock(&z->rcu_lock);
+	pthread_mutex_lock(&z->res_lock);
 	for (uint32_t k = 0; k < z->numa.ndepots; k++)
 		lfp_slab_fork_lock(lfp_zone_slab(z, k));
 }
@@ -77,6 +81,7 @@ lfp_zone_unlock_all(struct lfp_zone *z)
 {
 	for (uint32_t k = 0; k < z->numa.ndepots; k++)
 		lfp_slab_fork_unlock(lfp_zone_slab(z, k));
+	pthread_mutex_unlock(&z->res_lock);
 	pthread_mutex_unlock(&z->rcu_lock);
 }
 
@@ -106,6 +111,7 @@ lfp_zone_fini(struct lfp_zone *z)
 	lfp_zone_rcu_fini(z);
 	/* Cached objects go to the depot, where the loop below finds them. */
 	lfp_caches_fini(&z->cs, &z->numa);
+	lfp_zone_reserve_fini(z);
 	/*
 	 * Every destructor runs before any chunk goes: a depot may hold
 	 * objects homed on another node (put_full found no magazine to
@@ -192,6 +198,7 @@ lfp_zone_unload_caches(struct lfp_zone *z, bool idle)
 		lfp_zone_rcu_flush(z);
 	lfp_caches_unload(&z->cs, &z->numa,
 			  z->cs.pcpu ? NULL : lfp_zone_cache_local(z), idle);
+	lfp_zone_reserve_refill(z);
 }
 
 /* The cache for a slow path: the CPU's, or the thread's (cache.h). */
@@ -285,12 +292,8 @@ zone_get_cached(struct lfp_zone *z, bool steal, int *err)
 	return obj;
 }
 
-/*
- * Carved objects that nobody asked for yet: one magazine to the depot
- * (@n is at most a magazine), or the spill when no magazine can be had.
- */
-static void
-zone_stash(struct lfp_zone *z, uint32_t node, void *const *objs, size_t n)
+void
+lfp_zone_stash(struct lfp_zone *z, uint32_t node, void *const *objs, size_t n)
 {
 	struct lfp_mag *m;
 
@@ -324,12 +327,26 @@ zone_get_carve(struct lfp_zone *z, int *err)
 	if (z->debug)
 		lfp_check_carved(z, objs, k);
 	obj = objs[--k];
-	zone_stash(z, node, objs, k);
+	lfp_zone_stash(z, node, objs, k);
 	lfp_numa_count_carved(&z->numa, node, &obj, 1);
 	lfp_shared_add(&z->carve_gets, 1);
 	if (z->debug)
 		lfp_check_get(z, obj);
 	return obj;
+}
+
+/* A get fails: at the budget (EDQUOT), its probe; errno ENOMEM then. */
+static void
+zone_get_failed(struct lfp_zone *z, int err)
+{
+	if (err == EDQUOT) {
+		LFP_PROBE(budget_refuse, LFP_WHO(&z->numa.place.who),
+			  z->slab.budget->limit,
+			  atomic_load_explicit(&z->slab.budget->used,
+					       memory_order_relaxed));
+		err = ENOMEM;
+	}
+	errno = err;
 }
 
 void
@@ -366,7 +383,9 @@ lfp_zone_get_slow(struct lfp_zone *z)
 		if ((obj = zone_get_cached(z, false, &e)))
 			return obj;
 	}
-	errno = err == EDQUOT ? ENOMEM : err;
+	if ((obj = lfp_zone_reserve_get(z)))
+		return obj;
+	zone_get_failed(z, err);
 	return NULL;
 }
 
@@ -386,12 +405,17 @@ zone_put_slow(struct lfp_zone *z, void *obj)
 	if (err) {
 		if (z->debug && lfp_check_put(z, obj))
 			return -EINVAL;
-		lfp_zone_put_direct(z, obj);
+		if (!lfp_zone_reserve_short(z) || !lfp_zone_reserve_put(z, obj))
+			lfp_zone_put_direct(z, obj);
 		return 0;
 	}
 	if (z->debug && lfp_check_put(z, obj)) {
 		lfp_cache_leave(&z->cs, c, p);
 		return -EINVAL;
+	}
+	if (lfp_zone_reserve_short(z) && lfp_zone_reserve_put(z, obj)) {
+		lfp_cache_leave(&z->cs, c, p);
+		return 0;
 	}
 	if (c->n == c->cap)
 		err = lfp_cache_drain(c, &z->numa);
@@ -516,10 +540,12 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 		lfp_zone_budget_reclaim(z);
 		got += zone_get_bulk_cached(z, objs + got, n - got, false);
 	}
+	if (got < n && lfp_zone_reserve_get_bulk(z, objs + got, n - got))
+		got = n;
 	if (got < n) {
 		/* All or nothing: what was taken goes back. */
 		lfp_zone_put_bulk(z, objs, got);
-		errno = err == EDQUOT ? ENOMEM : err;
+		zone_get_failed(z, err);
 		return 0;
 	}
 	return got;
@@ -581,8 +607,12 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		}
 		return i;
 	}
+	/* A short reserve first. */
+	while (i < n && lfp_zone_reserve_short(z) &&
+	       (!objs[i] || lfp_zone_reserve_put(z, objs[i])))
+		i++;
 	if (zone_cache_enter(z, &c, &p)) {
-		zone_put_bulk_direct(z, objs, n);
+		zone_put_bulk_direct(z, objs + i, n - i);
 		return n;
 	}
 	while (i < n) {
@@ -636,11 +666,17 @@ lfp_zone_stats(struct lfp_zone *z, struct lfp_zone_stats *st)
 		     lfp_counter_read(&z->numa.direct_puts);
 	st->gets += lfp_counter_read(&z->numa.direct_gets) +
 		    lfp_counter_read(&z->carve_gets);
+	st->gets += lfp_counter_read(&z->res_gets);
 	st->puts += lfp_counter_read(&z->numa.direct_puts) +
-		    lfp_counter_read(&z->rcu_puts);
+		    lfp_counter_read(&z->rcu_puts) +
+		    lfp_counter_read(&z->res_puts);
+	st->reserve = atomic_load_explicit(&z->res_min, memory_order_relaxed);
+	st->reserve_held = atomic_load_explicit(&z->res_n,
+						memory_order_relaxed);
 	st->deferred = lfp_counter_read(&z->rcu_pending);
 	misses += lfp_counter_read(&z->numa.direct_gets) +
-		  lfp_counter_read(&z->carve_gets);
+		  lfp_counter_read(&z->carve_gets) +
+		  lfp_counter_read(&z->res_gets);
 	st->hits = st->gets > misses ? st->gets - misses : 0;
 	for (uint32_t k = 0; k < z->numa.ndepots; k++) {
 		struct lfp_slab *s = lfp_zone_slab(z, k);

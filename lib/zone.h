@@ -16,8 +16,9 @@
  *
  * The zone's files: zone.c (set-up, destroy, fork, the slow paths, bulk
  * calls, statistics), tcache.c (a thread's caches and its exit), rcu.c
- * (deferred puts), trim.c (memory back to the system); debug.c holds the
- * checked-mode hooks of its slow paths.
+ * (deferred puts), trim.c (memory back to the system), reserve.c (the
+ * objects kept for gets that could not be served otherwise); debug.c
+ * holds the checked-mode hooks of its slow paths.
  *
  * Synchronization table:
  *                 get/put    stats   trim/flush   destroy
@@ -67,6 +68,14 @@ struct lfp_zone {
 	lfp_counter_t rcu_pending;      /* objects waiting for a grace period */
 	lfp_counter_t rcu_batches;      /* batches handed to call_rcu */
 	lfp_counter_t rcu_puts;         /* objects back after one */
+	/* The reserve (reserve.c). */
+	pthread_mutex_t res_lock;
+	void **res_objs;                /* [res_cap]; under res_lock */
+	size_t res_cap;                 /* under res_lock */
+	_Atomic size_t res_min;         /* its size; written under res_lock */
+	_Atomic size_t res_n;           /* objects in it; likewise */
+	lfp_counter_t res_gets;         /* objects handed out from it */
+	lfp_counter_t res_puts;         /* objects put straight into it */
 	struct lfp_slab slab;           /* node 0's, or the only one */
 	struct lfp_slab *xslab;         /* nodes 1 .. numa.ndepots - 1 */
 	struct lfp_numa numa;           /* depots and placement (numa.h) */
@@ -225,6 +234,49 @@ void lfp_zone_rcu_fork_child_all(void);
 /* Give cached memory back to the system (trim.c); LFP_TRIM_* flags. */
 void lfp_zone_trim(struct lfp_zone *z, unsigned int flags);
 
+/*
+ * The reserve (reserve.c): objects kept apart from the caches and the
+ * depots, constructed, for gets that the pool cannot serve otherwise (its
+ * slab cannot grow: the byte budget, the system or the constructor said
+ * no). Its objects are counted in the slab's (they are out of the slab,
+ * so a trim never frees their chunk), not in the depots'. It refills from
+ * objects coming back: a put that reaches the slow path while it is
+ * short, and the depots (lfp_zone_reserve_refill()) after a flush, before
+ * a trim, and at the budget's reclaim.
+ */
+void lfp_zone_reserve_init(struct lfp_zone *z);
+/* Destructors on the objects it holds, and its memory back. */
+void lfp_zone_reserve_fini(struct lfp_zone *z);
+/*
+ * Make the reserve @n objects: from the depots, then carved. 0, or
+ * ENOMEM (no memory, or the budget), EAGAIN, the constructor's error;
+ * then it keeps its previous size, and objects taken for it go to the
+ * depot.
+ */
+int lfp_zone_reserve_set(struct lfp_zone *z, size_t n);
+/* One object from the reserve (counted as a get), or NULL: empty. */
+void *lfp_zone_reserve_get(struct lfp_zone *z);
+/* @n objects from the reserve, all or nothing: @n or 0. */
+size_t lfp_zone_reserve_get_bulk(struct lfp_zone *z, void **objs, size_t n);
+/* Whether the reserve holds fewer objects than its size (a hint). */
+static inline bool
+lfp_zone_reserve_short(struct lfp_zone *z)
+{
+	return atomic_load_explicit(&z->res_n, memory_order_relaxed) <
+	       atomic_load_explicit(&z->res_min, memory_order_relaxed);
+}
+/* A put (checked already): true when the reserve was short and took it. */
+bool lfp_zone_reserve_put(struct lfp_zone *z, void *obj);
+/* Top the reserve up from the depots. */
+void lfp_zone_reserve_refill(struct lfp_zone *z);
+/*
+ * Carved objects that nobody asked for yet: one magazine's worth (@n at
+ * most a magazine) to the depot of @node, or the spill when no magazine
+ * can be had.
+ */
+void lfp_zone_stash(struct lfp_zone *z, uint32_t node, void *const *objs,
+		    size_t n);
+
 /* At the byte budget: make room through the budget's reclaim hook. */
 void lfp_zone_budget_reclaim(struct lfp_zone *z);
 /* Cache misses and first use of a zone by a thread; errno / -errno set. */
@@ -265,6 +317,7 @@ struct lfp_zone_stats {
 	uint64_t chunks, bytes, caches, magazines;
 	uint64_t direct;                /* of gets and puts: with no cache */
 	uint64_t deferred;              /* put_rcu objects not back yet */
+	uint64_t reserve, reserve_held; /* its size, the objects in it */
 	int cache_mode;
 	unsigned int nnodes;            /* entries of node[] in use */
 	struct lfp_node_stats node[LFP_NODES_MAX];

@@ -24,6 +24,7 @@ unit_tests = \
 	%reldir%/unit/test_trim \
 	%reldir%/unit/test_rcu \
 	%reldir%/unit/test_fault \
+	%reldir%/unit/test_reserve \
 	%reldir%/unit/test_topo \
 	%reldir%/unit/test_topo_real \
 	%reldir%/unit/test_numa \
@@ -54,22 +55,28 @@ stress_tests = \
 	%reldir%/stress/stress_rcu
 
 check_PROGRAMS += $(unit_tests) $(api_tests) $(stress_tests) \
-	%reldir%/api/uaf_put
+	%reldir%/api/uaf_put %reldir%/api/probe_work
 # The migration stress test again, with rseq disabled (per-thread fallback).
 stress_scripts = %reldir%/stress/stress-pcpu-norseq.sh
 # The include graph of lib/ against its layers (doc/design.md).
 TESTS += $(unit_tests) $(api_tests) $(stress_tests) \
 	%reldir%/unit/test-layers.sh \
 	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
+	%reldir%/api/test-probes.sh %reldir%/api/test-bpftrace.sh \
 	$(stress_scripts)
 dist_check_SCRIPTS += %reldir%/unit/test-layers.sh \
 	%reldir%/api/test-exports.sh %reldir%/api/test-sanitize.sh \
+	%reldir%/api/test-probes.sh %reldir%/api/test-bpftrace.sh \
 	$(stress_scripts) %reldir%/common/api-names.sh
 
 # Not a test itself: the program test-sanitize.sh runs (a bug on purpose).
 %canon_reldir%_api_uaf_put_SOURCES = %reldir%/api/uaf_put.c
 %canon_reldir%_api_uaf_put_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_uaf_put_LDADD = lib/liblfpool.la
+# Nor this: the workload test-bpftrace.sh traces.
+%canon_reldir%_api_probe_work_SOURCES = %reldir%/api/probe_work.c
+%canon_reldir%_api_probe_work_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_probe_work_LDADD = lib/liblfpool.la $(PTHREAD_LIBS)
 
 %canon_reldir%_unit_test_stack_SOURCES = %reldir%/unit/test_stack.c
 %canon_reldir%_unit_test_stack_CPPFLAGS = $(unit_cppflags)
@@ -106,6 +113,12 @@ dist_check_SCRIPTS += %reldir%/unit/test-layers.sh \
 %canon_reldir%_unit_test_fault_CFLAGS = $(test_cflags)
 %canon_reldir%_unit_test_fault_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_fault_LDADD = $(unit_ldadd)
+
+%canon_reldir%_unit_test_reserve_SOURCES = %reldir%/unit/test_reserve.c
+%canon_reldir%_unit_test_reserve_CPPFLAGS = $(unit_cppflags)
+%canon_reldir%_unit_test_reserve_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_reserve_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_reserve_LDADD = $(unit_ldadd)
 
 # The topology module: synthetic, XML and real topologies. test_topo
 # includes <hwloc.h> only to write an XML file; test_topo_real needs two
@@ -297,12 +310,14 @@ inline_wrap = -Wl,--wrap=lfp_objpool_get,--wrap=lfp_objpool_put \
 %canon_reldir%_stress_stress_objpool_LDFLAGS = $(test_ldflags)
 %canon_reldir%_stress_stress_objpool_LDADD = $(api_ldadd)
 
-# The API tests under valgrind memcheck: any error fails the test.
+# The API tests under valgrind memcheck, and the reserve's test (its
+# paths under injected faults): any error fails the test.
 VALGRIND_FLAGS = --error-exitcode=1 --errors-for-leak-kinds=definite \
 	--child-silent-after-fork=yes \
 	--leak-check=full --suppressions=$(abs_top_srcdir)/tests/valgrind.supp
 check-valgrind:
-	CK_FORK=no $(MAKE) $(AM_MAKEFLAGS) check TESTS="$(api_tests)" \
+	CK_FORK=no $(MAKE) $(AM_MAKEFLAGS) check \
+		TESTS="$(api_tests) %reldir%/unit/test_reserve" \
 		LOG_COMPILER="valgrind $(VALGRIND_FLAGS)" TEST_TIMEOUT=900
 .PHONY: check-valgrind
 EXTRA_DIST += %reldir%/valgrind.supp %reldir%/tsan.supp

@@ -240,6 +240,10 @@ struct lfp_bufpool_stats {
 	struct lfp_node_stats node[LFP_NODES_MAX]; /**< sums over classes
 	                               (<lfpool/common.h>) */
 	struct lfp_bufpool_class_stats cls[LFP_BUFPOOL_CLASSES_MAX];
+	uint64_t cls_reserve[LFP_BUFPOOL_CLASSES_MAX]; /**< each class's
+	                               reserve size (lfp_bufpool_prefill()) */
+	uint64_t cls_reserve_held[LFP_BUFPOOL_CLASSES_MAX]; /**< buffers in
+	                               each class's reserve now */
 	/* Later versions add their fields here, at the end. */
 };
 
@@ -261,6 +265,22 @@ LFP_API int lfp_bufpool_flush(struct lfp_bufpool *bp);
  * @return 0, or -EINVAL if @p bp is NULL or @p flags has unknown bits.
  */
 LFP_API int lfp_bufpool_trim(struct lfp_bufpool *bp, unsigned int flags);
+
+/**
+ * Keep a reserve of @p n buffers in the class that serves allocations of
+ * @p size bytes, as lfp_objpool_prefill() does for an object pool (the
+ * same rules: filled at once, apart from caches and depot, never trimmed,
+ * taken only by an alloc the class could not serve otherwise, refilled
+ * by frees that reach the slow path and by flush, trim and the budget's
+ * reclaim). Reserves are per class, because an allocation is served by
+ * its class alone: a reserve of the pool as a whole could promise nothing
+ * to a given size. Every class's reserve counts against the pool's one
+ * byte budget. Call it once per class that needs one.
+ * @return 0, or -EINVAL if @p bp is NULL; -E2BIG if @p size is above the
+ *         pool's max_size; else as lfp_objpool_prefill().
+ */
+LFP_API int lfp_bufpool_prefill(struct lfp_bufpool *bp, size_t size,
+				size_t n);
 
 /**
  * The cache mode @p bp runs in, fixed at creation: LFP_CACHE_PER_CPU or

@@ -307,6 +307,10 @@ struct lfp_objpool_stats {
 	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
 	/* Every field above is in every version: LFP_OBJPOOL_STATS_SIZE_MIN. */
 	struct lfp_node_stats node[LFP_NODES_MAX]; /**< per node (<lfpool/common.h>) */
+	uint64_t reserve;         /**< the reserve's size
+	                               (lfp_objpool_prefill()) */
+	uint64_t reserve_held;    /**< objects in the reserve now (counted in
+	                               objects and cached) */
 	/* Later versions add their fields here, at the end. */
 };
 
@@ -337,6 +341,36 @@ LFP_API int lfp_objpool_flush(struct lfp_objpool *pool);
  * @return 0, or -EINVAL if @p pool is NULL or @p flags has unknown bits.
  */
 LFP_API int lfp_objpool_trim(struct lfp_objpool *pool, unsigned int flags);
+
+/**
+ * Keep a reserve of @p n constructed objects for gets that the pool could
+ * not serve otherwise, as Linux's mempool_t keeps min_nr elements so that
+ * a request in flight can finish. The call fills the reserve at once:
+ * with objects the depot holds, then carved (the constructor runs now);
+ * they count against the byte budget. The reserve's objects are kept
+ * apart from the caches and the depot, and trim never gives them back.
+ * A get whose cache and depot are empty and whose pool cannot grow (the
+ * byte budget is spent after its reclaim, the operating system refused
+ * memory, or the constructor failed) takes one from the reserve; only
+ * when the reserve is empty too does it fail as before (ENOMEM, or the
+ * constructor's error). A bulk get takes what it lacks from the reserve
+ * all or nothing.
+ * Objects from the reserve are ordinary objects, put as any other. The
+ * reserve refills from objects coming back: a put that reaches the slow
+ * path (its cache full) while the reserve is short gives it its object,
+ * and lfp_objpool_flush(), lfp_objpool_trim() and the budget's reclaim
+ * top it up from the depot. An object a thread keeps in its own cache is
+ * that thread's until it leaves the cache (per-thread mode: until the
+ * thread flushes or exits), as for any cached object.
+ * A smaller @p n (0: none) gives the surplus to the depot; a trim can then
+ * give it back to the system.
+ * @return 0, or -EINVAL if @p pool is NULL; -ENOMEM when memory for the
+ *         reserve could not be had (the byte budget or the system), or the
+ *         constructor's error (negated); -EAGAIN from a signal handler
+ *         that interrupted the library. On error the reserve keeps its
+ *         previous size, and objects carved for it stay cached in the pool.
+ */
+LFP_API int lfp_objpool_prefill(struct lfp_objpool *pool, size_t n);
 
 /**
  * The cache mode @p pool runs in, fixed at creation: LFP_CACHE_PER_CPU or

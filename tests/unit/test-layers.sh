@@ -11,7 +11,7 @@ top_srcdir=${top_srcdir:-.}
 LC_ALL=C
 export LC_ALL
 
-layers='internal atomic os
+layers='internal atomic os probe
 stack
 magazine
 depot
@@ -22,7 +22,7 @@ slab
 pcpu rseq
 cache
 registry
-zone tcache rcu trim debug
+zone tcache rcu trim reserve debug
 fork
 pool
 objpool bufpool stats statsenv version'
