@@ -544,6 +544,7 @@ stress(size_t min, size_t max, const char *name)
 	unsigned int k, ci;
 	cpu_set_t allowed;
 	struct run *r;
+	struct stress_place place;
 	int cpu;
 
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
@@ -557,6 +558,9 @@ stress(size_t min, size_t max, const char *name)
 	attr.min_size = min;
 	attr.max_size = max;
 	attr.name = name;
+	place = stress_place();
+	attr.placement = place.placement;
+	attr.node = place.node;
 	r->bp = lfp_bufpool_create(&attr);
 	ck_assert_msg(r->bp != NULL, "create: errno %d", errno);
 

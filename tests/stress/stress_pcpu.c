@@ -594,6 +594,7 @@ stress(int mode, const char *name)
 	unsigned int k, ci;
 	struct stress_item it;
 	struct run *r;
+	struct stress_place place;
 	int want, got, cpu;
 
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
@@ -603,6 +604,7 @@ stress(int mode, const char *name)
 		r->ncpus = MAX_CPUS;
 	ck_assert_int_eq(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
 
+	place = stress_place();
 	ck_assert_int_eq(lfp_objpool_attr_init(&oattr), 0);
 	oattr.size = OBJ_SIZE;
 	oattr.mag_rounds = 16;
@@ -611,6 +613,8 @@ stress(int mode, const char *name)
 	oattr.arg = &r->counts;
 	oattr.name = name;
 	oattr.cache_mode = mode;
+	oattr.placement = place.placement;
+	oattr.node = place.node;
 	r->op = lfp_objpool_create(&oattr);
 	ck_assert_msg(r->op != NULL, "objpool create: errno %d", errno);
 	ck_assert_int_eq(lfp_bufpool_attr_init(&battr), 0);
@@ -618,6 +622,8 @@ stress(int mode, const char *name)
 	battr.max_size = BUF_MAX;
 	battr.name = name;
 	battr.cache_mode = mode;
+	battr.placement = place.placement;
+	battr.node = place.node;
 	r->bp = lfp_bufpool_create(&battr);
 	ck_assert_msg(r->bp != NULL, "bufpool create: errno %d", errno);
 
