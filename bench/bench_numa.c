@@ -26,6 +26,13 @@
  * remote frees' work falls on the consumer, and shows in the throughput
  * only while the consumer is the slower side).
  *
+ * With -m, both configurations run on the machine's own topology instead
+ * (a real NUMA machine, or make check-vm's virtual machines): the producer
+ * on the first CPU of node 0, the consumer on another CPU of node 0 (same
+ * node) or on the first CPU of the next node with memory (different
+ * nodes), found in sysfs; memory is bound for real, and the pool sees
+ * every node of the machine in both.
+ *
  * Runs are interleaved: each round forks one child per configuration
  * (alternating which goes first), and each child runs both cache modes
  * (alternating which goes first), after an untimed warm-up of its own.
@@ -49,21 +56,128 @@
 
 static const char what[] =
 	"bench_numa: ns per 64-byte object, producer on CPU 0 -> SPSC ring "
-	"-> consumer on CPU 1, same and different (synthetic) NUMA nodes";
+	"-> consumer on CPU 1, same and different (synthetic; -m: real) NUMA "
+	"nodes";
 
 enum { CFG_SAME, CFG_DIFF, NCFGS };
 enum { MODE_PCPU, MODE_PT, NMODES };
 
-static const struct config {
+static struct config {
 	const char *name;	/* in the table */
 	const char *key;	/* in RESULT lines */
-	const char *topology;	/* LFP_TOPOLOGY of its children */
+	const char *topology;	/* LFP_TOPOLOGY of its children; NULL: the
+				   machine's own (-m) */
 	unsigned int nnodes;	/* nodes the pool should see */
+	int cpu[2];		/* the producer's and the consumer's CPU */
 } configs[NCFGS] = {
-	[CFG_SAME] = { "same node", "same_node", "numa:1 core:2 pu:1", 1 },
+	[CFG_SAME] = { "same node", "same_node", "numa:1 core:2 pu:1", 1,
+		       { 0, 1 } },
 	[CFG_DIFF] = { "different nodes", "different_nodes",
-		       "numa:2 core:1 pu:1", 2 },
+		       "numa:2 core:1 pu:1", 2, { 0, 1 } },
 };
+
+/* The configuration this child runs (its pair's threads pin by it). */
+static int child_cfg;
+
+static const char extra_usage[] =
+	"  -m          the machine's own topology, CPUs found in sysfs "
+	"(default: synthetic)\n";
+static bool own_topology;
+
+static void
+extra_opt(int opt, const char *arg)
+{
+	(void)arg;
+	if (opt == 'm')
+		own_topology = true;
+}
+
+/* The CPUs of sysfs list @path ("0-1,4") into @set; how many, or -1. */
+static int
+read_cpulist(const char *path, cpu_set_t *set)
+{
+	char buf[1024], *p, *end;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	CPU_ZERO(set);
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	for (p = buf; *p && *p != '\n';) {
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			return -1;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		for (long c = lo; c <= hi && c < CPU_SETSIZE; c++, n++)
+			CPU_SET((int)c, set);
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+/* The lowest CPU of @set, other than @not; -1 if none. */
+static int
+first_cpu(const cpu_set_t *set, int not)
+{
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, set) && c != not)
+			return c;
+	return -1;
+}
+
+/*
+ * -m: both configurations on the machine's own nodes (sysfs): the
+ * producer on node 0's first CPU; the consumer on its second (same) or on
+ * node 1's first (different; node 1 must have memory), so that the
+ * counters of nodes 0 and 1 are the producer's and the consumer's.
+ */
+static void
+use_own_topology(void)
+{
+	cpu_set_t allowed, node0, node1, mem;
+	char path[96];
+	int nodes = 0, diff;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		bench_die("sched_getaffinity: %s", strerror(errno));
+	if (read_cpulist("/sys/devices/system/node/has_memory", &mem) < 0)
+		bench_die("-m: no /sys/devices/system/node/has_memory");
+	for (int nd = 0; nd < CPU_SETSIZE; nd++) {
+		cpu_set_t cpus;
+
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/node/node%d/cpulist", nd);
+		if (read_cpulist(path, &cpus) < 0)
+			continue;
+		nodes++;
+		if (nd == 0)
+			node0 = cpus;
+		else if (nd == 1)
+			node1 = cpus;
+	}
+	if (nodes < 2 || !CPU_ISSET(1, &mem))
+		bench_die("-m needs kernel nodes 0 and 1, node 1 with memory");
+	CPU_AND(&node1, &node1, &allowed);
+	diff = first_cpu(&node1, -1);
+	CPU_AND(&node0, &node0, &allowed);
+	configs[CFG_SAME].cpu[0] = configs[CFG_DIFF].cpu[0] =
+		first_cpu(&node0, -1);
+	configs[CFG_SAME].cpu[1] = first_cpu(&node0,
+					     configs[CFG_SAME].cpu[0]);
+	configs[CFG_DIFF].cpu[1] = diff;
+	if (configs[CFG_SAME].cpu[1] < 0 || diff < 0)
+		bench_die("-m needs two CPUs on node 0 and a CPU on another "
+			  "node with memory");
+	for (int k = 0; k < NCFGS; k++) {
+		configs[k].topology = NULL;
+		configs[k].nnodes = (unsigned int)nodes;
+	}
+}
 
 static const struct mode {
 	const char *name;
@@ -265,7 +379,7 @@ pair_main(void *arg)
 	cpu_set_t one;
 
 	CPU_ZERO(&one);
-	CPU_SET(ro->who, &one);
+	CPU_SET(configs[child_cfg].cpu[ro->who], &one);
 	if (sched_setaffinity(0, sizeof(one), &one))
 		p->pin_err[ro->who] = errno;
 	for (;;) {
@@ -450,7 +564,10 @@ run_child(int cfg, int first, const uint64_t *iters, unsigned int run_ms,
 	if (pid == 0) {
 		close(fds[0]);
 		/* Before any lfpool call: the library reads it once. */
-		if (setenv("LFP_TOPOLOGY", configs[cfg].topology, 1))
+		child_cfg = cfg;
+		if (!configs[cfg].topology)
+			unsetenv("LFP_TOPOLOGY");
+		else if (setenv("LFP_TOPOLOGY", configs[cfg].topology, 1))
 			bench_die("setenv: %s", strerror(errno));
 		for (int i = 0; i < NMODES; i++) {
 			int m = (first + i) % NMODES;
@@ -614,7 +731,7 @@ print_notes(void)
 	const struct cell *dp = &cells[CFG_DIFF][MODE_PCPU];
 
 	if (pin_err)
-		printf("note: pinning to CPUs 0 and 1 failed (%s): the threads "
+		printf("note: pinning the threads failed (%s): they "
 		       "float, so the nodes they ran on are not always the "
 		       "ones named\n", strerror(pin_err));
 	for (int k = 0; k < NCFGS; k++) {
@@ -626,7 +743,8 @@ print_notes(void)
 				       "not %u: LFP_TOPOLOGY=\"%s\" was not "
 				       "taken\n", configs[k].name,
 				       modes[m].name, c->nnodes_seen,
-				       configs[k].nnodes, configs[k].topology);
+				       configs[k].nnodes, configs[k].topology ?
+				       configs[k].topology : "");
 			if (c->mode_fallback)
 				printf("note: %s, %s: per-CPU caches are not "
 				       "available here, the pool ran "
@@ -637,7 +755,7 @@ print_notes(void)
 	if (!dp->remote_frees[1])
 		printf("note: different nodes, per-CPU: node 1 made no remote "
 		       "free in the timed runs, so no home return was "
-		       "measured (the consumer did not run on CPU 1, or "
+		       "measured (the consumer did not run on its CPU, or "
 		       "nothing left its cache)\n");
 }
 
@@ -688,18 +806,24 @@ print_results(const struct bench_opts *o, const uint64_t *iters,
 int
 main(int argc, char **argv)
 {
-	struct bench_opts o = { .runs = 7, .run_ms = RUN_MS };
+	struct bench_opts o = { .runs = 7, .run_ms = RUN_MS,
+				.extra_opts = "m", .extra_usage = extra_usage,
+				.extra = extra_opt };
 	struct record recs[NMODES];
 	uint64_t iters[NMODES] = { 0, 0 };
 	double med_ratio[NMODES], med_extra[NMODES];
 
 	bench_parse_args(argc, argv, &o, what);
+	if (own_topology)
+		use_own_topology();
 	bench_print_header(what, &o);
-	printf("producer pinned to CPU 0, consumer to CPU 1; ring of %u "
-	       "slots; placement local\n", RING_SLOTS);
+	printf("ring of %u slots; placement local\n", RING_SLOTS);
 	for (int k = 0; k < NCFGS; k++)
-		printf("%-16s LFP_TOPOLOGY=\"%s\"\n", configs[k].name,
-		       configs[k].topology);
+		printf("%-16s producer on CPU %d, consumer on CPU %d, "
+		       "LFP_TOPOLOGY=\"%s\"\n", configs[k].name,
+		       configs[k].cpu[0], configs[k].cpu[1],
+		       configs[k].topology ? configs[k].topology :
+		       "(unset: the machine's)");
 
 	if (o.iters) {
 		iters[MODE_PCPU] = iters[MODE_PT] = o.iters;

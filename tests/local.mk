@@ -13,6 +13,7 @@ unit_ldadd = lib/liblfpool-core.la $(CHECK_LIBS) $(PTHREAD_LIBS)
 api_ldadd = lib/liblfpool.la $(CHECK_LIBS) $(PTHREAD_LIBS)
 
 EXTRA_DIST += %reldir%/common/test-common.h %reldir%/common/test-child.h %reldir%/common/test-counts.h \
+	%reldir%/common/test-sysnode.h \
 	%reldir%/common/test-api.h \
 	%reldir%/common/stress-common.h
 
@@ -26,6 +27,7 @@ unit_tests = \
 	%reldir%/unit/test_topo \
 	%reldir%/unit/test_topo_real \
 	%reldir%/unit/test_numa \
+	%reldir%/unit/test_numa_real \
 	%reldir%/unit/test_chunkmap \
 	%reldir%/unit/test_registry
 api_tests = \
@@ -125,6 +127,14 @@ dist_check_SCRIPTS += %reldir%/unit/test-layers.sh \
 %canon_reldir%_unit_test_numa_CFLAGS = $(test_cflags)
 %canon_reldir%_unit_test_numa_LDFLAGS = $(test_ldflags)
 %canon_reldir%_unit_test_numa_LDADD = $(unit_ldadd)
+
+# Where NUMA-placed memory really is (move_pages(2) queries): needs two
+# real nodes with memory (make check-vm boots them) and skips elsewhere.
+%canon_reldir%_unit_test_numa_real_SOURCES = %reldir%/unit/test_numa_real.c
+%canon_reldir%_unit_test_numa_real_CPPFLAGS = $(unit_cppflags)
+%canon_reldir%_unit_test_numa_real_CFLAGS = $(test_cflags)
+%canon_reldir%_unit_test_numa_real_LDFLAGS = $(test_ldflags)
+%canon_reldir%_unit_test_numa_real_LDADD = $(unit_ldadd)
 
 # The lower layers alone: the chunk map and the registry of zones.
 %canon_reldir%_unit_test_chunkmap_SOURCES = %reldir%/unit/test_chunkmap.c

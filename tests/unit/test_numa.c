@@ -9,7 +9,9 @@
  * cannot grow, interleave spread, a fixed node and the EINVAL cases,
  * a buffer pool, trim of every node's chunks, per-CPU caches on the real
  * CPUs 0 and 1 seen as two nodes, and a conservation stress of threads
- * moving between nodes.
+ * moving between nodes. With LFP_TEST_REAL_TOPOLOGY=1, the cases whose
+ * synthetic topology has the shape of the machine's run on the machine's
+ * own topology, with memory really bound (make check-vm).
  *
  * The topology is loaded once per process, so every test runs its body
  * in a child of its own (run_child() of test-child.h), whatever
@@ -29,6 +31,7 @@
 #include "chunkmap.h"
 #include "topo.h"
 #include "test-child.h"
+#include "test-sysnode.h"
 #include "stress-common.h"
 
 #include <lfpool/bufpool.h>
@@ -1190,9 +1193,98 @@ static const struct child_case stress_cases[] = {
 	{ body_stress, TOPO_FOUR },
 };
 
-CHILD_TEST(test_placement, placement_cases)
-CHILD_TEST(test_pcpu, pcpu_cases)
-CHILD_TEST(test_stress, stress_cases)
+/*
+ * On a machine of the right shape: with LFP_TEST_REAL_TOPOLOGY=1 (make
+ * check-vm sets it in its NUMA virtual machines), a case whose synthetic
+ * topology has the machine's own shape (the same nodes, numbered alike,
+ * each with memory, and the same CPUs on each) runs on the machine's
+ * topology instead, where its chunks are bound for real: the checks that
+ * no binding was refused then say that the kernel took every one.
+ */
+static const struct shape {
+	const char *topology;
+	unsigned int ncpus, nnodes;
+	unsigned char node[4];          /* of each CPU */
+} shapes[] = {
+	{ TOPO_ONE, 2, 1, { 0, 0 } },
+	{ TOPO_TWO, 4, 2, { 0, 0, 1, 1 } },
+	{ TOPO_FOUR, 4, 4, { 0, 1, 2, 3 } },
+	{ "numa:3 core:1 pu:1", 3, 3, { 0, 1, 2 } },
+	{ "numa:2 core:1 pu:1", 2, 2, { 0, 1 } },
+};
+
+/* Whether the kernel's nodes and CPUs have the shape of @topology. */
+static bool
+machine_is(const char *topology)
+{
+	static bool set[LFP_TEST_MAXCPUS];
+	const struct shape *sh = NULL;
+	bool nodes[LFP_TEST_MAXNODES];
+	unsigned int cpus = 0;
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		if (topology && !strcmp(shapes[i].topology, topology))
+			sh = &shapes[i];
+	if (!sh || lfp_test_sys_nodes("online", nodes) != (int)sh->nnodes)
+		return false;
+	for (unsigned int k = 0; k < sh->nnodes; k++) {
+		if (!nodes[k] || !lfp_test_sys_node_has_memory((int)k) ||
+		    lfp_test_sys_node_cpus((int)k, set) < 0)
+			return false;
+		for (unsigned int c = 0; c < LFP_TEST_MAXCPUS; c++) {
+			if (!set[c])
+				continue;
+			if (c >= sh->ncpus || sh->node[c] != k)
+				return false;
+			cpus++;
+		}
+	}
+	return cpus == sh->ncpus;
+}
+
+static bool
+real_topology_wanted(void)
+{
+	const char *e = getenv("LFP_TEST_REAL_TOPOLOGY");
+
+	return e && !strcmp(e, "1");
+}
+
+/* LFP_TOPOLOGY for a case of synthetic topology @topology. */
+static const char *
+case_topology(const char *topology)
+{
+	if (!real_topology_wanted() || !machine_is(topology))
+		return topology;
+	printf("# on this machine's own topology, of the shape \"%s\"\n",
+	       topology);
+	fflush(stdout);
+	return NULL;
+}
+
+#define NUMA_TEST(name, table)						\
+	START_TEST(name)						\
+	{								\
+		run_child((table)[_i].body,				\
+			  case_topology((table)[_i].env), true);	\
+	}								\
+	END_TEST
+
+NUMA_TEST(test_placement, placement_cases)
+NUMA_TEST(test_pcpu, pcpu_cases)
+NUMA_TEST(test_stress, stress_cases)
+
+/* How many cases of @table run on the machine's own topology. */
+static unsigned int
+real_cases(const struct child_case *table, size_t n)
+{
+	unsigned int k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += machine_is(table[i].env);
+	return k;
+}
+#define REAL_CASES(table) real_cases((table), sizeof(table) / sizeof((table)[0]))
 
 static Suite *
 numa_suite(void)
@@ -1211,5 +1303,13 @@ numa_suite(void)
 int
 main(void)
 {
+	/* Asked for the real topology, where no case has its shape: a
+	 * layout that tests nothing real is an error. */
+	if (real_topology_wanted() && !REAL_CASES(placement_cases) &&
+	    !REAL_CASES(pcpu_cases) && !REAL_CASES(stress_cases)) {
+		printf("Bail out! LFP_TEST_REAL_TOPOLOGY=1, but no case has "
+		       "this machine's shape\n");
+		return 1;
+	}
 	return lfp_test_run(numa_suite());
 }

@@ -2,7 +2,8 @@
 /*
  * test_topo_real.c - memory bound to each NUMA node of the real machine
  * sits on that node (lfp_topo_bind, then lfp_topo_node_of_addr, which is
- * hwloc_get_area_memlocation). It needs two nodes or more, and a kernel
+ * hwloc_get_area_memlocation), and a node without memory refuses the
+ * binding (counted). It needs two nodes or more, and a kernel
  * that lets this process bind memory and tell where pages are; elsewhere
  * it skips the whole program with a reason: under the automake TAP
  * driver (CK_TAP_LOG_FILE_NAME set) as a TAP plan "1..0 # SKIP reason"
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE
 #include "topo.h"
 #include "test-common.h"
+#include "test-sysnode.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -55,17 +57,30 @@ bind_touch_locate(unsigned int node, int *err)
 	return where;
 }
 
+/*
+ * Every node with memory takes the binding, and the pages are there; a
+ * node without memory (sysfs has_memory) refuses it, counted.
+ */
 START_TEST(test_bind_each_node)
 {
+	uint64_t refused = 0, before = lfp_topo_bind_failures();
+
 	for (unsigned int n = 0; n < lfp_topo_nnodes(); n++) {
+		int os = lfp_topo_node_os_index(n);
 		int err, where = bind_touch_locate(n, &err);
 
+		if (!lfp_test_sys_node_has_memory(os)) {
+			ck_assert_msg(err != 0, "node %u (kernel node %d) has "
+				      "no memory, yet took a binding", n, os);
+			refused++;
+			continue;
+		}
 		ck_assert_msg(!err, "bind to node %u: %s", n, strerror(-err));
 		ck_assert_msg(where == (int)n,
 			      "memory bound to node %u is on node %d", n,
 			      where);
 	}
-	ck_assert_uint_eq(lfp_topo_bind_failures(), 0);
+	ck_assert_uint_eq(lfp_topo_bind_failures() - before, refused);
 }
 END_TEST
 
@@ -92,6 +107,7 @@ main(void)
 	char detail[128];
 	Suite *s;
 	TCase *tc;
+	unsigned int probe;
 	int err, where;
 
 	unsetenv("LFP_TOPOLOGY");
@@ -100,7 +116,12 @@ main(void)
 			 lfp_topo_nnodes(), lfp_topo_source_name());
 		return skip("needs 2 or more NUMA nodes", detail);
 	}
-	where = bind_touch_locate(1, &err);
+	/* The last node with memory (sysfs), or node 1 if none says so. */
+	probe = 1;
+	for (unsigned int n = 0; n < lfp_topo_nnodes(); n++)
+		if (lfp_test_sys_node_has_memory(lfp_topo_node_os_index(n)))
+			probe = n;
+	where = bind_touch_locate(probe, &err);
 	if (err == -ENOSYS || err == -EPERM) {
 		snprintf(detail, sizeof(detail), ": %s", strerror(-err));
 		return skip("this process may not bind memory", detail);
