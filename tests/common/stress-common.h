@@ -20,7 +20,6 @@
 #define LFP_STRESS_COMMON_H
 
 #include <errno.h>
-#include <glob.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -31,11 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <lfpool.h>
 
 #include "test-common.h"
+#include "test-sysnode.h"
 
 /* ---- the first failure ------------------------------------------------- */
 
@@ -414,9 +413,8 @@ stress_objpool_conserve(struct lfp_objpool *pool, size_t size)
  * only at the byte budget): on a machine of several NUMA nodes, with the
  * default placement (LFP_PLACE_LOCAL, a depot per node), a check would
  * not reach the objects homed on the other nodes. There the pools place
- * every chunk on the node of the first CPU the process may run on
- * (LFP_PLACE_NODE), which keeps one depot. On one node (or without
- * sysfs) they keep the default.
+ * every chunk on the first node with memory (LFP_PLACE_NODE), which keeps
+ * one depot. On one node (or without sysfs) they keep the default.
  */
 struct stress_place {
 	int placement;                  /* enum lfp_placement */
@@ -427,24 +425,16 @@ static inline struct stress_place
 stress_place(void)
 {
 	struct stress_place h = { LFP_PLACE_LOCAL, 0 };
-	char path[300];
-	glob_t g;
-	size_t i;
-	int cpu = 0;
+	bool mem[LFP_TEST_MAXNODES];
+	unsigned int os;
 
-	ck_assert_uint_ge(lfp_test_allowed_cpus(&cpu, 1), 1);
-	if (glob("/sys/devices/system/node/node[0-9]*", 0, NULL, &g))
+	if (lfp_test_sys_nodes("online", mem) < 2 ||
+	    lfp_test_sys_nodes("has_memory", mem) < 1)
 		return h;
-	for (i = 0; g.gl_pathc > 1 && i < g.gl_pathc; i++) {
-		snprintf(path, sizeof(path), "%s/cpu%d", g.gl_pathv[i], cpu);
-		if (access(path, F_OK) == 0 &&
-		    sscanf(strrchr(g.gl_pathv[i], '/'), "/node%u",
-			   &h.node) == 1) {
-			h.placement = LFP_PLACE_NODE;
-			break;
-		}
-	}
-	globfree(&g);
+	for (os = 0; !mem[os]; os++)
+		;
+	h.placement = LFP_PLACE_NODE;
+	h.node = os;
 	return h;
 }
 
