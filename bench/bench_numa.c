@@ -44,6 +44,7 @@
  * unpinned run is only reported.
  */
 #include "bench-common.h"
+#include "test-sysnode.h"	/* the kernel's nodes, read from sysfs */
 
 #include <sys/wait.h>
 
@@ -92,40 +93,12 @@ extra_opt(int opt, const char *arg)
 		own_topology = true;
 }
 
-/* The CPUs of sysfs list @path ("0-1,4") into @set; how many, or -1. */
+/* The lowest CPU of @set that this process may use, other than @not. */
 static int
-read_cpulist(const char *path, cpu_set_t *set)
+first_cpu(const bool *set, const cpu_set_t *allowed, int not)
 {
-	char buf[1024], *p, *end;
-	FILE *f = fopen(path, "r");
-	int n = 0;
-
-	CPU_ZERO(set);
-	if (!f)
-		return -1;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	for (p = buf; *p && *p != '\n';) {
-		long lo = strtol(p, &end, 10), hi = lo;
-
-		if (end == p)
-			return -1;
-		if (*end == '-')
-			hi = strtol(end + 1, &end, 10);
-		for (long c = lo; c <= hi && c < CPU_SETSIZE; c++, n++)
-			CPU_SET((int)c, set);
-		p = *end == ',' ? end + 1 : end;
-	}
-	return n;
-}
-
-/* The lowest CPU of @set, other than @not; -1 if none. */
-static int
-first_cpu(const cpu_set_t *set, int not)
-{
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, set) && c != not)
+	for (int c = 0; c < LFP_TEST_MAXCPUS && c < CPU_SETSIZE; c++)
+		if (set[c] && CPU_ISSET(c, allowed) && c != not)
 			return c;
 	return -1;
 }
@@ -139,40 +112,27 @@ first_cpu(const cpu_set_t *set, int not)
 static void
 use_own_topology(void)
 {
-	cpu_set_t allowed, node0, node1, mem;
-	char path[96];
-	int nodes = 0, diff;
+	static bool node0[LFP_TEST_MAXCPUS], node1[LFP_TEST_MAXCPUS];
+	bool online[LFP_TEST_MAXNODES];
+	cpu_set_t allowed;
+	int nodes, diff;
 
 	if (sched_getaffinity(0, sizeof(allowed), &allowed))
 		bench_die("sched_getaffinity: %s", strerror(errno));
-	if (read_cpulist("/sys/devices/system/node/has_memory", &mem) < 0)
-		bench_die("-m: no /sys/devices/system/node/has_memory");
-	for (int nd = 0; nd < CPU_SETSIZE; nd++) {
-		cpu_set_t cpus;
-
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/node/node%d/cpulist", nd);
-		if (read_cpulist(path, &cpus) < 0)
-			continue;
-		nodes++;
-		if (nd == 0)
-			node0 = cpus;
-		else if (nd == 1)
-			node1 = cpus;
-	}
-	if (nodes < 2 || !CPU_ISSET(1, &mem))
+	nodes = lfp_test_sys_nodes("online", online);
+	if (nodes < 2 || !online[0] || !online[1] ||
+	    !lfp_test_sys_node_has_memory(1) ||
+	    lfp_test_sys_node_cpus(0, node0) < 0 ||
+	    lfp_test_sys_node_cpus(1, node1) < 0)
 		bench_die("-m needs kernel nodes 0 and 1, node 1 with memory");
-	CPU_AND(&node1, &node1, &allowed);
-	diff = first_cpu(&node1, -1);
-	CPU_AND(&node0, &node0, &allowed);
+	diff = first_cpu(node1, &allowed, -1);
 	configs[CFG_SAME].cpu[0] = configs[CFG_DIFF].cpu[0] =
-		first_cpu(&node0, -1);
-	configs[CFG_SAME].cpu[1] = first_cpu(&node0,
+		first_cpu(node0, &allowed, -1);
+	configs[CFG_SAME].cpu[1] = first_cpu(node0, &allowed,
 					     configs[CFG_SAME].cpu[0]);
 	configs[CFG_DIFF].cpu[1] = diff;
 	if (configs[CFG_SAME].cpu[1] < 0 || diff < 0)
-		bench_die("-m needs two CPUs on node 0 and a CPU on another "
-			  "node with memory");
+		bench_die("-m needs two CPUs on node 0 and a CPU on node 1");
 	for (int k = 0; k < NCFGS; k++) {
 		configs[k].topology = NULL;
 		configs[k].nnodes = (unsigned int)nodes;

@@ -50,13 +50,23 @@ noinst_PROGRAMS += %reldir%/bench_idle_threads
 %canon_reldir%_bench_idle_threads_LDADD = $(bench_ldadd)
 bench_programs += %reldir%/bench_idle_threads$(EXEEXT)
 
-# Producer/consumer across (synthetic) NUMA nodes: remote-free cost.
+# Producer/consumer across NUMA nodes (synthetic, or the machine's with -m,
+# found in sysfs through tests/common/test-sysnode.h): remote-free cost.
 noinst_PROGRAMS += %reldir%/bench_numa
 %canon_reldir%_bench_numa_SOURCES = %reldir%/bench_numa.c
+%canon_reldir%_bench_numa_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/common
 %canon_reldir%_bench_numa_CFLAGS = $(AM_CFLAGS)
 %canon_reldir%_bench_numa_LDFLAGS = -no-install
 %canon_reldir%_bench_numa_LDADD = $(bench_ldadd)
 bench_programs += %reldir%/bench_numa$(EXEEXT)
+
+# What checked mode costs a get+put, and recording sites on top of it.
+noinst_PROGRAMS += %reldir%/bench_checked
+%canon_reldir%_bench_checked_SOURCES = %reldir%/bench_checked.c
+%canon_reldir%_bench_checked_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_bench_checked_LDFLAGS = -no-install
+%canon_reldir%_bench_checked_LDADD = $(bench_ldadd)
+bench_programs += %reldir%/bench_checked$(EXEEXT)
 
 noinst_PROGRAMS += %reldir%/bench_allocloop
 %canon_reldir%_bench_allocloop_SOURCES = %reldir%/bench_allocloop.c
@@ -186,7 +196,13 @@ noinst_PROGRAMS += %reldir%/bench_versus
 bench_versus_programs += %reldir%/bench_versus$(EXEEXT)
 endif
 
-EXTRA_DIST += %reldir%/README.md %reldir%/run-suite.sh
+EXTRA_DIST += %reldir%/README.md %reldir%/run-suite.sh %reldir%/demo.sh
+
+# The quick-start demo (README.md): the article's two benchmarks, run
+# briefly by their programs, in one table beside the article's figures.
+.PHONY: demo
+demo: $(bench_programs)
+	@$(SHELL) $(srcdir)/%reldir%/demo.sh %reldir%
 
 # A `bench` target would collide with the bench/ folder without .PHONY.
 # The suite script runs every program above, each peer in a process per

@@ -9,6 +9,7 @@
 #include "debug.h"
 #include "chunkmap.h"
 #include "pool.h"
+#include "statsenv.h"
 
 #include <string.h>
 
@@ -50,6 +51,9 @@ bufpool_reclaim(void *arg, struct lfp_zone *z)
 			lfp_zone_trim(&bp->zones[i], LFP_TRIM_CACHES);
 }
 
+_Static_assert(LFP_BUFPOOL_SIZE_MIN_DEFAULT == LFP_CACHELINE,
+	       "the default smallest class is the line the library pads to");
+
 /* The default largest class, for max_size 0. */
 #define BUFPOOL_MAX_DEFAULT ((size_t)256 << 10)
 
@@ -59,7 +63,7 @@ lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr)
 	if (!attr)
 		return -EINVAL;
 	memset(attr, 0, sizeof(*attr));
-	attr->min_size = LFP_BUFPOOL_SIZE_MIN;
+	attr->min_size = LFP_BUFPOOL_SIZE_MIN_DEFAULT;
 	attr->max_size = BUFPOOL_MAX_DEFAULT;
 	return 0;
 }
@@ -93,7 +97,10 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 		return NULL;
 	}
 	/* A zero size is its default; see bufpool.h. */
-	min_size = attr->min_size ? attr->min_size : LFP_BUFPOOL_SIZE_MIN;
+	min_size = attr->min_size ? attr->min_size :
+		   attr->max_size ? LFP_MIN(LFP_BUFPOOL_SIZE_MIN_DEFAULT,
+					    attr->max_size) :
+		   LFP_BUFPOOL_SIZE_MIN_DEFAULT;
 	max_size = attr->max_size ? attr->max_size :
 		   LFP_MAX(min_size, BUFPOOL_MAX_DEFAULT);
 	if (!lfp_is_pow2(min_size) || !lfp_is_pow2(max_size) ||
@@ -101,7 +108,7 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	    max_size > LFP_BUFPOOL_SIZE_MAX ||
 	    !lfp_reserved_zero(attr->reserved, sizeof(attr->reserved) /
 			       sizeof(attr->reserved[0])) ||
-	    (attr->flags & ~LFP_BUFPOOL_F_CHECKED) ||
+	    (attr->flags & ~(LFP_BUFPOOL_F_CHECKED | LFP_BUFPOOL_F_SITES)) ||
 	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement)) {
 		errno = EINVAL;
 		return NULL;
@@ -122,7 +129,8 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 	bp->fast.max_size = max_size;
 	bp->fast.stride = sizeof(bp->zones[0]);
 	bp->fast.cls = &bp->zones[0].fast;
-	bp->checked = (attr->flags & LFP_BUFPOOL_F_CHECKED) || lfp_check_env();
+	bp->checked = (attr->flags & (LFP_BUFPOOL_F_CHECKED |
+				      LFP_BUFPOOL_F_SITES)) || lfp_check_env();
 	bp->cache_mode = lfp_cache_mode_resolve(attr->cache_mode);
 	bp->budget.limit = attr->max_bytes;
 	bp->budget.reclaim = bufpool_reclaim;
@@ -138,6 +146,7 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 			.mag_rounds = lfp_mag_rounds_auto(size,
 							  LFP_MAG_BYTES_BUF),
 			.owner = bp, .name = bp->name, .checked = bp->checked,
+			.sites = attr->flags & LFP_BUFPOOL_F_SITES,
 			.budget = &bp->budget, .call_rcu = attr->call_rcu_fn,
 			.placement = attr->placement, .node = attr->node,
 			.cache_mode = bp->cache_mode,
@@ -148,6 +157,8 @@ lfp_bufpool_create(const struct lfp_bufpool_attr *attr)
 			return NULL;
 		}
 	}
+	lfp_pool_list(&bp->zones[0], LFP_POOL_BUF);
+	lfp_stats_at_exit_init();
 	return bp;
 }
 
@@ -156,7 +167,12 @@ lfp_bufpool_destroy(struct lfp_bufpool *bp)
 {
 	if (!bp)
 		return 0;
-	LFP_KEEP_ERRNO(bufpool_free_all(bp, bp->fast.nclasses));
+	LFP_KEEP_ERRNO(
+		if (bp->checked)
+			lfp_check_leaks(bp->zones, bp->fast.nclasses, bp->name,
+					"buffers", "freed");
+		bufpool_free_all(bp, bp->fast.nclasses)
+	);
 	return 0;
 }
 
@@ -183,8 +199,12 @@ lfp_bufpool_alloc(struct lfp_bufpool *bp, size_t n)
 {
 	struct lfp_zone *z = bufpool_class(bp, n);
 
+	if (lfp_unlikely(!z))
+		return NULL;
+	if (lfp_unlikely(z->sites))
+		return lfp_check_get_at(z, __builtin_return_address(0));
 	/* lfp_zone_get() runs the hit path of the inline alloc. */
-	return lfp_likely(z) ? lfp_zone_get(z) : NULL;
+	return lfp_zone_get(z);
 }
 
 size_t
@@ -199,6 +219,9 @@ lfp_bufpool_alloc_bulk(struct lfp_bufpool *bp, size_t size, void **bufs,
 		errno = EINVAL;
 		return 0;
 	}
+	if (lfp_unlikely(z->sites))
+		return lfp_check_get_bulk_at(z, bufs, n,
+					     __builtin_return_address(0));
 	return lfp_zone_get_bulk(z, bufs, n);
 }
 

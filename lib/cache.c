@@ -180,10 +180,8 @@ lfp_cache_refill(struct lfp_cache *c, struct lfp_numa *nm, bool steal)
 {
 	struct lfp_mag *m;
 
-	if (!lfp_mag_empty_local(c->prev)) {
-		lfp_cache_swap_local(c);
+	if (lfp_cache_refill_local(c))
 		return 0;
-	}
 	m = lfp_numa_get_full(nm, c->node, steal);
 	if (!m)
 		return ENOENT;
@@ -201,10 +199,8 @@ lfp_cache_drain(struct lfp_cache *c, struct lfp_numa *nm)
 {
 	struct lfp_mag *e;
 
-	if (lfp_mag_empty_local(c->prev)) {
-		lfp_cache_swap_local(c);
+	if (lfp_cache_drain_local(c))
 		return 0;
-	}
 	e = lfp_depot_get_empty(&nm->depot);
 	if (!e)
 		return ENOMEM;
@@ -214,6 +210,45 @@ lfp_cache_drain(struct lfp_cache *c, struct lfp_numa *nm)
 	c->prev = c->loaded;
 	lfp_cache_load_local(c, e);
 	return 0;
+}
+
+bool
+lfp_cache_refill_local(struct lfp_cache *c)
+{
+	if (lfp_mag_empty_local(c->prev))
+		return false;
+	lfp_cache_swap_local(c);
+	return true;
+}
+
+bool
+lfp_cache_drain_local(struct lfp_cache *c)
+{
+	if (!lfp_mag_empty_local(c->prev))
+		return false;
+	lfp_cache_swap_local(c);
+	return true;
+}
+
+struct lfp_mag *
+lfp_cache_keep(struct lfp_cache *c, struct lfp_mag *m, bool get)
+{
+	struct lfp_mag *out = c->prev;
+
+	/* A get keeps @m for the empty previous magazine, a put for the
+	 * full one; else the cache has objects (room) to spare. */
+	if (get ? !lfp_mag_empty_local(out) : !lfp_mag_full_local(out))
+		return m;
+	lfp_counter_add(get ? &c->depot_gets : &c->depot_puts, 1);
+	if (get ? c->n > 0 : c->n < c->cap) {
+		c->prev = m;
+		return out;
+	}
+	/* The loaded one is no better: @m is loaded, it the previous. */
+	lfp_cache_park_local(c);
+	c->prev = c->loaded;
+	lfp_cache_load_local(c, m);
+	return out;
 }
 
 /* Seqlock around the changes of (counters, word, base_n) that readers sum. */

@@ -151,6 +151,23 @@ void lfp_cache_unload(struct lfp_cache *c, struct lfp_numa *nm);
  */
 int lfp_cache_refill(struct lfp_cache *c, struct lfp_numa *nm, bool steal);
 int lfp_cache_drain(struct lfp_cache *c, struct lfp_numa *nm);
+/*
+ * The same without the depots: swap in the previous magazine if that
+ * serves (true), else nothing (false). A per-CPU bulk call runs these
+ * under the CPU's lock and reaches the depots after leaving the cache
+ * (zone.c), so that no lock is held across a depot exchange.
+ */
+bool lfp_cache_refill_local(struct lfp_cache *c);
+bool lfp_cache_drain_local(struct lfp_cache *c);
+/*
+ * A magazine @m a bulk call brought from the depots with no lock held,
+ * objects left in it (@get) or room (a put): into the cache, in place
+ * of an empty (get) or a full (put) magazine, when the cache has one to
+ * spare. Returns what the caller hands to the depots after it leaves the
+ * cache: the magazine @m replaced, or @m itself.
+ */
+struct lfp_mag *lfp_cache_keep(struct lfp_cache *c, struct lfp_mag *m,
+			       bool get);
 
 /*
  * The cache for a slow-path operation: in per-CPU mode the current CPU's,

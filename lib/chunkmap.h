@@ -44,6 +44,9 @@ struct lfp_chunk {
 	size_t size;
 	struct lfp_chunk *next;
 	_Atomic uint64_t *inuse;        /* checked mode: a bit per object */
+	_Atomic(_Atomic uintptr_t *) sites; /* checked mode with sites: the
+					 * code that got each object (debug.c
+					 * makes it, the slab frees it) */
 	_Atomic uint64_t *spill;        /* a bit per object put without a
 					 * magazine (lfp_slab_spill()) */
 	uint32_t node;                  /* home: the node it was placed on */

@@ -28,10 +28,38 @@ struct lfp_check_mode {
 	bool poison;                    /* fill cached objects (no ctor) */
 	bool debug;                     /* slow path always: these hooks */
 };
-/* The mode of a zone: @checked asked by the pool, or LFP_CHECKED=1. */
+/* The mode of a zone: @checked asked by the pool, or LFP_CHECKED. */
 struct lfp_check_mode lfp_check_mode(bool checked, bool has_ctor);
-/* Does the environment ask for checked pools (LFP_CHECKED=1)? */
+/* Does the environment ask for checked pools (LFP_CHECKED=1 or sites)? */
 bool lfp_check_env(void);
+/* Sites for a checked zone: @asked by the pool, or LFP_CHECKED=sites. */
+bool lfp_check_sites(bool asked);
+
+/*
+ * Sites: a zone with z->sites records, at each get, the code that called
+ * the exported get (its return address), in the object's entry of its
+ * chunk's sites array (made at the chunk's first carve, freed with the
+ * chunk; without memory for it, that chunk's objects have no site). The
+ * exported gets of such zones go through the calls below, which keep
+ * the site in lfp_check_site for the get's slow path; the outer value
+ * comes back after, since a constructor run by the get may get from
+ * another pool.
+ */
+extern __thread const void *lfp_check_site
+	__attribute__((tls_model("initial-exec")));
+void *lfp_check_get_at(struct lfp_zone *z, const void *site);
+size_t lfp_check_get_bulk_at(struct lfp_zone *z, void **objs, size_t n,
+			     const void *site);
+
+/*
+ * Destroy of a checked pool: report the objects still out of its @n
+ * zones (one, or a buffer pool's classes) as LFP_MISUSE_LEAK, one report
+ * per site (one in all without sites), largest first; @what names them
+ * ("objects", "buffers"), @undone the call they missed ("put", "freed").
+ * Run before anything is freed. Without a handler, abort after the last.
+ */
+void lfp_check_leaks(struct lfp_zone *zones, unsigned int n,
+		     const char *name, const char *what, const char *undone);
 
 /* Objects just carved into a cache: poison / hide them. */
 void lfp_check_carved(struct lfp_zone *z, void *const *objs, size_t n);

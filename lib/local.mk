@@ -31,7 +31,7 @@ lfp_core_sources = \
 	%reldir%/pool.h %reldir%/pool.c \
 	%reldir%/objpool.c \
 	%reldir%/bufpool.c \
-	%reldir%/stats.c \
+	%reldir%/statsenv.h %reldir%/stats.c \
 	%reldir%/version.c
 %canon_reldir%_liblfpool_core_la_CFLAGS = $(AM_CFLAGS) $(VISIBILITY_CFLAGS) \
 	$(URCU_CFLAGS) $(HWLOC_CFLAGS)

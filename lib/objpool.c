@@ -3,9 +3,10 @@
  * objpool.c - the object pool API: argument checks, then one zone of the
  * engine (zone.h) per pool.
  */
+#include "debug.h"
 #include "pool.h"
+#include "statsenv.h"
 
-#include <stdalign.h>
 #include <string.h>
 
 #include <lfpool/objpool.h>
@@ -37,6 +38,9 @@ lfp_objpool_attr_init(struct lfp_objpool_attr *attr)
 	return 0;
 }
 
+_Static_assert(LFP_OBJPOOL_ALIGN_DEFAULT == LFP_CACHELINE,
+	       "the default alignment is the line the library pads to");
+
 struct lfp_objpool *
 lfp_objpool_create(const struct lfp_objpool_attr *attr)
 {
@@ -49,10 +53,10 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 	    !lfp_reserved_zero(attr->reserved, sizeof(attr->reserved) /
 				       sizeof(attr->reserved[0])) ||
 	    attr->mag_rounds > LFP_OBJPOOL_MAG_ROUNDS_MAX ||
-	    (attr->flags & ~LFP_OBJPOOL_F_CHECKED) ||
+	    (attr->flags & ~(LFP_OBJPOOL_F_CHECKED | LFP_OBJPOOL_F_SITES)) ||
 	    !lfp_pool_attr_ok(attr->cache_mode, attr->placement))
 		goto inval;
-	align = attr->align ? attr->align : alignof(max_align_t);
+	align = attr->align ? attr->align : LFP_OBJPOOL_ALIGN_DEFAULT;
 	if (!lfp_is_pow2(align) || align > lfp_os_page_size())
 		goto inval;
 	/* A magazine's objects are bounded in bytes (the stride: zone.c). */
@@ -72,7 +76,9 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 		.mag_rounds = attr->mag_rounds, .ctor = attr->ctor,
 		.dtor = attr->dtor, .arg = attr->arg, .owner = p,
 		.name = p->name,
-		.checked = attr->flags & LFP_OBJPOOL_F_CHECKED,
+		.checked = attr->flags & (LFP_OBJPOOL_F_CHECKED |
+					  LFP_OBJPOOL_F_SITES),
+		.sites = attr->flags & LFP_OBJPOOL_F_SITES,
 		.budget = &p->budget, .call_rcu = attr->call_rcu_fn,
 		.placement = attr->placement, .node = attr->node,
 		.cache_mode = lfp_cache_mode_resolve(attr->cache_mode),
@@ -82,6 +88,8 @@ lfp_objpool_create(const struct lfp_objpool_attr *attr)
 		errno = err;
 		return NULL;
 	}
+	lfp_pool_list(&p->zone, LFP_POOL_OBJ);
+	lfp_stats_at_exit_init();
 	return p;
 inval:
 	errno = EINVAL;
@@ -94,6 +102,9 @@ lfp_objpool_destroy(struct lfp_objpool *pool)
 	if (!pool)
 		return 0;
 	LFP_KEEP_ERRNO(
+		if (pool->zone.checked)
+			lfp_check_leaks(&pool->zone, 1, pool->name,
+					"objects", "put");
 		lfp_registry_remove(pool->zone.fast.slot);
 		lfp_registry_sync();
 		lfp_registry_free_slot(pool->zone.fast.slot);
@@ -110,6 +121,9 @@ lfp_objpool_get(struct lfp_objpool *pool)
 		errno = EINVAL;
 		return NULL;
 	}
+	if (lfp_unlikely(pool->zone.sites))
+		return lfp_check_get_at(&pool->zone,
+					__builtin_return_address(0));
 	return lfp_zone_get(&pool->zone);
 }
 
@@ -142,6 +156,9 @@ lfp_objpool_get_bulk(struct lfp_objpool *pool, void **objs, size_t n)
 		errno = EINVAL;
 		return 0;
 	}
+	if (lfp_unlikely(pool->zone.sites))
+		return lfp_check_get_bulk_at(&pool->zone, objs, n,
+					     __builtin_return_address(0));
 	return lfp_zone_get_bulk(&pool->zone, objs, n);
 }
 

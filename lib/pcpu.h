@@ -31,7 +31,9 @@
  * change of n: gets = (ops - dn) / 2, puts = (ops + dn) / 2).
  *
  * Slow path (magazine swap, depot exchange, carving, checked mode) runs
- * under the CPU's lock word. A thread takes it only on its own CPU, with a
+ * under the CPU's lock word; a bulk call holds it only while it copies
+ * what the cache has or has room for, and exchanges with the depot after
+ * dropping it (zone.c). A thread takes it only on its own CPU, with a
  * compare-and-swap that is itself the commit of a restartable sequence:
  * a hit path on that CPU either finished before it or restarts after it
  * and sees the lock. The holder may then be migrated; the hit paths on the

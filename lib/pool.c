@@ -4,6 +4,7 @@
  * pools and buffer pools share (pool.h).
  */
 #include "pool.h"
+#include "debug.h"
 #include "fork.h"
 
 #include <string.h>
@@ -16,6 +17,8 @@ lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
 	lfp_zone_init(z, conf->size, conf->align, conf->mag_rounds,
 		      conf->ctor, conf->dtor, conf->arg, conf->owner,
 		      conf->name, conf->checked);
+	z->sites = z->checked && lfp_check_sites(conf->sites);
+	atomic_init(&z->listed, LFP_POOL_NONE);
 	if (conf->call_rcu)
 		z->rcu_call = conf->call_rcu;
 	z->slab.budget = conf->budget;
@@ -33,6 +36,24 @@ lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf)
 	if (err)
 		lfp_zone_fini(z);
 	return err;
+}
+
+void
+lfp_pool_list(struct lfp_zone *z, enum lfp_pool_kind kind)
+{
+	/*
+	 * Release: pairs with the acquire in lfp_pool_listed(); a walker
+	 * that sees the kind sees the whole pool (every class set up).
+	 */
+	atomic_store_explicit(&z->listed, kind, memory_order_release);
+}
+
+enum lfp_pool_kind
+lfp_pool_listed(struct lfp_zone *z)
+{
+	/* Acquire: pairs with the release in lfp_pool_list(). */
+	return (enum lfp_pool_kind)atomic_load_explicit(&z->listed,
+							memory_order_acquire);
 }
 
 bool

@@ -22,6 +22,9 @@ struct lfp_zone_conf {
 	const char *name;               /* the pool's (kept, not copied) */
 	bool checked;                   /* asked by the pool; LFP_CHECKED=1
 					 * in the environment asks too */
+	bool sites;                     /* checked, with the caller of each
+					 * get recorded; LFP_CHECKED=sites
+					 * asks too */
 	struct lfp_budget *budget;      /* the pool's byte budget */
 	lfp_call_rcu_fn call_rcu;       /* NULL: liburcu-bp's */
 	int placement;                  /* LFP_PLACE_* */
@@ -37,6 +40,24 @@ struct lfp_zone_conf {
  * EAGAIN (no slot left); on failure @z is finished already.
  */
 int lfp_zone_setup(struct lfp_zone *z, const struct lfp_zone_conf *conf);
+
+/*
+ * The list of every pool (lfp_stats_print_all()) is the registry's walk:
+ * a pool stands in it through one of its zones (a buffer pool through
+ * class 0's), marked with its kind once the pool is whole, so that a
+ * walker that pins that zone finds every part of the pool set up; a
+ * buffer pool's destroy removes all its zones before it frees any (so
+ * a pin on class 0 keeps every class).
+ */
+enum lfp_pool_kind {
+	LFP_POOL_NONE,                  /* not listed (yet), or another class */
+	LFP_POOL_OBJ,                   /* the zone's owner is an lfp_objpool */
+	LFP_POOL_BUF                    /* ... an lfp_bufpool */
+};
+/* Mark @z as standing for its whole pool (its owner), of @kind. */
+void lfp_pool_list(struct lfp_zone *z, enum lfp_pool_kind kind);
+/* What @z stands for: LFP_POOL_NONE, or its pool's kind. */
+enum lfp_pool_kind lfp_pool_listed(struct lfp_zone *z);
 
 /* The attributes every pool has, in range: @cache_mode LFP_CACHE_*,
  * @placement LFP_PLACE_*. */

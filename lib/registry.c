@@ -179,6 +179,31 @@ lfp_registry_get(uint32_t slot, uint64_t id)
 	return NULL;
 }
 
+struct lfp_zone *
+lfp_registry_get_next(uint32_t *slotp)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&reg_lock);
+	n = high;
+	pthread_mutex_unlock(&reg_lock);
+	for (uint32_t i = *slotp; i < n; i++) {
+		/*
+		 * Relaxed: only a hint of which id to look for;
+		 * lfp_registry_get() checks it again in its Dekker pair.
+		 */
+		uint64_t id = atomic_load_explicit(&slots[i].id,
+						   memory_order_relaxed);
+		struct lfp_zone *z = id ? lfp_registry_get(i, id) : NULL;
+
+		if (z) {
+			*slotp = i;
+			return z;
+		}
+	}
+	return NULL;
+}
+
 void
 lfp_registry_put(uint32_t slot)
 {

@@ -46,6 +46,8 @@
  *   sync       mutex   mutex   mutex   mutex      - (waits for readers)
  *   free_slot  mutex   mutex   mutex   mutex      -
  *   get/put    -       -       -       -          - (atomic RMW count)
+ * get_next (the walk of every zone) is a reader: it takes the mutex only
+ * to read how many slots were ever used, then pins as get does.
  */
 #ifndef LFP_REGISTRY_H
 #define LFP_REGISTRY_H
@@ -79,6 +81,16 @@ void lfp_registry_free_slot(uint32_t slot);
  */
 struct lfp_zone *lfp_registry_get(uint32_t slot, uint64_t id);
 void lfp_registry_put(uint32_t slot);
+
+/*
+ * Readers that visit every live zone (lfp_stats_print_all()): the live
+ * zone in the lowest slot at or above *@slot, pinned as by
+ * lfp_registry_get(), its slot in *@slot; NULL when there is none. Unpin
+ * it with lfp_registry_put(*@slot), then go on from *@slot + 1. A zone
+ * added or removed during the walk may be visited or not; a zone is
+ * never visited after its remove, nor freed while pinned.
+ */
+struct lfp_zone *lfp_registry_get_next(uint32_t *slot);
 
 /*
  * fork() (fork.c): the registry mutex, held around fork(); @fn on every

@@ -104,7 +104,10 @@ chunk_free_maps(struct lfp_chunk *c)
 {
 	lfp_meta_free((void *)c->inuse);
 	lfp_meta_free((void *)c->spill);
+	lfp_meta_free((void *)atomic_load_explicit(&c->sites,
+						   memory_order_relaxed));
 	c->inuse = c->spill = NULL;
+	atomic_store_explicit(&c->sites, NULL, memory_order_relaxed);
 }
 
 /* Map a new chunk (its budget taken) and make it the bump area. */

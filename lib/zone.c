@@ -415,20 +415,54 @@ lfp_zone_put_slow(struct lfp_zone *z, void *obj)
 	return rc;
 }
 
-/* Up to @n from the cache and the depot; stops when both are dry. */
+/*
+ * A per-CPU bulk get's rest, after its cache gave what it had: whole
+ * magazines from the depots with no lock held (counted as direct), the
+ * last one's leftovers kept in the cache of the CPU it runs on now (a
+ * second short hold of its lock) if that cache has room for them.
+ */
+static size_t
+zone_get_bulk_depot(struct lfp_zone *z, uint32_t node, void **objs,
+		    size_t n, bool steal)
+{
+	struct lfp_cache *c;
+	struct lfp_pcpu *p;
+	struct lfp_mag *m;
+	size_t got = 0;
+
+	while (got < n && (m = lfp_numa_get_full(&z->numa, node, steal))) {
+		got += lfp_mag_take_local(m, objs + got, n - got);
+		if (m->n && !zone_cache_enter(z, &c, &p)) {
+			m = lfp_cache_keep(c, m, true);
+			lfp_cache_leave(&z->cs, c, p);
+		}
+		lfp_numa_put_full(&z->numa, node, m);
+	}
+	lfp_shared_add(&z->numa.direct_gets, got);
+	return got;
+}
+
+/*
+ * Up to @n from the cache and the depot; stops when both are dry. A
+ * per-thread cache exchanges magazines with the depot as it goes; a
+ * per-CPU one holds its CPU's lock only while it copies what it has,
+ * and the rest comes from the depot after it left.
+ */
 static size_t
 zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 {
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
 	size_t got = 0;
+	uint32_t node;
 
 	if (zone_cache_enter(z, &c, &p))
 		return zone_get_bulk_direct(z, objs, n, steal);
 	while (got < n) {
 		size_t k;
 
-		if (!c->n && lfp_cache_refill(c, &z->numa, steal))
+		if (!c->n && (p ? !lfp_cache_refill_local(c) :
+			      lfp_cache_refill(c, &z->numa, steal) != 0))
 			break;
 		k = LFP_MIN(n - got, (size_t)c->n);
 		c->n -= (uint32_t)k;
@@ -436,9 +470,13 @@ zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 		got += k;
 	}
 	lfp_counter_add(&c->gets, got);
+	node = c->node;
+	lfp_cache_leave(&z->cs, c, p);
+	if (p && got < n)
+		got += zone_get_bulk_depot(z, node, objs + got, n - got,
+					   steal);
 	for (size_t i = 0; z->debug && i < got; i++)
 		lfp_check_get(z, objs[i]);
-	lfp_cache_leave(&z->cs, c, p);
 	return got;
 }
 
@@ -487,12 +525,47 @@ lfp_zone_get_bulk(struct lfp_zone *z, void **objs, size_t n)
 	return got;
 }
 
+/*
+ * A per-CPU bulk put's rest, after its cache took what it had room for:
+ * into empty magazines from the depot with no lock held (counted as
+ * direct), the last one, if it has room left, kept in the cache of the
+ * CPU it runs on now when that cache is full; no magazine: the spill.
+ */
+static void
+zone_put_bulk_depot(struct lfp_zone *z, uint32_t node, void *const *objs,
+		    size_t n)
+{
+	struct lfp_cache *c;
+	struct lfp_pcpu *p;
+	size_t i = 0, k = 0;
+
+	while (i < n) {
+		struct lfp_mag *m = lfp_depot_get_empty(&z->numa.depot);
+
+		if (!m)
+			break;
+		for (; i < n && !lfp_mag_full_local(m); i++)
+			if (objs[i])
+				m->rounds[m->n++] = objs[i];
+		k += m->n;
+		if (!lfp_mag_full_local(m) && !zone_cache_enter(z, &c, &p)) {
+			m = lfp_cache_keep(c, m, false);
+			lfp_cache_leave(&z->cs, c, p);
+		}
+		lfp_numa_put_full(&z->numa, node, m);
+	}
+	lfp_shared_add(&z->numa.direct_puts, k);
+	if (i < n)
+		zone_put_bulk_direct(z, objs + i, n - i);
+}
+
 size_t
 lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 {
 	struct lfp_cache *c;
 	struct lfp_pcpu *p;
 	size_t i = 0, put = 0;
+	uint32_t node;
 
 	if (lfp_fast_put_bulk(&z->fast, objs, n))
 		return n;  /* the hit path, as lfp_zone_get_bulk()'s */
@@ -516,8 +589,11 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		uint32_t k, room, cnt;
 		void **r;
 
-		if (c->n == c->cap && lfp_cache_drain(c, &z->numa))
-			break;  /* no magazine: the rest go direct */
+		/* No room: per-CPU, the rest go to the depot after leaving
+		 * (no lock held across it); no magazine: direct. */
+		if (c->n == c->cap && (p ? !lfp_cache_drain_local(c) :
+				       lfp_cache_drain(c, &z->numa) != 0))
+			break;
 		/* Copy a run into the room left, skipping NULL entries. */
 		room = c->cap - c->n;
 		cnt = c->n;
@@ -533,8 +609,11 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		put += k;
 	}
 	lfp_counter_add(&c->puts, put);
+	node = c->node;
 	lfp_cache_leave(&z->cs, c, p);
-	if (i < n)
+	if (i < n && p)
+		zone_put_bulk_depot(z, node, objs + i, n - i);
+	else if (i < n)
 		zone_put_bulk_direct(z, objs + i, n - i);
 	return n;
 }

@@ -50,6 +50,11 @@ struct lfp_zone {
 	uint32_t carve_batch;           /* objects carved per slab visit */
 	bool debug;                     /* slow path always: debug.h hooks */
 	bool checked;                   /* checked mode (<lfpool/check.h>) */
+	bool sites;                     /* checked, and each get's caller
+					 * recorded (debug.h) */
+	_Atomic int listed;             /* the kind of pool this zone stands
+					 * for in the list of every pool
+					 * (pool.h); 0: none, or not yet */
 	bool poison;                    /* fill cached objects (no ctor) */
 	size_t size, align;
 	const char *name;               /* the pool's, for reports */

@@ -39,6 +39,8 @@ api_tests = \
 	%reldir%/api/test_inline \
 	%reldir%/api/test_inline_noinline \
 	%reldir%/api/test_stats \
+	%reldir%/api/test_stats_all \
+	%reldir%/api/test_leaks \
 	%reldir%/api/test_budget \
 	%reldir%/api/test_reentry \
 	%reldir%/api/test_exhaust \
@@ -206,6 +208,21 @@ check_LTLIBRARIES = %reldir%/api/dlmod.la
 %canon_reldir%_api_test_stats_CFLAGS = $(test_cflags)
 %canon_reldir%_api_test_stats_LDFLAGS = $(test_ldflags)
 %canon_reldir%_api_test_stats_LDADD = $(api_ldadd)
+
+# Runs itself again as the program whose pools LFP_STATS prints at exit.
+%canon_reldir%_api_test_stats_all_SOURCES = %reldir%/api/test_stats_all.c
+%canon_reldir%_api_test_stats_all_CPPFLAGS = $(api_cppflags)
+%canon_reldir%_api_test_stats_all_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_stats_all_LDFLAGS = $(test_ldflags)
+%canon_reldir%_api_test_stats_all_LDADD = $(api_ldadd)
+
+# Exports its functions (-export-dynamic), so that dladdr() names the
+# sites of the leak reports.
+%canon_reldir%_api_test_leaks_SOURCES = %reldir%/api/test_leaks.c
+%canon_reldir%_api_test_leaks_CPPFLAGS = $(api_cppflags)
+%canon_reldir%_api_test_leaks_CFLAGS = $(test_cflags)
+%canon_reldir%_api_test_leaks_LDFLAGS = $(test_ldflags) -export-dynamic
+%canon_reldir%_api_test_leaks_LDADD = $(api_ldadd)
 
 %canon_reldir%_api_test_check_SOURCES = %reldir%/api/test_check.c
 %canon_reldir%_api_test_check_CPPFLAGS = $(api_cppflags)

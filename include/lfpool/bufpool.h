@@ -45,9 +45,20 @@ struct lfp_bufpool;
 
 /** Flag: checked mode for this pool (<lfpool/check.h>). */
 #define LFP_BUFPOOL_F_CHECKED (1u << 0)
+/** Flag: checked mode, and each get records its caller, so that a leak
+ *  report at destroy names where the objects still out were got
+ *  (<lfpool/check.h>); implies LFP_BUFPOOL_F_CHECKED. */
+#define LFP_BUFPOOL_F_SITES (1u << 1)
 
 /** The smallest class a buffer pool accepts (16 bytes). */
 #define LFP_BUFPOOL_SIZE_MIN ((size_t)16)
+/**
+ * The smallest class of min_size 0 (64 bytes, a cache line): buffers of
+ * every class start a line and take whole lines, so that buffers used by
+ * different threads never share one (no false sharing). Set min_size to
+ * LFP_BUFPOOL_SIZE_MIN (or 32) for dense classes of 16 (and 32) bytes.
+ */
+#define LFP_BUFPOOL_SIZE_MIN_DEFAULT ((size_t)64)
 /** The largest class a buffer pool accepts (1 GiB). */
 #define LFP_BUFPOOL_SIZE_MAX ((size_t)1 << 30)
 /** Deprecated: the old name of LFP_BUFPOOL_SIZE_MIN. */
@@ -63,12 +74,14 @@ struct lfp_bufpool;
  */
 struct lfp_bufpool_attr {
 	size_t min_size;      /**< smallest class: a power of two,
-	                           LFP_BUFPOOL_SIZE_MIN..max_size; 0: 16 */
+	                           LFP_BUFPOOL_SIZE_MIN..max_size; 0:
+	                           LFP_BUFPOOL_SIZE_MIN_DEFAULT (64), or
+	                           max_size, if smaller */
 	size_t max_size;      /**< largest class: a power of two up to
 	                           LFP_BUFPOOL_SIZE_MAX; 0: 256 KiB (or
 	                           min_size, if larger) */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
-	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, or 0 */
+	unsigned int flags;   /**< LFP_BUFPOOL_F_CHECKED, _F_SITES, or 0 */
 	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
 	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_bufpool_free_rcu(); NULL:
 	                           liburcu-bp's (urcu_bp_call_rcu) */
@@ -83,7 +96,7 @@ struct lfp_bufpool_attr {
 };
 
 /**
- * Fill @p attr with the defaults: classes of 16 bytes to 256 KiB.
+ * Fill @p attr with the defaults: classes of 64 bytes to 256 KiB.
  * @return 0, or -EINVAL if @p attr is NULL.
  */
 LFP_API int lfp_bufpool_attr_init(struct lfp_bufpool_attr *attr);
@@ -283,9 +296,10 @@ LFP_API int lfp_bufpool_stats_get(struct lfp_bufpool *bp,
  * The inline fast path of alloc (<lfpool/inline.h>): a hit on the class's
  * cache runs here, in the caller; anything else calls the exported
  * function. Free stays a call: a buffer's class comes from its address,
- * through the library's chunk map. LFP_NO_INLINE as for object pools.
+ * through the library's chunk map. LFP_NO_INLINE as for object pools;
+ * always inlined, as their gets are.
  */
-static inline LFP_WARN_UNUSED void *
+static inline __attribute__((always_inline)) LFP_WARN_UNUSED void *
 lfp_bufpool_alloc_inline(struct lfp_bufpool *bp, size_t n)
 {
 	if (__builtin_expect(bp != NULL, 1)) {

@@ -22,11 +22,22 @@
  *    constructor keep their state while cached, so they are not poisoned;
  *    build with AddressSanitizer or run under valgrind to catch a use
  *    after put there (both are supported in every mode).
+ *  - objects still out when the pool is destroyed (LFP_MISUSE_LEAK):
+ *    destroy reports how many, and which, before it frees anything.
+ *    With sites (LFP_OBJPOOL_F_SITES, LFP_BUFPOOL_F_SITES, or
+ *    LFP_CHECKED=sites), each get records the code that called it (its
+ *    return address), and the report comes as one per site, largest
+ *    first, the site named with dladdr(): "412 objects of pool "conns"
+ *    got at conn_open+0x3c were never put". A program's own functions
+ *    get their names when it is linked with -rdynamic; static functions
+ *    and a static link show as file+offset or an address.
  * Each report names the pool, the pointer and the kind of misuse, then
  * aborts, unless a handler installed with lfp_misuse_set_handler()
  * returns: the call then fails (put, free and their _rcu forms return
  * -EINVAL and take nothing; a get still hands out the object it
- * reported).
+ * reported; a destroy goes on, and the objects still out go with the
+ * pool's memory, without their destructor). The default handler prints
+ * every leak report of a destroy before it aborts.
  *
  * Checked pools go through the library's slow path on every call; pools
  * that are not checked pay nothing for the mode.
@@ -43,14 +54,31 @@ enum lfp_misuse_kind {
 	LFP_MISUSE_DOUBLE_FREE = 1,     /**< put/free of an object already in the pool */
 	LFP_MISUSE_FOREIGN,             /**< not an object of this pool */
 	LFP_MISUSE_INTERIOR,            /**< points inside an object of this pool */
-	LFP_MISUSE_WRITE_AFTER_FREE     /**< a cached object's poison was changed */
+	LFP_MISUSE_WRITE_AFTER_FREE,    /**< a cached object's poison was changed */
+	LFP_MISUSE_LEAK                 /**< objects still out at destroy */
 };
 
-/** One report. */
+/**
+ * One report. The library passes it to the handler and owns it: it and
+ * what it points to are valid during the call only. Fields after ptr are
+ * set by leak reports alone (0 or NULL in the others).
+ */
 struct lfp_misuse {
 	enum lfp_misuse_kind kind;
 	const char *pool;               /**< the pool's name ("" if none) */
-	const void *ptr;                /**< the pointer the call was given */
+	const void *ptr;                /**< the pointer the call was given;
+	                                     LFP_MISUSE_LEAK: objs[0] */
+	size_t count;                   /**< objects of this report */
+	size_t total;                   /**< objects out of the pool, in all
+	                                     the reports of its destroy */
+	const void *site;               /**< where they were got (a return
+	                                     address), NULL without sites */
+	const char *site_name;          /**< site as "function+0xoffset",
+	                                     "file+0xoffset" or "0xaddress";
+	                                     NULL without sites */
+	const void *const *objs;        /**< the count objects, still mapped
+	                                     during the call; NULL when no
+	                                     memory could be had to list them */
 };
 
 /** A misuse handler; it may return (the call then fails) or abort. */

@@ -77,8 +77,20 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
 /** The largest object size an object pool accepts (64 MiB). */
 #define LFP_OBJPOOL_SIZE_MAX ((size_t)64 << 20)
 
+/**
+ * The alignment of align 0 (64 bytes, a cache line): every object starts
+ * a line and takes whole lines, so that objects used by different threads
+ * never share one (no false sharing), as DPDK's mempools by default.
+ * Set align to keep small objects dense instead.
+ */
+#define LFP_OBJPOOL_ALIGN_DEFAULT ((size_t)64)
+
 /** Flag: checked mode for this pool (<lfpool/check.h>). */
 #define LFP_OBJPOOL_F_CHECKED (1u << 0)
+/** Flag: checked mode, and each get records its caller, so that a leak
+ *  report at destroy names where the objects still out were got
+ *  (<lfpool/check.h>); implies LFP_OBJPOOL_F_CHECKED. */
+#define LFP_OBJPOOL_F_SITES (1u << 1)
 
 /** The largest magazine round count lfp_objpool_attr.mag_rounds accepts. */
 #define LFP_OBJPOOL_MAG_ROUNDS_MAX 1024u
@@ -102,14 +114,17 @@ typedef void (*lfp_dtor_fn)(void *obj, void *arg);
  */
 struct lfp_objpool_attr {
 	size_t size;          /**< object size in bytes, 1..LFP_OBJPOOL_SIZE_MAX */
-	size_t align;         /**< 0 for the default (alignof(max_align_t)), or
-	                           a power of two up to the page size */
+	size_t align;         /**< 0 for the default, LFP_OBJPOOL_ALIGN_DEFAULT
+	                           (a cache line: no two objects share one),
+	                           or a power of two up to the page size
+	                           (objects size rounded up to align apart:
+	                           dense, but neighbours may share a line) */
 	lfp_ctor_fn ctor;     /**< NULL: objects are raw memory */
 	lfp_dtor_fn dtor;     /**< NULL: nothing to undo */
 	void *arg;            /**< passed to ctor and dtor */
 	const char *name;     /**< for stats and reports; copied; may be NULL */
 	unsigned int mag_rounds; /**< objects per magazine; 0 chooses by size */
-	unsigned int flags;   /**< LFP_OBJPOOL_F_CHECKED, or 0 */
+	unsigned int flags;   /**< LFP_OBJPOOL_F_CHECKED, _F_SITES, or 0 */
 	int cache_mode;       /**< enum lfp_cache_mode; 0 is LFP_CACHE_AUTO */
 	lfp_call_rcu_fn call_rcu_fn; /**< for lfp_objpool_put_rcu(); NULL:
 	                           liburcu-bp's (urcu_bp_call_rcu) */
@@ -282,9 +297,11 @@ struct lfp_objpool_stats {
 	uint64_t deferred;        /**< objects put with lfp_objpool_put_rcu()
 	                               still waiting for their grace period
 	                               (counted in in_use until back) */
-	uint64_t direct;          /**< gets and puts that went to the depot
-	                               one object at a time because their
-	                               CPU's cache was busy (per-CPU mode) */
+	uint64_t direct;          /**< per-CPU mode: objects got and put
+	                               at the depot with no cache: one at a
+	                               time when their CPU's cache was busy,
+	                               or the part of a bulk call past what
+	                               the cache could take or give */
 	int cache_mode;           /**< LFP_CACHE_PER_CPU or _PER_THREAD */
 	int placement;            /**< enum lfp_placement */
 	unsigned int nnodes;      /**< NUMA nodes (entries of node[] used) */
@@ -360,9 +377,11 @@ LFP_API int lfp_objpool_stats_get(struct lfp_objpool *pool,
  * The inline fast path (<lfpool/inline.h>): a hit runs here, in the
  * caller; anything else calls the exported function. Define LFP_NO_INLINE
  * before including lfpool's headers to call the exported functions
- * always; `(lfp_objpool_get)(pool)` calls it once.
+ * always; `(lfp_objpool_get)(pool)` calls it once. The gets are always
+ * inlined, at -O0 too, so that the exported function's caller is the
+ * program's own code: a checked pool with sites names it (<lfpool/check.h>).
  */
-static inline LFP_WARN_UNUSED void *
+static inline __attribute__((always_inline)) LFP_WARN_UNUSED void *
 lfp_objpool_get_inline(struct lfp_objpool *pool)
 {
 	if (__builtin_expect(pool != NULL, 1)) {
@@ -385,7 +404,7 @@ lfp_objpool_put_inline(struct lfp_objpool *pool, void *obj)
 	return lfp_objpool_put(pool, obj);
 }
 
-static inline LFP_WARN_UNUSED size_t
+static inline __attribute__((always_inline)) LFP_WARN_UNUSED size_t
 lfp_objpool_get_bulk_inline(struct lfp_objpool *pool, void **objs, size_t n)
 {
 	if (__builtin_expect(pool != NULL && objs != NULL, 1) &&

@@ -43,6 +43,22 @@ LFP_API int lfp_objpool_stats_print(struct lfp_objpool *pool, FILE *f,
 LFP_API int lfp_bufpool_stats_print(struct lfp_bufpool *bp, FILE *f,
 				    unsigned int flags);
 
+/**
+ * Write the statistics of every live object pool and buffer pool of the
+ * process to @p f, as lfp_objpool_stats_print() and
+ * lfp_bufpool_stats_print() write one: tables separated by a blank line,
+ * or with LFP_STATS_JSON one JSON object a line. Pools appear in no
+ * particular order. It never stops other threads: a pool created or
+ * destroyed meanwhile appears or not, and a destroy waits, if at all,
+ * only while that pool's figures are read (not while they are written).
+ * Not async-signal-safe (it writes through stdio).
+ * The environment variable LFP_STATS makes the library call it at exit
+ * (lfp_stats_print(3)).
+ * @return the number of pools written, or -EINVAL if @p f is NULL or
+ *         @p flags has unknown bits, or -EIO if writing to @p f failed.
+ */
+LFP_API int lfp_stats_print_all(FILE *f, unsigned int flags);
+
 LFP_END_DECLS
 
 #endif /* LFPOOL_STATS_H */

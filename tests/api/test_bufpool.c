@@ -261,14 +261,60 @@ START_TEST(test_attr_init_defaults)
 
 	memset(&attr, 0xa5, sizeof(attr));
 	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
-	ck_assert_uint_eq(attr.min_size, 16);
+	ck_assert_uint_eq(attr.min_size, 64);
 	ck_assert_uint_eq(attr.max_size, 256 * KIB);
-	ck_assert_uint_eq(attr.min_size, LFP_BUFPOOL_MIN_SIZE);
+	ck_assert_uint_eq(attr.min_size, LFP_BUFPOOL_SIZE_MIN_DEFAULT);
 	ck_assert_ptr_null(attr.name);
 	ck_assert_uint_eq(attr.flags, 0);
 	ck_assert_int_eq(attr.cache_mode, LFP_CACHE_AUTO);
 	for (i = 0; i < ARRAY_SIZE(attr.reserved); i++)
 		ck_assert_ptr_null(attr.reserved[i]);
+}
+END_TEST
+
+/* With the default smallest class no two buffers share a cache line;
+ * a pool of 16-byte classes packs four in one. */
+START_TEST(test_default_lines)
+{
+	enum { N = 200 };
+	static const size_t sizes[] = { 1, 8, 16, 33, 64 };
+	struct lfp_bufpool_attr attr;
+	struct lfp_bufpool *bp;
+	void *b[N];
+	size_t i, k;
+
+	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
+	bp = lfp_bufpool_create(&attr);
+	ck_assert_ptr_nonnull(bp);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		for (i = 0; i < N; i++) {
+			b[i] = lfp_bufpool_alloc(bp, sizes[k]);
+			ck_assert_ptr_nonnull(b[i]);
+			ck_assert_msg((uintptr_t)b[i] % 64 == 0,
+				      "%zu bytes: buffer %p does not start a "
+				      "line", sizes[k], b[i]);
+			ck_assert_uint_eq(lfp_bufpool_capacity(bp, b[i]), 64);
+		}
+		for (i = 0; i < N; i++)
+			ck_assert_int_eq(lfp_bufpool_free(bp, b[i]), 0);
+	}
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
+
+	attr.min_size = LFP_BUFPOOL_SIZE_MIN;
+	bp = lfp_bufpool_create(&attr);
+	ck_assert_ptr_nonnull(bp);
+	b[0] = lfp_bufpool_alloc(bp, 16);
+	b[1] = lfp_bufpool_alloc(bp, 16);
+	ck_assert_ptr_nonnull(b[0]);
+	ck_assert_ptr_nonnull(b[1]);
+	ck_assert_uint_eq(lfp_bufpool_capacity(bp, b[0]), 16);
+	/* neighbours from one carve: 16 bytes apart */
+	ck_assert_uint_eq((uintptr_t)b[0] > (uintptr_t)b[1] ?
+			  (uintptr_t)b[0] - (uintptr_t)b[1] :
+			  (uintptr_t)b[1] - (uintptr_t)b[0], 16);
+	ck_assert_int_eq(lfp_bufpool_free(bp, b[0]), 0);
+	ck_assert_int_eq(lfp_bufpool_free(bp, b[1]), 0);
+	ck_assert_int_eq(lfp_bufpool_destroy(bp), 0);
 }
 END_TEST
 
@@ -347,8 +393,9 @@ START_TEST(test_create_bad_flags)
 	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
 	for (bit = 0; bit < sizeof(attr.flags) * CHAR_BIT; bit++) {
 		attr.flags = 1u << bit;
-		if (attr.flags == LFP_BUFPOOL_F_CHECKED)
-			continue;       /* the one defined flag */
+		if (attr.flags == LFP_BUFPOOL_F_CHECKED ||
+		    attr.flags == LFP_BUFPOOL_F_SITES)
+			continue;       /* the defined flags */
 		expect_create_einval(&attr, "an unknown flag");
 	}
 	attr.flags = ~0u;
@@ -1666,6 +1713,7 @@ bufpool_suite(void)
 
 	tc = lfp_test_tcase(s, "attr");
 	tcase_add_test(tc, test_attr_init_defaults);
+	tcase_add_test(tc, test_default_lines);
 	tcase_add_test(tc, test_attr_init_null);
 
 	tc = lfp_test_tcase(s, "create");

@@ -423,6 +423,7 @@ make_bufpool(const char *name, unsigned int flags)
 	struct lfp_bufpool *bp;
 
 	ck_assert_int_eq(lfp_bufpool_attr_init(&attr), 0);
+	attr.min_size = LFP_BUFPOOL_SIZE_MIN;   /* dense: a class of 16 B */
 	attr.name = name;
 	attr.flags = flags;
 	bp = lfp_bufpool_create(&attr);
@@ -1441,6 +1442,7 @@ START_TEST(test_misuse_name)
 	static const enum lfp_misuse_kind kinds[] = {
 		LFP_MISUSE_DOUBLE_FREE, LFP_MISUSE_FOREIGN,
 		LFP_MISUSE_INTERIOR, LFP_MISUSE_WRITE_AFTER_FREE,
+		LFP_MISUSE_LEAK,
 	};
 	const char *names[ARRAY_SIZE(kinds)];
 	unsigned int i, j;
@@ -1457,7 +1459,7 @@ START_TEST(test_misuse_name)
 			 "double free");
 	ck_assert_str_eq(lfp_misuse_name((enum lfp_misuse_kind)0), "unknown");
 	ck_assert_str_eq(lfp_misuse_name((enum lfp_misuse_kind)
-					 (LFP_MISUSE_WRITE_AFTER_FREE + 1)),
+					 (LFP_MISUSE_LEAK + 1)),
 			 "unknown");
 	ck_assert_str_eq(lfp_misuse_name((enum lfp_misuse_kind)1000),
 			 "unknown");

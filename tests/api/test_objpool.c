@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lfpool.h>
@@ -216,11 +218,12 @@ START_TEST(test_create_bad_flags)
 	attr.size = 64;
 	for (bit = 0; bit < sizeof(attr.flags) * CHAR_BIT; bit++) {
 		attr.flags = 1u << bit;
-		if (attr.flags == LFP_OBJPOOL_F_CHECKED)
-			continue;       /* the one defined flag */
+		if (attr.flags == LFP_OBJPOOL_F_CHECKED ||
+		    attr.flags == LFP_OBJPOOL_F_SITES)
+			continue;       /* the defined flags */
 		expect_create_einval(&attr, "an unknown flag");
 	}
-	attr.flags = LFP_OBJPOOL_F_CHECKED | 2u;
+	attr.flags = LFP_OBJPOOL_F_CHECKED | 4u;
 	expect_create_einval(&attr, "a known flag with an unknown one");
 }
 END_TEST
@@ -452,12 +455,125 @@ START_TEST(test_default_align)
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		pool = make_pool(sizes[i], 0, NULL);
 		st = obj_stats(pool);
-		ck_assert_msg(st.align % alignof(max_align_t) == 0,
-			      "size %zu: default align %zu is not a multiple "
-			      "of alignof(max_align_t) %zu", sizes[i],
-			      st.align, (size_t)alignof(max_align_t));
-		check_aligned_objects(pool, alignof(max_align_t), 100);
+		/* a cache line: no two objects share one */
+		ck_assert_uint_eq(st.align, LFP_OBJPOOL_ALIGN_DEFAULT);
+		ck_assert_uint_eq(LFP_OBJPOOL_ALIGN_DEFAULT % alignof(max_align_t),
+				  0);
+		check_aligned_objects(pool, LFP_OBJPOOL_ALIGN_DEFAULT, 100);
 		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+}
+END_TEST
+
+/* A dense pool (align set) packs small objects: neighbours share a line. */
+START_TEST(test_dense_align)
+{
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool *pool;
+	struct lfp_objpool_stats st;
+
+	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+	attr.size = 16;
+	attr.align = 16;
+	pool = lfp_objpool_create(&attr);
+	ck_assert_ptr_nonnull(pool);
+	st = obj_stats(pool);
+	ck_assert_uint_eq(st.align, 16);
+	ck_assert_uint_eq(st.stride, 16);
+	check_aligned_objects(pool, 16, 100);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/*
+ * Hoard's cache-scratch, as a check: one thread gets neighbouring objects
+ * of a pool with default attributes and hands one to each worker; each
+ * worker puts it, then gets, writes and puts an object over and over. No
+ * worker may ever hold an object on a cache line another worker's object
+ * is on at the same time (false sharing). Each worker publishes the lines
+ * of what it holds before it looks at the others' (sequentially
+ * consistent, as Dekker's): of two workers on one line, at least one sees
+ * the other. They run until 50 ms after the last has started, so that they
+ * overlap on any machine with two CPUs.
+ */
+#define SCRATCH_WORKERS 4
+#define SCRATCH_MS 50           /* with every worker running */
+
+struct scratch {
+	struct lfp_objpool *pool;
+	size_t size;
+	void *handed[SCRATCH_WORKERS];
+	_Atomic uintptr_t first[SCRATCH_WORKERS];   /* lines held, or 0 */
+	_Atomic uintptr_t last[SCRATCH_WORKERS];
+	atomic_int shared;                         /* overlaps seen */
+	atomic_int next;                           /* worker numbers */
+	atomic_int started;                        /* workers in the loop */
+	atomic_bool stop;
+};
+
+static void *
+scratch_worker(void *arg)
+{
+	struct scratch *x = arg;
+	int me = atomic_fetch_add(&x->next, 1);
+	void *o = x->handed[me];
+
+	if (lfp_objpool_put(x->pool, o))
+		atomic_fetch_add(&x->shared, 1000);
+	atomic_fetch_add(&x->started, 1);
+	for (int r = 0; !atomic_load(&x->stop); r++) {
+		uintptr_t f, l;
+
+		o = lfp_objpool_get(x->pool);
+		if (!o) {
+			atomic_fetch_add(&x->shared, 1000);
+			break;
+		}
+		f = (uintptr_t)o / 64;
+		l = ((uintptr_t)o + x->size - 1) / 64;
+		atomic_store(&x->last[me], l);
+		atomic_store(&x->first[me], f);
+		for (int i = 0; i < SCRATCH_WORKERS; i++) {
+			uintptr_t of = atomic_load(&x->first[i]);
+
+			if (i != me && of &&
+			    of <= l && f <= atomic_load(&x->last[i]))
+				atomic_fetch_add(&x->shared, 1);
+		}
+		memset(o, me + r, x->size);
+		atomic_store(&x->first[me], 0);
+		lfp_objpool_put(x->pool, o);
+	}
+	return NULL;
+}
+
+START_TEST(test_no_false_sharing)
+{
+	static const size_t sizes[] = { 8, 16, 24, 48, 96 };
+	pthread_t t[SCRATCH_WORKERS];
+	struct scratch x;
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		memset(&x, 0, sizeof(x));
+		x.size = sizes[k];
+		x.pool = make_pool(sizes[k], 0, NULL);
+		for (int i = 0; i < SCRATCH_WORKERS; i++)
+			x.handed[i] = get_one(x.pool);
+		for (int i = 0; i < SCRATCH_WORKERS; i++)
+			ck_assert_int_eq(pthread_create(&t[i], NULL,
+							scratch_worker, &x), 0);
+		while (atomic_load(&x.started) < SCRATCH_WORKERS)
+			sched_yield();
+		nanosleep(&(struct timespec){ 0, SCRATCH_MS * 1000000L }, NULL);
+		atomic_store(&x.stop, true);
+		for (int i = 0; i < SCRATCH_WORKERS; i++)
+			ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_msg(atomic_load(&x.shared) == 0,
+			      "size %zu: workers held objects on one cache "
+			      "line %d times", sizes[k],
+			      atomic_load(&x.shared));
+		ck_assert_uint_eq(obj_stats(x.pool).in_use, 0);
+		ck_assert_int_eq(lfp_objpool_destroy(x.pool), 0);
 	}
 }
 END_TEST
@@ -1233,6 +1349,8 @@ objpool_suite(void)
 
 	tc = lfp_test_stay_tcase(s, "align");
 	tcase_add_test(tc, test_default_align);
+	tcase_add_test(tc, test_dense_align);
+	tcase_add_test(tc, test_no_false_sharing);
 	tcase_add_test(tc, test_pow2_align);
 
 	tc = lfp_test_stay_tcase(s, "objects");

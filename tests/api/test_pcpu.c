@@ -542,6 +542,78 @@ START_TEST(test_flush_own)
 END_TEST
 
 /*
+ * A bulk larger than the cache holds: the cache gives what it has, the
+ * rest comes from (goes to) the depot in whole magazines, and the last
+ * magazine's leftovers (room) stay in the cache, as a per-thread cache's
+ * refills (drains) leave them. Per-CPU, the depot is reached with the
+ * CPU's lock dropped; the counts are the same in both modes.
+ */
+START_TEST(test_bulk_past_cache)
+{
+	const int mode = loop_modes[_i];
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *op;
+	void *objs[96];
+	int cpus[2];
+
+	SKIP_UNLESS_MODE(mode);
+	if (!two_cpus(__func__, cpus))
+		return;
+	pin(cpus[0]);
+	op = make_objpool(64, 16, mode, NULL);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(op, objs, 96), 96);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(op, objs, 96), 96);
+	ck_assert_int_eq(lfp_objpool_flush(op), 0);
+	st = obj_stats(op);
+	/* six full magazines in the depot */
+	ck_assert_uint_eq(st.objects, 96);
+	ck_assert_uint_eq(st.depot_cached, 96);
+
+	/* 40 = 16 + 16 + 8 from three magazines: 8 left in the cache */
+	ck_assert_uint_eq(lfp_objpool_get_bulk(op, objs, 40), 40);
+	check_disjoint(objs, 40, 64);
+	st = obj_stats(op);
+	ck_assert_uint_eq(st.objects, 96);      /* nothing carved */
+	ck_assert_uint_eq(st.in_use, 40);
+	ck_assert_uint_eq(st.cached - st.depot_cached, 8);
+
+	/* 8 fill the loaded magazine, 16 the previous, 16 go to the depot
+	 * in a magazine of their own: two full magazines stay cached */
+	ck_assert_uint_eq(lfp_objpool_put_bulk(op, objs, 40), 40);
+	st = obj_stats(op);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.gets, 136);
+	ck_assert_uint_eq(st.puts, 136);
+	ck_assert_uint_eq(st.cached, 96);
+	ck_assert_uint_eq(st.cached - st.depot_cached, 32);
+
+	/* a put into a full cache: 16 + 16 to the depot in magazines of
+	 * their own, the last 8 in a magazine kept loaded in place of a
+	 * full one */
+	ck_assert_uint_eq(lfp_objpool_get_bulk(op, objs, 96), 96);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(op, objs, 32), 32);
+	ck_assert_uint_eq(obj_stats(op).cached - obj_stats(op).depot_cached,
+			  32);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(op, objs + 32, 40), 40);
+	st = obj_stats(op);
+	ck_assert_uint_eq(st.cached - st.depot_cached, 24);
+	ck_assert_uint_eq(st.in_use, 24);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(op, objs + 72, 24), 24);
+	st = obj_stats(op);
+	ck_assert_uint_eq(st.in_use, 0);
+	ck_assert_uint_eq(st.cached, 96);
+
+	/* and all 96 are there, distinct, once flushed */
+	ck_assert_int_eq(lfp_objpool_flush(op), 0);
+	ck_assert_uint_eq(lfp_objpool_get_bulk(op, objs, 96), 96);
+	check_disjoint(objs, 96, 64);
+	ck_assert_uint_eq(obj_stats(op).objects, 96);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(op, objs, 96), 96);
+	ck_assert_int_eq(lfp_objpool_destroy(op), 0);
+}
+END_TEST
+
+/*
  * Objects a thread left in the cache of a CPU it no longer runs on: stats
  * count them as cached, and after lfp_objpool_flush() (from another CPU)
  * they are all reachable: a get_bulk of stats.objects objects gets them
@@ -1079,6 +1151,7 @@ pcpu_suite(void)
 	tcase_add_test(tc, test_flush_args);
 	tcase_add_loop_test(tc, test_flush_own, 0, 2);
 	tcase_add_test(tc, test_leave_cpu);
+	tcase_add_loop_test(tc, test_bulk_past_cache, 0, 2);
 
 	tc = lfp_test_tcase(s, "trim");
 	tcase_add_checked_fixture(tc, affinity_save, affinity_restore);

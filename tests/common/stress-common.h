@@ -9,7 +9,8 @@
  * CAS that claims and releases a tagged object, the ring through which
  * workers hand objects to one another, getting and putting a
  * number of objects of an object pool in one bulk call or one at a time,
- * the conservation check of an object pool at the end of a run,
+ * the conservation check of an object pool at the end of a run (and
+ * taking every cached item back node by node on a NUMA machine),
  * the team of worker threads (spawned, let go together through a barrier
  * once the deadline is set, working until it passes or a failure, joined
  * and checked), how many workers, their seeds, a run's allocation and
@@ -354,12 +355,179 @@ stress_objpool_put_n(struct stress_fail *f, unsigned int id,
 }
 
 /*
+ * Taking every cached item back out of a pool, on NUMA machines too. With
+ * local placement a CPU takes its own node's items only, and carves new
+ * ones once its node's depot is empty rather than take another node's
+ * (numa.h): so where the kernel lists two nodes or more (sysfs), the
+ * caller goes to one CPU of each node in turn and gets one item at a time
+ * until a get makes the pool carve (@count, how many items the pool has
+ * made, grows), which ends that node; it hands its cache back (@flush)
+ * and goes on. Every cached item is then out, plus one carved item per
+ * node that carved. Returns 0 on a machine of one node (the caller takes
+ * them its own way), else the number of nodes visited.
+ */
+#define STRESS_MAX_NODES 64
+
+/* The first CPU of each node with CPUs (sysfs): how many; 0 below two
+ * nodes. The caller's affinity may be narrower (a test pins itself). */
+static inline unsigned int
+stress_node_cpus(int *cpus)
+{
+	static bool set[LFP_TEST_MAXCPUS];
+	bool online[LFP_TEST_MAXNODES];
+	unsigned int n = 0;
+
+	if (lfp_test_sys_nodes("online", online) < 2)
+		return 0;
+	for (int k = 0; k < LFP_TEST_MAXNODES && n < STRESS_MAX_NODES; k++) {
+		if (!online[k] || lfp_test_sys_node_cpus(k, set) <= 0)
+			continue;
+		for (int c = 0; c < LFP_TEST_MAXCPUS && c < CPU_SETSIZE; c++) {
+			if (set[c]) {
+				cpus[n++] = c;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * Get the @n cached items of a pool into @out (room for @n +
+ * STRESS_MAX_NODES) node by node, as above: @get takes one (NULL when it
+ * fails), @count and @flush as above, all on @arg. Returns the items got;
+ * sets *@carved to the gets that carved and *@made to the items those
+ * made; nothing was lost when the result is @n + *@carved. 0 (and both
+ * 0) on a machine of one node. The caller's affinity is restored.
+ */
+static inline size_t
+stress_take_by_node(void **out, size_t n, void *(*get)(void *),
+		    uint64_t (*count)(void *), void (*flush)(void *), void *arg,
+		    size_t *carved, uint64_t *made)
+{
+	int cpus[STRESS_MAX_NODES];
+	unsigned int ncpus = stress_node_cpus(cpus);
+	uint64_t before = count(arg), last = before, now;
+	cpu_set_t saved;
+	size_t got = 0;
+	void *o;
+
+	*carved = 0;
+	*made = 0;
+	if (!ncpus)
+		return 0;
+	ck_assert_int_eq(sched_getaffinity(0, sizeof(saved), &saved), 0);
+	for (unsigned int i = 0; i < ncpus && got < n + *carved; i++) {
+		ck_assert_msg(lfp_test_pin(cpus[i]) == 0, "cannot run on CPU "
+			      "%d, where a node's items are", cpus[i]);
+		while (got < n + *carved && (o = get(arg))) {
+			out[got++] = o;
+			now = count(arg);
+			if (now != last) {
+				last = now;
+				++*carved;
+				break;
+			}
+		}
+		flush(arg);
+	}
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	*made = last - before;
+	return got;
+}
+
+static inline void *
+stress_objpool_get1(void *pool)
+{
+	return lfp_objpool_get(pool);
+}
+
+static inline uint64_t
+stress_objpool_count(void *pool)
+{
+	struct lfp_objpool_stats st;
+
+	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
+	return st.objects;
+}
+
+static inline void
+stress_objpool_flush(void *pool)
+{
+	ck_assert_int_eq(lfp_objpool_flush(pool), 0);
+}
+
+/* A buffer pool's class of @cap-byte buffers, for stress_take_by_node(). */
+struct stress_bufclass {
+	struct lfp_bufpool *bp;
+	size_t cap;
+};
+
+static inline void *
+stress_bufclass_get1(void *arg)
+{
+	struct stress_bufclass *bc = arg;
+
+	return lfp_bufpool_alloc(bc->bp, bc->cap);
+}
+
+static inline uint64_t
+stress_bufclass_count(void *arg)
+{
+	struct stress_bufclass *bc = arg;
+	struct lfp_bufpool_stats *st = malloc(sizeof(*st));
+	uint64_t n = 0;
+
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(lfp_bufpool_stats(bc->bp, st), 0);
+	for (unsigned int i = 0; i < st->nclasses; i++)
+		if (st->cls[i].size == bc->cap)
+			n = st->cls[i].buffers;
+	free(st);
+	return n;
+}
+
+static inline void
+stress_bufclass_flush(void *arg)
+{
+	struct stress_bufclass *bc = arg;
+
+	ck_assert_int_eq(lfp_bufpool_flush(bc->bp), 0);
+}
+
+/*
+ * Allocate the @n cached buffers of @cap bytes of @bp into @out (room for
+ * @n + STRESS_MAX_NODES): node by node on a NUMA machine
+ * (stress_take_by_node(), *@carved and *@made as there), else one call
+ * each from here. Stops at the first that fails. Returns how many it got.
+ */
+static inline size_t
+stress_bufpool_take(struct lfp_bufpool *bp, size_t cap, void **out, size_t n,
+		    size_t *carved, uint64_t *made)
+{
+	struct stress_bufclass bc = { bp, cap };
+	size_t got = stress_take_by_node(out, n, stress_bufclass_get1,
+					 stress_bufclass_count,
+					 stress_bufclass_flush, &bc, carved,
+					 made);
+
+	if (got || !n)
+		return got;
+	while (got < n && (out[got] = lfp_bufpool_alloc(bp, cap)))
+		got++;
+	return got;
+}
+
+/*
  * Conservation of object pool @pool once its threads are gone: after a
  * flush nothing is in use and every object carved is cached, in the
- * depot; getting them all in one bulk call carves no new one and hands
- * out each exactly once, as the pool keeps it (magic set, no holder), no
- * two overlapping (@size bytes each); they all go back. Returns the
- * counters after the flush, for the caller's own checks.
+ * depot; getting them all in one bulk call (node by node on a NUMA
+ * machine, stress_take_by_node()) carves no new one (on a NUMA machine,
+ * one per node whose depot ran dry) and hands out each exactly once, as
+ * the pool keeps it (magic set, no holder), no two overlapping (@size
+ * bytes each); they all go back. Returns the counters after the flush,
+ * for the caller's own checks, with the objects the pool has made once
+ * they were taken (the carving gets of a NUMA machine construct some).
  */
 static inline struct lfp_objpool_stats
 stress_objpool_conserve(struct lfp_objpool *pool, size_t size)
@@ -367,26 +535,34 @@ stress_objpool_conserve(struct lfp_objpool *pool, size_t size)
 	struct lfp_objpool_stats st, st2;
 	struct stress_obj *o;
 	void **all;
-	size_t got, i;
+	size_t got, i, carved;
+	uint64_t made;
 
 	ck_assert_int_eq(lfp_objpool_flush(pool), 0);
 	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
 	ck_assert_uint_eq(st.in_use, 0);
 	ck_assert_uint_eq(st.cached, st.objects);
 	ck_assert_uint_eq(st.depot_cached, st.cached);
-	all = calloc(st.objects + 1, sizeof(*all));
+	all = calloc(st.objects + STRESS_MAX_NODES, sizeof(*all));
 	ck_assert_ptr_nonnull(all);
 	errno = 0;
-	got = lfp_objpool_get_bulk(pool, all, st.objects);
-	ck_assert_msg(got == st.objects, "got %zu of %llu objects, errno %d",
-		      got, (unsigned long long)st.objects, errno);
+	got = stress_take_by_node(all, st.objects, stress_objpool_get1,
+				  stress_objpool_count, stress_objpool_flush,
+				  pool, &carved, &made);
+	if (!got)
+		got = lfp_objpool_get_bulk(pool, all, st.objects);
+	ck_assert_msg(got == st.objects + carved, "got %zu of %llu objects "
+		      "(and %zu carved), errno %d", got,
+		      (unsigned long long)st.objects, carved, errno);
 	ck_assert_int_eq(lfp_objpool_stats(pool, &st2), 0);
-	ck_assert_msg(st2.objects == st.objects, "getting every cached object "
-		      "carved new ones: %llu objects, was %llu",
+	ck_assert_msg(st2.objects == st.objects + made, "getting every "
+		      "cached object carved new ones: %llu objects, was %llu",
 		      (unsigned long long)st2.objects,
 		      (unsigned long long)st.objects);
-	ck_assert_uint_eq(st2.in_use, st.objects);
-	ck_assert_uint_eq(st2.cached, 0);
+	ck_assert_uint_eq(st2.in_use, got);
+	/* What the carving gets made beyond the one they handed out. */
+	ck_assert_uint_eq(st2.cached, st2.objects - got);
+	st.objects = st2.objects;
 	for (i = 0; i < got; i++) {
 		o = all[i];
 		ck_assert_uint_eq(o->magic, STRESS_OBJ_MAGIC);
@@ -404,38 +580,6 @@ stress_objpool_conserve(struct lfp_objpool *pool, size_t size)
 	ck_assert_uint_eq(st2.in_use, 0);
 	free(all);
 	return st;
-}
-
-/*
- * The placement of a stress run's pools (attributes placement and node).
- * The conservation checks get every object from one thread, and a get
- * whose node's depot is dry carves (it takes from another node's depot
- * only at the byte budget): on a machine of several NUMA nodes, with the
- * default placement (LFP_PLACE_LOCAL, a depot per node), a check would
- * not reach the objects homed on the other nodes. There the pools place
- * every chunk on the first node with memory (LFP_PLACE_NODE), which keeps
- * one depot. On one node (or without sysfs) they keep the default.
- */
-struct stress_place {
-	int placement;                  /* enum lfp_placement */
-	unsigned int node;              /* the node of LFP_PLACE_NODE */
-};
-
-static inline struct stress_place
-stress_place(void)
-{
-	struct stress_place h = { LFP_PLACE_LOCAL, 0 };
-	bool mem[LFP_TEST_MAXNODES];
-	unsigned int os;
-
-	if (lfp_test_sys_nodes("online", mem) < 2 ||
-	    lfp_test_sys_nodes("has_memory", mem) < 1)
-		return h;
-	for (os = 0; !mem[os]; os++)
-		;
-	h.placement = LFP_PLACE_NODE;
-	h.node = os;
-	return h;
 }
 
 /* ---- the team ---------------------------------------------------------- */
@@ -505,12 +649,16 @@ stress_team_wait(struct stress_team *t)
 /*
  * In a thread of the team, before its operation number @ops: go on while
  * nothing failed and the deadline (read every 64 operations) is ahead.
+ * The first 64 always run, so that a thread a busy machine left waiting
+ * past the deadline still takes part (stress_team_check() wants more
+ * operations than threads).
  */
 static inline bool
 stress_team_working(struct stress_team *t, struct stress_fail *f,
 		    unsigned long ops)
 {
-	return !stress_failed(f) && ((ops & 63) || !stress_past(&t->deadline));
+	return !stress_failed(f) &&
+	       (ops < 64 || (ops & 63) || !stress_past(&t->deadline));
 }
 
 static inline void

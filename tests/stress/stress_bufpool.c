@@ -466,8 +466,10 @@ worker_main(void *arg)
 
 /*
  * Conservation of class @ci: every buffer the class carved can be had
- * again, by this thread alone, without carving any new one; they are all
- * distinct, none is still marked as held, and they all go back.
+ * again, by this thread alone, without carving any new one (on a NUMA
+ * machine node by node, and one per node whose depot ran dry:
+ * stress_bufpool_take()); they are all distinct, none is still marked as
+ * held, and they all go back.
  */
 static void
 conserve_class(struct run *r, unsigned int ci)
@@ -477,7 +479,8 @@ conserve_class(struct run *r, unsigned int ci)
 	struct lfp_bufpool_stats st, st2;
 	uint64_t nbuf, owner;
 	unsigned char **all;
-	size_t i;
+	size_t i, got, carved;
+	uint64_t made;
 	int rc;
 
 	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st), 0);
@@ -486,14 +489,15 @@ conserve_class(struct run *r, unsigned int ci)
 	ck_assert_uint_gt(nbuf, 0);
 	ck_assert_uint_eq(c->in_use, 0);
 	ck_assert_uint_eq(c->cached, nbuf);
-	all = calloc(nbuf, sizeof(*all));
+	all = calloc(nbuf + STRESS_MAX_NODES, sizeof(*all));
 	ck_assert_ptr_nonnull(all);
-	for (i = 0; i < nbuf; i++) {
-		errno = 0;
-		all[i] = lfp_bufpool_alloc(r->bp, cap);
-		ck_assert_msg(all[i] != NULL, "%zu-byte class: alloc %zu of "
-			      "%llu: errno %d", cap, i,
-			      (unsigned long long)nbuf, errno);
+	errno = 0;
+	got = stress_bufpool_take(r->bp, cap, (void **)all, nbuf, &carved,
+				  &made);
+	ck_assert_msg(got == nbuf + carved, "%zu-byte class: allocated %zu of "
+		      "%llu (and %zu carved): errno %d", cap, got,
+		      (unsigned long long)nbuf, carved, errno);
+	for (i = 0; i < got; i++) {
 		ck_assert_uint_eq(lfp_bufpool_capacity(r->bp, all[i]), cap);
 		/* none still marked as held by a worker or the ring */
 		owner = atomic_load(&((struct bhdr *)all[i])->owner);
@@ -506,25 +510,25 @@ conserve_class(struct run *r, unsigned int ci)
 	}
 	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st2), 0);
 	c = find_class(&st2, cap);
-	ck_assert_msg(c->buffers == nbuf, "%zu-byte class: allocating its "
-		      "%llu cached buffers carved new ones (%llu buffers)",
-		      cap, (unsigned long long)nbuf,
+	ck_assert_msg(c->buffers == nbuf + made, "%zu-byte class: "
+		      "allocating its %llu cached buffers carved new ones "
+		      "(%llu buffers)", cap, (unsigned long long)nbuf,
 		      (unsigned long long)c->buffers);
-	ck_assert_uint_eq(c->in_use, nbuf);
-	ck_assert_uint_eq(c->cached, 0);
-	qsort(all, nbuf, sizeof(*all), lfp_test_cmp_ptr);
-	for (i = 0; i + 1 < nbuf; i++)
+	ck_assert_uint_eq(c->in_use, got);
+	ck_assert_uint_eq(c->cached, c->buffers - got);
+	qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
+	for (i = 0; i + 1 < got; i++)
 		ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte buffers "
 			      "%p and %p overlap or repeat", cap,
 			      (void *)all[i], (void *)all[i + 1]);
-	for (i = 0; i < nbuf; i++) {
+	for (i = 0; i < got; i++) {
 		rc = lfp_bufpool_free(r->bp, all[i]);
 		ck_assert_msg(rc == 0, "free(%p) = %d", (void *)all[i], rc);
 	}
 	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st2), 0);
 	c = find_class(&st2, cap);
 	ck_assert_uint_eq(c->in_use, 0);
-	ck_assert_uint_eq(c->buffers, nbuf);
+	ck_assert_uint_eq(c->buffers, nbuf + made);
 	free(all);
 }
 
@@ -544,7 +548,6 @@ stress(size_t min, size_t max, const char *name)
 	unsigned int k, ci;
 	cpu_set_t allowed;
 	struct run *r;
-	struct stress_place place;
 	int cpu;
 
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
@@ -558,9 +561,6 @@ stress(size_t min, size_t max, const char *name)
 	attr.min_size = min;
 	attr.max_size = max;
 	attr.name = name;
-	place = stress_place();
-	attr.placement = place.placement;
-	attr.node = place.node;
 	r->bp = lfp_bufpool_create(&attr);
 	ck_assert_msg(r->bp != NULL, "create: errno %d", errno);
 

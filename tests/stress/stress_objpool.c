@@ -245,13 +245,11 @@ stress(size_t size, unsigned int rounds, const char *name)
 	unsigned long ops = 0;
 	uint64_t owner;
 	struct run *r;
-	struct stress_place place;
 	struct stress_obj *o;
 
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
 	stress_counts_init(&r->counts);
 	r->size = size;
-	place = stress_place();
 
 	ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
 	attr.size = size;
@@ -260,8 +258,6 @@ stress(size_t size, unsigned int rounds, const char *name)
 	attr.dtor = stress_obj_dtor;
 	attr.arg = &r->counts;
 	attr.name = name;
-	attr.placement = place.placement;
-	attr.node = place.node;
 	r->pool = lfp_objpool_create(&attr);
 	ck_assert_msg(r->pool != NULL, "create: errno %d", errno);
 

@@ -514,7 +514,8 @@ conserve_objects(struct run *r, uint64_t gets, uint64_t puts)
 	ck_assert_uint_eq(stress_count_of(&r->counts.bad_dtors), 0);
 }
 
-/* Every buffer of every class is in the pool exactly once. */
+/* Every buffer of every class is in the pool exactly once (on a NUMA
+ * machine, taken node by node: stress_bufpool_take()). */
 static void
 conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 {
@@ -523,7 +524,8 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 	unsigned char **all;
 	uint64_t owner, nbuf, i;
 	unsigned int ci;
-	size_t cap;
+	size_t cap, got, carved;
+	uint64_t made;
 
 	ck_assert_int_eq(lfp_bufpool_flush(r->bp), 0);
 	ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st), 0);
@@ -546,13 +548,16 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 		nbuf = c->buffers;
 		if (!nbuf)
 			continue;       /* never used, or trimmed away */
-		all = calloc(nbuf, sizeof(*all));
+		all = calloc(nbuf + STRESS_MAX_NODES, sizeof(*all));
 		ck_assert_ptr_nonnull(all);
-		for (i = 0; i < nbuf; i++) {
-			all[i] = lfp_bufpool_alloc(r->bp, cap);
-			ck_assert_msg(all[i] != NULL, "%zu-byte class: alloc "
-				      "%llu: errno %d", cap,
-				      (unsigned long long)i, errno);
+		errno = 0;
+		got = stress_bufpool_take(r->bp, cap, (void **)all, nbuf,
+					  &carved, &made);
+		ck_assert_msg(got == nbuf + carved, "%zu-byte class: "
+			      "allocated %zu of %llu (and %zu carved): "
+			      "errno %d", cap, got, (unsigned long long)nbuf,
+			      carved, errno);
+		for (i = 0; i < got; i++) {
 			owner = atomic_load(&((struct bhdr *)all[i])->owner);
 			if ((owner & ~STATE_MASK) == key_of(all[i]))
 				ck_assert_msg((owner & STATE_MASK) ==
@@ -563,16 +568,16 @@ conserve_buffers(struct run *r, const uint64_t *allocs, const uint64_t *frees)
 					      (owner & STATE_MASK));
 		}
 		ck_assert_int_eq(lfp_bufpool_stats(r->bp, &st2), 0);
-		ck_assert_msg(st2.cls[ci].buffers == nbuf, "%zu-byte class: "
-			      "allocating its %llu buffers carved new ones "
-			      "(%llu)", cap, (unsigned long long)nbuf,
+		ck_assert_msg(st2.cls[ci].buffers == nbuf + made, "%zu-byte "
+			      "class: allocating its %llu buffers carved new "
+			      "ones (%llu)", cap, (unsigned long long)nbuf,
 			      (unsigned long long)st2.cls[ci].buffers);
-		qsort(all, nbuf, sizeof(*all), lfp_test_cmp_ptr);
-		for (i = 0; i + 1 < nbuf; i++)
+		qsort(all, got, sizeof(*all), lfp_test_cmp_ptr);
+		for (i = 0; i + 1 < got; i++)
 			ck_assert_msg(all[i] + cap <= all[i + 1], "%zu-byte "
 				      "buffers %p and %p overlap or repeat",
 				      cap, (void *)all[i], (void *)all[i + 1]);
-		for (i = 0; i < nbuf; i++)
+		for (i = 0; i < got; i++)
 			ck_assert_int_eq(lfp_bufpool_free(r->bp, all[i]), 0);
 		free(all);
 	}
@@ -594,7 +599,6 @@ stress(int mode, const char *name)
 	unsigned int k, ci;
 	struct stress_item it;
 	struct run *r;
-	struct stress_place place;
 	int want, got, cpu;
 
 	STRESS_RUN_ALLOC(r, workers, nthreads, XCHG_SIZE);
@@ -604,7 +608,6 @@ stress(int mode, const char *name)
 		r->ncpus = MAX_CPUS;
 	ck_assert_int_eq(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
 
-	place = stress_place();
 	ck_assert_int_eq(lfp_objpool_attr_init(&oattr), 0);
 	oattr.size = OBJ_SIZE;
 	oattr.mag_rounds = 16;
@@ -613,8 +616,6 @@ stress(int mode, const char *name)
 	oattr.arg = &r->counts;
 	oattr.name = name;
 	oattr.cache_mode = mode;
-	oattr.placement = place.placement;
-	oattr.node = place.node;
 	r->op = lfp_objpool_create(&oattr);
 	ck_assert_msg(r->op != NULL, "objpool create: errno %d", errno);
 	ck_assert_int_eq(lfp_bufpool_attr_init(&battr), 0);
@@ -622,8 +623,6 @@ stress(int mode, const char *name)
 	battr.max_size = BUF_MAX;
 	battr.name = name;
 	battr.cache_mode = mode;
-	battr.placement = place.placement;
-	battr.node = place.node;
 	r->bp = lfp_bufpool_create(&battr);
 	ck_assert_msg(r->bp != NULL, "bufpool create: errno %d", errno);
 

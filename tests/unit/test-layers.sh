@@ -25,7 +25,7 @@ registry
 zone tcache rcu trim debug
 fork
 pool
-objpool bufpool stats version'
+objpool bufpool stats statsenv version'
 
 # The layer of file stem $1 (0 at the bottom), or nothing.
 layer_of() {

@@ -683,6 +683,7 @@ body_bufpool(void)
 	req(st != NULL);
 	use_hook();
 	req_eq(lfp_bufpool_attr_init(&a), 0);
+	a.min_size = LFP_BUFPOOL_SIZE_MIN;      /* classes from 16 B */
 	a.cache_mode = LFP_CACHE_PER_THREAD;
 	bp = lfp_bufpool_create(&a);
 	req(bp != NULL);

@@ -6,8 +6,9 @@
  * a removed zone is found no more, and sync waits for the readers that
  * pinned it (a pin taken by a stale key is not left behind); a slot is
  * reused only once freed, with a new id; freeing one of several removed
- * slots keeps sync waiting for the others; and add refuses with EAGAIN
- * when every slot is taken.
+ * slots keeps sync waiting for the others; the walk of every zone finds
+ * each live one once, pinned; and add refuses with EAGAIN when every slot
+ * is taken.
  *
  * The registry keeps a zone's pointer and never reads through it (the
  * slot and id it hands back at add are the zone's to keep), so the tests
@@ -147,6 +148,55 @@ START_TEST(test_remove_waits_for_readers)
 }
 END_TEST
 
+/*
+ * The walk of every zone (lfp_registry_get_next()): each live zone once,
+ * in slot order, pinned (a remove's sync waits for it); a removed one is
+ * skipped.
+ */
+START_TEST(test_get_next)
+{
+	struct stub *z[4];
+	struct lfp_zone *w;
+	struct syncer s;
+	int seen[4] = { 0 }, n = 0;
+	uint32_t slot, last = 0;
+
+	for (int i = 0; i < 4; i++)
+		z[i] = zone_new();
+	lfp_registry_remove(z[1]->slot);
+	for (slot = 0; (w = lfp_registry_get_next(&slot)); slot++) {
+		ck_assert(n == 0 || slot > last);
+		last = slot;
+		for (int i = 0; i < 4; i++)
+			if (w == Z(z[i])) {
+				ck_assert_uint_eq(slot, z[i]->slot);
+				seen[i]++;
+			}
+		n++;
+		lfp_registry_put(slot);
+	}
+	ck_assert_int_eq(seen[0], 1);
+	ck_assert_int_eq(seen[1], 0);
+	ck_assert_int_eq(seen[2], 1);
+	ck_assert_int_eq(seen[3], 1);
+	/* A zone found by the walk is pinned until put. */
+	slot = z[2]->slot;
+	ck_assert_ptr_eq(lfp_registry_get_next(&slot), Z(z[2]));
+	ck_assert_uint_eq(slot, z[2]->slot);
+	lfp_registry_remove(z[2]->slot);
+	sync_start(&s);
+	ck_assert_msg(sync_waits(&s), "sync returned with a walker's pin held");
+	lfp_registry_put(slot);
+	sync_join(&s);
+	lfp_registry_free_slot(z[1]->slot);
+	lfp_registry_free_slot(z[2]->slot);
+	free(z[1]);
+	free(z[2]);
+	zone_gone(z[0]);
+	zone_gone(z[3]);
+}
+END_TEST
+
 START_TEST(test_slot_reuse)
 {
 	struct stub *a = zone_new(), *b, *c;
@@ -250,6 +300,7 @@ main(void)
 
 	tcase_add_test(tc, test_add_get);
 	tcase_add_test(tc, test_remove_waits_for_readers);
+	tcase_add_test(tc, test_get_next);
 	tcase_add_test(tc, test_slot_reuse);
 	tcase_add_test(tc, test_free_one_of_removed);
 	tcase_add_test(tc, test_full);

@@ -27,8 +27,9 @@
 #               it exists in the VM, with the files -f put there)
 #   -w DIR      a work folder for the initramfs and the console log
 #               (default: a temporary one, removed at exit)
-# SCRIPT runs in the VM under busybox sh, with /proc, /sys, /dev and a
-# tmpfs on /tmp mounted, and LFP_VM_ARCH, LFP_VM_CPUS set; its exit status
+# SCRIPT runs in the VM under busybox sh, with /proc, /sys and /dev
+# mounted (the initramfs itself is writable, /tmp included), and
+# LFP_VM_ARCH, LFP_VM_CPUS set; its exit status
 # is vm-run.sh's. Exit 77 (skip) with the reason on stdout when QEMU, the
 # kernel or busybox cannot be had; 124 when the time limit passed; 125
 # when the VM failed otherwise (the reason and the console's last lines
@@ -262,7 +263,8 @@ rm -f "$work/libdirs"
 add "$busybox" /bin/busybox
 add "$script" /vm-script.sh
 startdir=$(cd "$startdir" && pwd) || die "no folder $startdir"
-mkdir -p "$root$startdir" "$root/proc" "$root/sys" "$root/dev" "$root/tmp"
+mkdir -p "$root$startdir" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" &&
+	chmod 1777 "$root/tmp" || die "cannot make the folders of $root"
 
 # The guest's init: mount, run the script between two marks on the
 # console, power off. Kernel messages stay off the console (loglevel=1).
@@ -273,7 +275,6 @@ export PATH=/bin LD_LIBRARY_PATH='$ldpath' LFP_VM_ARCH=$arch LFP_VM_CPUS=$cpus
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /tmp
 cd '$startdir'
 echo '@@LFP-VM-BEGIN@@'
 sh /vm-script.sh </dev/null 2>&1

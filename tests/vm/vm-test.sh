@@ -10,6 +10,7 @@
 #   vm_arch     x86_64 or aarch64 (default: the host's)
 #   vm_cpus     CPUs; vm_nodes: the NUMA layout (vm-run.sh -n); vm_mem
 #   vm_timeout  seconds for the whole VM run (boot included)
+#   vm_step_timeout  seconds for one step, killed after (default 300)
 #   vm_files    the programs the steps run, relative to the build tree
 #   vm_steps    the guest's commands, shell lines calling
 #               step NAME KIND COMMAND [ARG...]
@@ -32,6 +33,7 @@ vm_cpus=4
 vm_nodes=
 vm_mem=512
 vm_timeout=600
+vm_step_timeout=300
 vm_files=
 vm_steps=
 # shellcheck disable=SC1090 # the layout is the argument
@@ -64,8 +66,11 @@ step() {
 	n=\$1 k=\$2
 	shift 2
 	t0=\$(date +%s)
-	"\$@" >/tmp/step.out 2>&1 </dev/null
+	# On the console first: a VM that hangs shows which step it was in.
+	echo "@@STEP-START \$n"
+	timeout -s KILL $vm_step_timeout "\$@" >/tmp/step.out 2>&1 </dev/null
 	rc=\$?
+	[ \$rc -ne 137 ] || echo "(killed after $vm_step_timeout s)" >>/tmp/step.out
 	echo "@@STEP \$n \$k \$rc \$((\$(date +%s) - t0))"
 	cat /tmp/step.out
 	echo
@@ -119,6 +124,7 @@ function result(ok, what) {
 	printf "%s %d - %s\n", ok ? "ok" : "not ok", n, what
 }
 /^@@NODE / { sub(/^@@NODE /, ""); print "# node " $0; next }
+/^@@STEP-START / { next }
 /^@@STEP-END$/ {
 	if (kind == "report") {
 		result(st == 0, step " (exit status " st ")")
