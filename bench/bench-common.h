@@ -119,6 +119,18 @@ bench_escape(const void *p)
 	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
+/* One spin of a wait loop: the CPU's hint that this is one (pause on x86,
+ * yield on aarch64; nothing elsewhere). */
+static inline void
+bench_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
 /*
  * A function the compiler may neither inline nor reason about (noipa), so
  * that each call is a real call, as through a library's API.

@@ -192,7 +192,7 @@ static void
 ring_wait(unsigned int *spins)
 {
 	if (++*spins < SPINS_BEFORE_YIELD)
-		__builtin_ia32_pause();
+		bench_pause();
 	else
 		sched_yield();
 }

@@ -19,7 +19,7 @@ lfp_core_sources = \
 	%reldir%/topo.h %reldir%/topo.c \
 	%reldir%/numa.h %reldir%/numa.c \
 	%reldir%/slab.h %reldir%/slab.c \
-	%reldir%/arch/x86_64/rseq.h \
+	%reldir%/arch/x86_64/rseq.h %reldir%/arch/aarch64/rseq.h \
 	%reldir%/pcpu.h %reldir%/pcpu.c \
 	%reldir%/cache.h %reldir%/cache.c \
 	%reldir%/registry.h %reldir%/registry.c \

@@ -52,8 +52,10 @@
  * compare-and-swap and then runs membarrier(MEMBARRIER_CMD_PRIVATE_
  * EXPEDITED_RSEQ) on it: every sequence in flight there restarts, and
  * every later one sees the lock. Per-CPU mode is offered only where both
- * rseq (registered by glibc) and this membarrier command work, on x86-64;
- * elsewhere pools use per-thread caches (pcpu.c, lfp_pcpu_available()).
+ * rseq (registered by glibc) and this membarrier command work, on x86-64
+ * and aarch64 (arch/<machine>/rseq.h and <lfpool/inline.h> hold each
+ * one's sequences); elsewhere pools use per-thread caches (pcpu.c,
+ * lfp_pcpu_available()).
  *
  * ThreadSanitizer cannot see the sequences (inline assembly). In its
  * builds each hit path announces a release before and an acquire after on
@@ -104,6 +106,8 @@ _Static_assert(LFP_PCPU_SHIFT == LFP_FAST_CPU_SHIFT &&
 
 #if defined(__x86_64__) && defined(HAVE_SYS_RSEQ_H)
 #include "arch/x86_64/rseq.h"
+#elif defined(__aarch64__) && defined(HAVE_SYS_RSEQ_H)
+#include "arch/aarch64/rseq.h"
 #endif
 
 #ifndef LFP_HAVE_PCPU
@@ -121,9 +125,11 @@ lfp_pcpu_trylock_local(struct lfp_pcpu *base, uint32_t ncpu)
 #endif
 
 /*
- * Release: pairs with the locked cmpxchg of the next holder (and the
- * acquire CAS of lfp_pcpu_lock_remote()). Lowers lfp_locks_held, which
- * the taker raised.
+ * Release: pairs with the compare-and-swap that takes the lock next (the
+ * local one of arch/<machine>/rseq.h, or the acquire CAS of
+ * lfp_pcpu_lock_remote()) and with the hit paths' load of the lock word
+ * (an acquire: ldar on aarch64, any load on x86-64). Lowers
+ * lfp_locks_held, which the taker raised.
  */
 static inline void
 lfp_pcpu_unlock(struct lfp_pcpu *p)

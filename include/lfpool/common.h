@@ -62,7 +62,7 @@ enum lfp_cache_mode {
 	 * One cache per CPU: memory in caches grows with CPUs, not threads.
 	 * Needs restartable sequences registered by glibc (2.35 or later,
 	 * not disabled with GLIBC_TUNABLES=glibc.pthread.rseq=0), the
-	 * kernel's membarrier rseq command (Linux 5.10), and x86-64;
+	 * kernel's membarrier rseq command (Linux 5.10), and x86-64 or aarch64;
 	 * elsewhere the pool runs per-thread, which its mode call reports.
 	 */
 	LFP_CACHE_PER_CPU = 1,

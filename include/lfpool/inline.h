@@ -26,14 +26,14 @@
  *    count, capacity and rounds sit in one cache line:
  *      get: n > 0:   obj = rounds[--n]; gets++
  *      put: n < cap: rounds[n++] = obj; puts++
- *  - per-CPU (x86-64, with glibc's rseq registration): one restartable
- *    sequence on the current CPU's cache, as the library's own hit path
- *    (see the library's design document): pop or push the loaded
- *    magazine and count the operation, committed by one store. Each
- *    inlined copy of the sequence carries its own descriptor (section
- *    __rseq_cs) and abort handler (section __rseq_failure, preceded by
- *    glibc's signature RSEQ_SIG). lfpool uses glibc's registration
- *    (__rseq_offset) and never registers rseq itself.
+ *  - per-CPU (x86-64 and aarch64, with glibc's rseq registration): one
+ *    restartable sequence on the current CPU's cache, as the library's
+ *    own hit path (see the library's design document): pop or push the
+ *    loaded magazine and count the operation, committed by one store.
+ *    Each inlined copy of the sequence carries its own descriptor
+ *    (section __rseq_cs) and abort handler (section __rseq_failure,
+ *    preceded by glibc's signature RSEQ_SIG). lfpool uses glibc's
+ *    registration (__rseq_offset) and never registers rseq itself.
  *
  * ABI. What the inline code reads from the library's memory is part of
  * liblfpool's ABI, and is all of it: struct lfp_fast_pool (the first
@@ -263,29 +263,40 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	return 1;
 }
 
-#if defined(__x86_64__) && defined(__has_include)
+#if defined(__has_include) && (defined(__x86_64__) || defined(__aarch64__))
 #if __has_include(<sys/rseq.h>)
 #include <sys/rseq.h>
-#ifdef RSEQ_SIG
+#if defined(__x86_64__) && defined(RSEQ_SIG)
+#define LFP_FAST_HAVE_RSEQ 1
+#elif defined(__aarch64__) && defined(RSEQ_SIG_CODE)
+#if RSEQ_SIG_CODE == 0xd428bc00
 #define LFP_FAST_HAVE_RSEQ 1
 #endif
 #endif
 #endif
+#endif
 
-#ifdef LFP_FAST_HAVE_RSEQ
 /*
- * The restartable sequences (x86-64). The thread's struct rseq is at
- * %fs:__rseq_offset (glibc's registration): cpu_id at +4, rseq_cs at +8.
- * Each sequence stores its descriptor (struct rseq_cs, 32-byte aligned,
- * in section __rseq_cs) to rseq_cs, then runs from label 1 to its commit,
- * which ends at label 2. An abort (preemption, migration, signal) lands
- * on label 4, preceded by the signature RSEQ_SIG (0x53053053, the
- * operand of a ud1, so that disassemblers stay aligned), and restarts at
+ * The restartable sequences, one set per machine. Each function
+ * lfp_fast_seq_*() is one sequence on the current CPU's cache, with the
+ * same contract on every machine; lfp_fast_cpu_*() below wrap them.
+ * Every sequence stores its descriptor (struct rseq_cs, 32-byte aligned,
+ * in section __rseq_cs) to the thread's rseq_cs, then runs from label 1
+ * to its commit, one store, which ends at label 2 (where every decline
+ * also lands). An abort (preemption, migration, signal) lands on label 4,
+ * preceded by the signature glibc registered (RSEQ_SIG), and restarts at
  * label 5, which stores the descriptor again (the kernel clears it on
  * abort). Results are cleared after label 1, so that a restart that then
  * declines never returns what an aborted pass read. A CPU id that is not
  * below ncpu (also -1 or -2 of a thread without rseq) fails the unsigned
- * range check. @p tmp names a scratch register operand.
+ * range check. The thread's struct rseq is glibc's (its thread pointer
+ * plus __rseq_offset): cpu_id at +4, rseq_cs at +8.
+ */
+#if defined(LFP_FAST_HAVE_RSEQ) && defined(__x86_64__)
+/*
+ * x86-64: the struct rseq is at %fs:__rseq_offset. The signature is the
+ * operand of a ud1, so that disassemblers stay aligned. @p tmp names a
+ * scratch register operand.
  */
 #define LFP_FAST_RSEQ_PROLOGUE(tmp)					\
 	".pushsection __rseq_cs, \"aw\"\n\t"				\
@@ -324,13 +335,13 @@ lfp_fast_thread_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 	"jne 2f\n\t"
 
 /*
- * Per-CPU hit path of get: pop the current CPU's loaded magazine and
- * count the operation (word - 1 + 2^LFP_FAST_NBITS, one store); NULL
- * when it declines (lock held, magazine empty, no CPU id, the operation
- * count at 2^47: the library folds it).
+ * Get: pop the current CPU's loaded magazine and count the operation
+ * (word - 1 + 2^LFP_FAST_NBITS, one store); NULL when it declines (lock
+ * held, magazine empty, no CPU id, the operation count at 2^47: the
+ * library folds it).
  */
 static inline void *
-lfp_fast_cpu_get(const struct lfp_fast_pool *f)
+lfp_fast_seq_get(const struct lfp_fast_pool *f)
 {
 	void *obj;
 	uint64_t p, w, r;
@@ -358,24 +369,17 @@ lfp_fast_cpu_get(const struct lfp_fast_pool *f)
 		  [nmask] "i" ((1 << LFP_FAST_NBITS) - 1),
 		  [dget] "i" ((1 << LFP_FAST_NBITS) - 1)
 		: "memory", "cc");
-#ifdef LFP_FAST_TSAN
-	if (obj)  /* pairs with the release of the put that cached it */
-		__tsan_acquire((void *)f->cpu);
-#endif
 	return obj;
 }
 
-/* Per-CPU hit path of put: rounds[n] = obj and word + 1 +
- * 2^LFP_FAST_NBITS; zero when it declines. */
+/* Put: rounds[n] = obj and word + 1 + 2^LFP_FAST_NBITS; zero when it
+ * declines. */
 static inline int
-lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
+lfp_fast_seq_put(const struct lfp_fast_pool *f, void *obj)
 {
 	uint32_t ok;
 	uint64_t p, w, n, r;
 
-#ifdef LFP_FAST_TSAN
-	__tsan_release((void *)f->cpu);  /* pairs with the get's acquire */
-#endif
 	__asm__ __volatile__(
 		LFP_FAST_RSEQ_PROLOGUE("%[p]")
 		"xorl %k[ok], %k[ok]\n\t"
@@ -403,14 +407,14 @@ lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
 }
 
 /*
- * Per-CPU hit path of a bulk get of @p k (1..cap) objects:
- * the top @p k rounds copied to @p objs in one sequence, committed by
- * word - k + k * 2^LFP_FAST_NBITS; zero when it declines (fewer than
- * @p k rounds, lock held, no CPU id, count to fold). An aborted pass
- * wrote only the caller's array, which a restart writes again.
+ * Bulk get of @p k (1..cap) objects: the top @p k rounds copied to
+ * @p objs in one sequence, committed by word - k + k * 2^LFP_FAST_NBITS;
+ * zero when it declines (fewer than @p k rounds, lock held, no CPU id,
+ * count to fold). An aborted pass wrote only the caller's array, which a
+ * restart writes again.
  */
 static inline int
-lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
+lfp_fast_seq_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 {
 	uint32_t ok;
 	uint64_t p, w, n, r, i;
@@ -452,30 +456,23 @@ lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
 		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
 		: "memory", "cc", "xmm0");
-#ifdef LFP_FAST_TSAN
-	if (ok)  /* pairs with the release of the puts that cached them */
-		__tsan_acquire((void *)f->cpu);
-#endif
 	return (int)ok;
 }
 
 /*
- * Per-CPU hit path of a bulk put of @p k (1..cap) objects:
- * copied above the count in one sequence, committed by word + k +
- * k * 2^LFP_FAST_NBITS; zero, nothing taken, when it declines (no room,
- * a NULL entry, lock held, no CPU id, count to fold). An aborted pass
- * wrote only rounds past the count, which nobody reads.
+ * Bulk put of @p k (1..cap) objects: copied above the count in one
+ * sequence, committed by word + k + k * 2^LFP_FAST_NBITS; zero, nothing
+ * taken, when it declines (no room, a NULL entry, lock held, no CPU id,
+ * count to fold). An aborted pass wrote only rounds past the count,
+ * which nobody reads.
  */
 static inline int
-lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+lfp_fast_seq_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		      size_t k)
 {
 	uint32_t ok;
 	uint64_t p, w, n, r, i;
 
-#ifdef LFP_FAST_TSAN
-	__tsan_release((void *)f->cpu);  /* pairs with the gets' acquire */
-#endif
 	__asm__ __volatile__(
 		LFP_FAST_RSEQ_PROLOGUE("%[p]")
 		"xorl %k[ok], %k[ok]\n\t"
@@ -525,6 +522,281 @@ lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
 		: "memory", "cc", "xmm0", "xmm1", "xmm2");
 	return (int)ok;
+}
+#elif defined(LFP_FAST_HAVE_RSEQ) && defined(__aarch64__)
+/*
+ * aarch64: %[rs] is the thread's struct rseq (lfp_fast_rseq_area()). The
+ * signature is glibc's RSEQ_SIG_CODE, a brk that traps if ever run, in
+ * the instruction stream's byte order (which is what glibc registers on
+ * either endianness). @p tmp names a scratch register operand.
+ */
+#define LFP_FAST_RSEQ_PROLOGUE(tmp)					\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n\t"						\
+	"3:\n\t"							\
+	".long 0x0, 0x0\n\t"						\
+	".quad 1f, (2f - 1f), 4f\n\t"					\
+	".popsection\n\t"						\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".inst 0xd428bc00\n\t"						\
+	"4:\n\t"							\
+	"b 5f\n\t"							\
+	".popsection\n\t"						\
+	"5:\n\t"							\
+	"adrp " tmp ", 3b\n\t"						\
+	"add " tmp ", " tmp ", :lo12:3b\n\t"				\
+	"str " tmp ", [%[rs], #8]\n\t"					\
+	"1:\n\t"
+
+/* The commit: %w[ok] = 1, then the one store of the new word, which ends
+ * the sequence (label 2, where every decline also lands). */
+#define LFP_FAST_RSEQ_COMMIT						\
+	"mov %w[ok], #1\n\t"						\
+	"str %[w], [%[p]]\n\t"						\
+	"2:\n\t"
+
+/*
+ * %[p] = the current CPU's cache; leave at label 2 when the CPU id is
+ * not below %[ncpu] or the cache's lock is held (%[w] is scratch). The
+ * lock is loaded with acquire: it pairs with the release store of the
+ * holder's unlock, so that what the holder wrote (rounds, cap, word),
+ * perhaps from another CPU, is what this sequence reads.
+ */
+#define LFP_FAST_RSEQ_THIS_CPU_FREE					\
+	"ldr %w[p], [%[rs], #4]\n\t"					\
+	"cmp %w[p], %w[ncpu]\n\t"					\
+	"b.hs 2f\n\t"							\
+	"add %[p], %[base], %[p], lsl #%[shift]\n\t"			\
+	"add %[w], %[p], #%[lock]\n\t"					\
+	"ldar %w[w], [%[w]]\n\t"					\
+	"cbnz %w[w], 2f\n\t"
+
+/* The calling thread's struct rseq, as glibc registered it. */
+static inline void *
+lfp_fast_rseq_area(void)
+{
+	return (char *)__builtin_thread_pointer() + __rseq_offset;
+}
+
+/* Get: as on x86-64 (word - 1 + 2^LFP_FAST_NBITS; a set sign bit, the
+ * count to fold, declines). */
+static inline void *
+lfp_fast_seq_get(const struct lfp_fast_pool *f)
+{
+	void *obj;
+	uint64_t p, w, r;
+
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"mov %[obj], #0\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"ldr %[w], [%[p]]\n\t"
+		"tst %[w], #%[nmask]\n\t"
+		"b.eq 2f\n\t"
+		"add %[w], %[w], %[dget]\n\t"
+		"tbnz %[w], #63, 2f\n\t"
+		"ldr %[r], [%[p], #%[rounds]]\n\t"
+		"and %[obj], %[w], #%[nmask]\n\t"
+		"ldr %[obj], [%[r], %[obj], lsl #3]\n\t"
+		"str %[w], [%[p]]\n\t"
+		"2:\n\t"
+		: [obj] "=&r" (obj), [p] "=&r" (p), [w] "=&r" (w),
+		  [r] "=&r" (r)
+		: [rs] "r" (lfp_fast_rseq_area()), [ncpu] "r" (f->ncpu),
+		  [base] "r" (f->cpu), [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds)),
+		  [nmask] "i" ((1 << LFP_FAST_NBITS) - 1),
+		  [dget] "r" ((uint64_t)(1 << LFP_FAST_NBITS) - 1)
+		: "memory", "cc");
+	return obj;
+}
+
+/* Put: as on x86-64 (rounds[n] = obj, word + 1 + 2^LFP_FAST_NBITS). */
+static inline int
+lfp_fast_seq_put(const struct lfp_fast_pool *f, void *obj)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r;
+
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"mov %w[ok], #0\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"ldr %[w], [%[p]]\n\t"
+		"and %[n], %[w], #%[nmask]\n\t"
+		"ldr %w[r], [%[p], #%[cap]]\n\t"
+		"cmp %[n], %[r]\n\t"
+		"b.hs 2f\n\t"
+		"add %[w], %[w], %[dput]\n\t"
+		"tbnz %[w], #63, 2f\n\t"
+		"ldr %[r], [%[p], #%[rounds]]\n\t"
+		"str %[obj], [%[r], %[n], lsl #3]\n\t"
+		LFP_FAST_RSEQ_COMMIT
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r)
+		: [rs] "r" (lfp_fast_rseq_area()), [ncpu] "r" (f->ncpu),
+		  [base] "r" (f->cpu), [obj] "r" (obj),
+		  [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [cap] "i" (offsetof(struct lfp_fast_cpu, cap)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds)),
+		  [nmask] "i" ((1 << LFP_FAST_NBITS) - 1),
+		  [dput] "r" ((uint64_t)(1 << LFP_FAST_NBITS) + 1)
+		: "memory", "cc");
+	return (int)ok;
+}
+
+/* Bulk get: as on x86-64; an odd round first, then pairs (ldp/stp). */
+static inline int
+lfp_fast_seq_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r, d, a, b;
+
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"mov %w[ok], #0\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"ldr %[w], [%[p]]\n\t"
+		"and %[n], %[w], #%[nmask]\n\t"
+		"subs %[n], %[n], %[k]\n\t"
+		"b.lo 2f\n\t"
+		"add %[w], %[w], %[dget]\n\t"
+		"tbnz %[w], #63, 2f\n\t"
+		"ldr %[r], [%[p], #%[rounds]]\n\t"
+		"add %[r], %[r], %[n], lsl #3\n\t"
+		"mov %[d], %[objs]\n\t"
+		"tbz %[k], #0, 6f\n\t"
+		"ldr %[a], [%[r]], #8\n\t"
+		"str %[a], [%[d]], #8\n\t"
+		"6:\n\t"
+		"lsr %[n], %[k], #1\n\t"
+		"cbz %[n], 7f\n\t"
+		"8:\n\t"
+		"ldp %[a], %[b], [%[r]], #16\n\t"
+		"stp %[a], %[b], [%[d]], #16\n\t"
+		"sub %[n], %[n], #1\n\t"
+		"cbnz %[n], 8b\n\t"
+		"7:\n\t"
+		LFP_FAST_RSEQ_COMMIT
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r), [d] "=&r" (d),
+		  [a] "=&r" (a), [b] "=&r" (b)
+		: [rs] "r" (lfp_fast_rseq_area()), [ncpu] "r" (f->ncpu),
+		  [base] "r" (f->cpu), [objs] "r" (objs), [k] "r" ((uint64_t)k),
+		  [dget] "r" ((uint64_t)k * ((1u << LFP_FAST_NBITS) - 1)),
+		  [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds)),
+		  [nmask] "i" ((1 << LFP_FAST_NBITS) - 1)
+		: "memory", "cc");
+	return (int)ok;
+}
+
+/* Bulk put: as on x86-64; an odd one first, then pairs; a NULL declines. */
+static inline int
+lfp_fast_seq_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+		      size_t k)
+{
+	uint32_t ok;
+	uint64_t p, w, n, r, d, a, b;
+
+	__asm__ __volatile__(
+		LFP_FAST_RSEQ_PROLOGUE("%[p]")
+		"mov %w[ok], #0\n\t"
+		LFP_FAST_RSEQ_THIS_CPU_FREE
+		"ldr %[w], [%[p]]\n\t"
+		"and %[n], %[w], #%[nmask]\n\t"
+		"ldr %w[a], [%[p], #%[cap]]\n\t"
+		"add %[b], %[n], %[k]\n\t"
+		"cmp %[b], %[a]\n\t"
+		"b.hi 2f\n\t"
+		"add %[w], %[w], %[dput]\n\t"
+		"tbnz %[w], #63, 2f\n\t"
+		"ldr %[r], [%[p], #%[rounds]]\n\t"
+		"add %[r], %[r], %[n], lsl #3\n\t"
+		"mov %[d], %[objs]\n\t"
+		"tbz %[k], #0, 6f\n\t"
+		"ldr %[a], [%[d]], #8\n\t"
+		"cbz %[a], 2f\n\t"
+		"str %[a], [%[r]], #8\n\t"
+		"6:\n\t"
+		"lsr %[n], %[k], #1\n\t"
+		"cbz %[n], 7f\n\t"
+		"8:\n\t"
+		"ldp %[a], %[b], [%[d]], #16\n\t"
+		"cbz %[a], 2f\n\t"
+		"cbz %[b], 2f\n\t"
+		"stp %[a], %[b], [%[r]], #16\n\t"
+		"sub %[n], %[n], #1\n\t"
+		"cbnz %[n], 8b\n\t"
+		"7:\n\t"
+		LFP_FAST_RSEQ_COMMIT
+		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
+		  [n] "=&r" (n), [r] "=&r" (r), [d] "=&r" (d),
+		  [a] "=&r" (a), [b] "=&r" (b)
+		: [rs] "r" (lfp_fast_rseq_area()), [ncpu] "r" (f->ncpu),
+		  [base] "r" (f->cpu), [objs] "r" (objs), [k] "r" ((uint64_t)k),
+		  [dput] "r" ((uint64_t)k * ((1u << LFP_FAST_NBITS) + 1)),
+		  [shift] "i" (LFP_FAST_CPU_SHIFT),
+		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
+		  [cap] "i" (offsetof(struct lfp_fast_cpu, cap)),
+		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds)),
+		  [nmask] "i" ((1 << LFP_FAST_NBITS) - 1)
+		: "memory", "cc");
+	return (int)ok;
+}
+#endif
+
+#ifdef LFP_FAST_HAVE_RSEQ
+/** Per-CPU hit path of get: an object, or NULL when it declines. */
+static inline void *
+lfp_fast_cpu_get(const struct lfp_fast_pool *f)
+{
+	void *obj = lfp_fast_seq_get(f);
+
+#ifdef LFP_FAST_TSAN
+	if (obj)  /* pairs with the release of the put that cached it */
+		__tsan_acquire((void *)f->cpu);
+#endif
+	return obj;
+}
+
+/** Per-CPU hit path of put: non-zero if @p obj was taken. */
+static inline int
+lfp_fast_cpu_put(const struct lfp_fast_pool *f, void *obj)
+{
+#ifdef LFP_FAST_TSAN
+	__tsan_release((void *)f->cpu);  /* pairs with the get's acquire */
+#endif
+	return lfp_fast_seq_put(f, obj);
+}
+
+/** Per-CPU hit path of a bulk get of @p k (1..cap) objects: non-zero if
+ *  all were taken (the top @p k rounds, in order). */
+static inline int
+lfp_fast_cpu_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
+{
+	int ok = lfp_fast_seq_get_bulk(f, objs, k);
+
+#ifdef LFP_FAST_TSAN
+	if (ok)  /* pairs with the release of the puts that cached them */
+		__tsan_acquire((void *)f->cpu);
+#endif
+	return ok;
+}
+
+/** Per-CPU hit path of a bulk put of @p k (1..cap) objects: non-zero if
+ *  all were taken; zero, nothing taken, if one is NULL or it declines. */
+static inline int
+lfp_fast_cpu_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
+		      size_t k)
+{
+#ifdef LFP_FAST_TSAN
+	__tsan_release((void *)f->cpu);  /* pairs with the gets' acquire */
+#endif
+	return lfp_fast_seq_put_bulk(f, objs, k);
 }
 #else
 /* No sequences for this machine: pools never run per-CPU here. */

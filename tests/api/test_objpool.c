@@ -609,7 +609,6 @@ START_TEST(test_distinct_writable)
 	static const size_t sizes[] = { 1, 40, 64, 4000 };
 	const size_t n = 1000;
 	struct lfp_objpool *pool;
-	unsigned char *p;
 	void **objs;
 	size_t i, j, k;
 
@@ -623,11 +622,10 @@ START_TEST(test_distinct_writable)
 		}
 		/* every byte still holds what its holder wrote */
 		for (i = 0; i < n; i++) {
-			p = objs[i];
-			for (j = 0; j < sizes[k]; j++)
-				ck_assert_msg(p[j] == i % 251 + 1,
-					      "size %zu: object %zu byte %zu "
-					      "overwritten", sizes[k], i, j);
+			j = lfp_test_first_not(objs[i], (int)(i % 251 + 1),
+					       sizes[k]);
+			ck_assert_msg(j == sizes[k], "size %zu: object %zu "
+				      "byte %zu overwritten", sizes[k], i, j);
 		}
 		check_disjoint(objs, n, sizes[k]);
 		for (i = 0; i < n; i++)
@@ -731,12 +729,12 @@ START_TEST(test_trim_spares_neighbour)
 			if (i == a)
 				continue;
 			p = objs[i];
-			for (j = 0; j < sizes[k]; j++)
-				ck_assert_msg(p[j] == i % 251 + 1,
-					      "size %zu (stride %zu): held "
-					      "object %zu byte %zu is %u after "
-					      "trim", sizes[k], stride,
-					      i - a, j, p[j]);
+			j = lfp_test_first_not(p, (int)(i % 251 + 1),
+					       sizes[k]);
+			ck_assert_msg(j == sizes[k], "size %zu (stride %zu): "
+				      "held object %zu byte %zu is %u after "
+				      "trim", sizes[k], stride, i - a, j,
+				      j < sizes[k] ? p[j] : 0);
 		}
 		/* Its whole pages: all of them when the stride is exact. */
 		whole = !trim_drops_pages() || stride < page ? 0 :

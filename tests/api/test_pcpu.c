@@ -14,9 +14,12 @@
  *
  * Where the process cannot run per-CPU caches (no rseq registered by
  * glibc, as with GLIBC_TUNABLES=glibc.pthread.rseq=0, no membarrier rseq
- * command, not x86-64), or the thread may run on one CPU only, the tests
- * that need them print a "# SKIP" diagnostic with the reason and pass.
- * Tests that hold for both modes run in both.
+ * command, neither x86-64 nor aarch64), or the thread may run on one CPU
+ * only, the tests that need them print a "# SKIP" diagnostic with the
+ * reason and pass. Tests that hold for both modes run in both. Where the
+ * mode is known, LFP_TEST_EXPECT_MODE=percpu (or perthread) in the
+ * environment makes the program fail at once when automatic pools get
+ * another one, instead of skipping (the virtual machines' runs set it).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -155,9 +158,10 @@ skip(const char *test, const char *why)
 #define SKIP_UNLESS_PCPU()                                              \
 	do {                                                            \
 		if (!pcpu_available()) {                                \
-			skip(__func__, "per-CPU caches are unavailable "  \
+			skip(__func__, "per-CPU caches are unavailable " \
 			     "(no rseq registered by glibc, no "        \
-			     "membarrier rseq command, or not x86-64)"); \
+			     "membarrier rseq command, or neither "     \
+			     "x86-64 nor aarch64)");                    \
 			return;                                         \
 		}                                                       \
 	} while (0)
@@ -1165,6 +1169,8 @@ pcpu_suite(void)
 int
 main(void)
 {
+	const char *expect;
+
 	auto_mode = auto_mode_unset();
 	if (auto_mode < 0) {
 		fprintf(stderr, "test_pcpu: cannot create a pool\n");
@@ -1172,6 +1178,15 @@ main(void)
 	}
 	printf("# per-CPU caches: %s\n", pcpu_available() ? "available"
 							   : "unavailable");
+	expect = getenv("LFP_TEST_EXPECT_MODE");
+	if (expect && (!strcmp(expect, "percpu") ||
+		       !strcmp(expect, "perthread")) &&
+	    pcpu_available() != !strcmp(expect, "percpu")) {
+		printf("Bail out! LFP_TEST_EXPECT_MODE=%s, but automatic pools "
+		       "run %s caches\n", expect,
+		       pcpu_available() ? "per-CPU" : "per-thread");
+		return EXIT_FAILURE;
+	}
 	fflush(stdout);
 	return lfp_test_run(pcpu_suite());
 }

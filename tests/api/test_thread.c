@@ -326,7 +326,10 @@ grab_all_main(void *arg)
  * it all sits in the depot, and another thread gets every object without
  * the pool carving a new one. Loop index picks the magazine size. A
  * per-thread pool: per-CPU caches are no thread's and stay at exit
- * (test_pcpu.c tests lfp_objpool_flush(), which empties them).
+ * (test_pcpu.c tests lfp_objpool_flush(), which empties them). The
+ * threads stay on the CPU the test started on (its test case's fixture):
+ * on a machine of several NUMA nodes, a thread on another node would
+ * refill from that node's depot, which is empty, and carve.
  */
 START_TEST(test_exit_hands_back)
 {
@@ -1169,7 +1172,7 @@ thread_suite(void)
 	Suite *s = suite_create("thread");
 	TCase *tc;
 
-	tc = lfp_test_tcase(s, "exit");
+	tc = lfp_test_stay_tcase(s, "exit");
 	tcase_add_loop_test(tc, test_exit_hands_back, 0, 4);
 
 	tc = lfp_test_tcase(s, "fork");

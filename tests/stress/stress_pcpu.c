@@ -22,7 +22,10 @@
  * decides), explicitly per-CPU, explicitly per-thread. stress-pcpu-norseq.sh
  * runs it again with rseq disabled (GLIBC_TUNABLES=glibc.pthread.rseq=0)
  * and LFP_TEST_EXPECT_MODE=perthread: every pool must then fall back to
- * per-thread caches. Work scales with LFP_STRESS_SCALE.
+ * per-thread caches. LFP_TEST_EXPECT_MODE=percpu, where per-CPU caches
+ * must run (the virtual machines' runs), makes every pool but the one
+ * asking for per-thread caches check that it runs per-CPU. Work scales
+ * with LFP_STRESS_SCALE.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

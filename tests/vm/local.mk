@@ -23,7 +23,15 @@ vm_tests_x86_64 = %reldir%/numa-2x2.vm %reldir%/numa-4x1.vm \
 vm_tests_x86_64_long = %reldir%/cpus-8.vm
 # arm64: its layouts go here (a build configured for aarch64 runs them).
 vm_tests_aarch64 =
-VM_TESTS = $(vm_tests_@host_cpu@)
+# And from a build for any machine: the suite cross-built for aarch64 and
+# run in an arm64 VM with per-CPU caches (arm64.test, arm64.vm), when the
+# cross compiler, the arm64 libraries and qemu-system-arm are installed.
+# It runs the per-CPU and conservation tests (LFP_VM_ARM64_SUITE=pcpu, the
+# default, about 8 minutes); LFP_VM_ARM64_SUITE=all, the whole suite (25).
+vm_tests_arm64 = %reldir%/arm64.test
+TEST_LOG_DRIVER = $(VM_LOG_DRIVER)
+TEST_LOG_COMPILER = env LFP_VM_TAP=1 LFP_VM_CACHE='$(VM_CACHE)' $(SHELL)
+VM_TESTS = $(vm_tests_@host_cpu@) $(vm_tests_arm64)
 
 # What the layouts run in the VM (built first).
 vm_programs = tests/unit/test_topo_real$(EXEEXT) \
@@ -39,9 +47,10 @@ check-vm: $(vm_programs) $(check_PROGRAMS) $(check_LTLIBRARIES)
 .PHONY: check-vm
 
 EXTRA_DIST += %reldir%/vm-run.sh %reldir%/vm-test.sh $(vm_tests_x86_64) \
-	$(vm_tests_x86_64_long) $(vm_tests_aarch64)
+	$(vm_tests_x86_64_long) $(vm_tests_aarch64) $(vm_tests_arm64) \
+	%reldir%/arm64.vm
 CLEANFILES += test-suite-vm.log %reldir%/*.log %reldir%/*.trs
 distclean-local: clean-vm
 clean-vm:
-	rm -rf %reldir%/cache
+	rm -rf %reldir%/cache %reldir%/arm64
 .PHONY: clean-vm
