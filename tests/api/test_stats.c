@@ -40,19 +40,6 @@ print_buf(void *p, FILE *f, unsigned int flags)
 	return lfp_bufpool_stats_print(p, f, flags);
 }
 
-/* The unsigned value of "key": in @json. */
-static unsigned long long
-json_u(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	ck_assert_msg(p != NULL, "no %s in %s", key, json);
-	return strtoull(p + strlen(pat), NULL, 10);
-}
-
 START_TEST(test_objpool_print)
 {
 	struct lfp_objpool_attr attr;
@@ -86,12 +73,12 @@ START_TEST(test_objpool_print)
 	out = capture(print_obj, pool, LFP_STATS_JSON, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"pool\":\"conn \\\"state\\\"\""));
-	ck_assert_uint_eq(json_u(out, "gets"), 30);
-	ck_assert_uint_eq(json_u(out, "puts"), 27);
-	ck_assert_uint_eq(json_u(out, "in_use"), 3);
-	ck_assert_uint_eq(json_u(out, "objects"), st.objects);
-	ck_assert_uint_eq(json_u(out, "hits"), st.hits);
-	ck_assert_uint_eq(json_u(out, "bytes_in_use"), 3 * st.stride);
+	ck_assert_uint_eq(lfp_test_json_u(out, "gets"), 30);
+	ck_assert_uint_eq(lfp_test_json_u(out, "puts"), 27);
+	ck_assert_uint_eq(lfp_test_json_u(out, "in_use"), 3);
+	ck_assert_uint_eq(lfp_test_json_u(out, "objects"), st.objects);
+	ck_assert_uint_eq(lfp_test_json_u(out, "hits"), st.hits);
+	ck_assert_uint_eq(lfp_test_json_u(out, "bytes_in_use"), 3 * st.stride);
 	ck_assert_int_eq(out[strlen(out) - 1], '\n');
 	free(out);
 
@@ -134,10 +121,10 @@ START_TEST(test_bufpool_print)
 
 	out = capture(print_buf, bp, LFP_STATS_JSON, &rc);
 	ck_assert_int_eq(rc, 0);
-	ck_assert_uint_eq(json_u(out, "allocs"), 4);
-	ck_assert_uint_eq(json_u(out, "frees"), 1);
+	ck_assert_uint_eq(lfp_test_json_u(out, "allocs"), 4);
+	ck_assert_uint_eq(lfp_test_json_u(out, "frees"), 1);
 	/* 10 bytes from the default smallest class, a cache line */
-	ck_assert_uint_eq(json_u(out, "bytes_in_use"), 64 + 2 * 1024);
+	ck_assert_uint_eq(lfp_test_json_u(out, "bytes_in_use"), 64 + 2 * 1024);
 	ck_assert_ptr_nonnull(strstr(out, "\"classes\":[{\"size\":64,"));
 	free(out);
 

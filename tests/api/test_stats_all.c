@@ -64,19 +64,6 @@ json_line(const char *out, const char *name)
 	return strndup(p, (size_t)(end - p));
 }
 
-/* The unsigned value of "key": in @json (the first, at the top level). */
-static unsigned long long
-json_u(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(json, pat);
-	ck_assert_msg(p != NULL, "no %s in %s", key, json);
-	return strtoull(p + strlen(pat), NULL, 10);
-}
-
 static struct lfp_objpool *
 objpool(const char *name, size_t size)
 {
@@ -134,26 +121,26 @@ START_TEST(test_all_json)
 	line = json_line(out, "all-obj-a");
 	ck_assert_ptr_nonnull(line);
 	ck_assert(strstr(line, "\"kind\":\"object\"") != NULL);
-	ck_assert_uint_eq(json_u(line, "gets"), 7);
-	ck_assert_uint_eq(json_u(line, "puts"), 4);
-	ck_assert_uint_eq(json_u(line, "in_use"), 3);
-	ck_assert_uint_eq(json_u(line, "size"), 40);
+	ck_assert_uint_eq(lfp_test_json_u(line, "gets"), 7);
+	ck_assert_uint_eq(lfp_test_json_u(line, "puts"), 4);
+	ck_assert_uint_eq(lfp_test_json_u(line, "in_use"), 3);
+	ck_assert_uint_eq(lfp_test_json_u(line, "size"), 40);
 	free(line);
 	line = json_line(out, "all-obj-b");
 	ck_assert_ptr_nonnull(line);
-	ck_assert_uint_eq(json_u(line, "gets"), 0);
-	ck_assert_uint_eq(json_u(line, "size"), 200);
+	ck_assert_uint_eq(lfp_test_json_u(line, "gets"), 0);
+	ck_assert_uint_eq(lfp_test_json_u(line, "size"), 200);
 	free(line);
 	line = json_line(out, "all-buf-c");
 	ck_assert_ptr_nonnull(line);
 	ck_assert(strstr(line, "\"kind\":\"buffer\"") != NULL);
-	ck_assert_uint_eq(json_u(line, "allocs"), 6);
-	ck_assert_uint_eq(json_u(line, "frees"), 5);
-	ck_assert_uint_eq(json_u(line, "bytes_in_use"), 1024);
+	ck_assert_uint_eq(lfp_test_json_u(line, "allocs"), 6);
+	ck_assert_uint_eq(lfp_test_json_u(line, "frees"), 5);
+	ck_assert_uint_eq(lfp_test_json_u(line, "bytes_in_use"), 1024);
 	free(line);
 	line = json_line(out, "all-buf-d");
 	ck_assert_ptr_nonnull(line);
-	ck_assert_uint_eq(json_u(line, "allocs"), 0);
+	ck_assert_uint_eq(lfp_test_json_u(line, "allocs"), 0);
 	free(line);
 	ck_assert_ptr_null(json_line(out, "all-obj-gone"));
 	free(out);
@@ -408,15 +395,15 @@ check_exit_json(const char *json)
 	char *line = json_line(json, "exit-obj");
 
 	ck_assert_msg(line != NULL, "no exit-obj in: %s", json);
-	ck_assert_uint_eq(json_u(line, "gets"), 5);
-	ck_assert_uint_eq(json_u(line, "puts"), 3);
-	ck_assert_uint_eq(json_u(line, "in_use"), 2);
+	ck_assert_uint_eq(lfp_test_json_u(line, "gets"), 5);
+	ck_assert_uint_eq(lfp_test_json_u(line, "puts"), 3);
+	ck_assert_uint_eq(lfp_test_json_u(line, "in_use"), 2);
 	free(line);
 	line = json_line(json, "exit-buf");
 	ck_assert_ptr_nonnull(line);
-	ck_assert_uint_eq(json_u(line, "allocs"), 4);
-	ck_assert_uint_eq(json_u(line, "frees"), 1);
-	ck_assert_uint_eq(json_u(line, "bytes_in_use"), 3 * 128);
+	ck_assert_uint_eq(lfp_test_json_u(line, "allocs"), 4);
+	ck_assert_uint_eq(lfp_test_json_u(line, "frees"), 1);
+	ck_assert_uint_eq(lfp_test_json_u(line, "bytes_in_use"), 3 * 128);
 	free(line);
 	ck_assert_ptr_null(json_line(json, "exit-gone"));
 }

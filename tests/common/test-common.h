@@ -2,12 +2,12 @@
 /*
  * test-common.h - helpers shared by every test program: the Check runner
  * (TAP output through the automake driver) and its test cases, the stress
- * scale factor, a call in a thread of its own, a gate (one thread waits
- * until another opens it), a small deterministic PRNG, whether the
- * program runs under valgrind (which makes cached objects inaccessible to
- * the program too, runs no rseq and at most 500 threads), and (in
- * programs built with _GNU_SOURCE) moving the calling thread between
- * CPUs, for the tests of per-CPU caches.
+ * scale factor, a number read from JSON output, a call in a thread of its
+ * own, a gate (one thread waits until another opens it), a small
+ * deterministic PRNG, whether the program runs under valgrind (which
+ * makes cached objects inaccessible to the program too, runs no rseq and
+ * at most 500 threads), and (in programs built with _GNU_SOURCE) moving
+ * the calling thread between CPUs, for the tests of per-CPU caches.
  */
 #ifndef LFP_TEST_COMMON_H
 #define LFP_TEST_COMMON_H
@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #if defined(__has_include)
@@ -27,6 +29,19 @@
 #ifndef RUNNING_ON_VALGRIND
 #define RUNNING_ON_VALGRIND 0
 #endif
+
+/* The unsigned value of "key": in @json (its first occurrence). */
+static inline unsigned long long
+lfp_test_json_u(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	ck_assert_msg(p != NULL, "no %s in %s", key, json);
+	return strtoull(p + strlen(pat), NULL, 10);
+}
 
 /* Run the suite; returns the process exit status. */
 static inline int

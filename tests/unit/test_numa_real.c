@@ -61,17 +61,6 @@ struct census {
 	uint64_t bytes_on[LFP_TEST_MAXNODES];           /* by kernel node */
 };
 
-static int
-skip(const char *why, const char *detail)
-{
-	if (getenv("CK_TAP_LOG_FILE_NAME")) {
-		printf("1..0 # SKIP %s%s\n", why, detail);
-		return 0;
-	}
-	printf("SKIP: %s%s\n", why, detail);
-	return 77;
-}
-
 /* The zone of @p: struct lfp_objpool begins with it (see test_numa). */
 static struct lfp_zone *
 pool_zone(struct lfp_objpool *p)
@@ -519,7 +508,7 @@ main(void)
 	page_size = sysconf(_SC_PAGESIZE);
 	why = probe(detail, sizeof(detail));
 	if (why)
-		return skip(why, detail);
+		return lfp_test_sysnode_skip(why, detail);
 	for (unsigned int k = 0; k < nnodes; k++)
 		printf("# node %u: kernel node %d, %s, CPU %d\n", k, os_of[k],
 		       mem_of[k] ? "memory" : "no memory", cpu_of[k]);

@@ -21,17 +21,6 @@
 
 #define AREA (2u << 20)
 
-static int
-skip(const char *why, const char *detail)
-{
-	if (getenv("CK_TAP_LOG_FILE_NAME")) {
-		printf("1..0 # SKIP %s%s\n", why, detail);
-		return 0;
-	}
-	printf("SKIP: %s%s\n", why, detail);
-	return 77;
-}
-
 /* Bind a fresh area to @node, touch it; where is it? -2: binding failed. */
 static int
 bind_touch_locate(unsigned int node, int *err)
@@ -114,7 +103,8 @@ main(void)
 	if (lfp_topo_nnodes() < 2) {
 		snprintf(detail, sizeof(detail), " (%u node, source %s)",
 			 lfp_topo_nnodes(), lfp_topo_source_name());
-		return skip("needs 2 or more NUMA nodes", detail);
+		return lfp_test_sysnode_skip(
+			"needs 2 or more NUMA nodes", detail);
 	}
 	/* The last node with memory (sysfs), or node 1 if none says so. */
 	probe = 1;
@@ -124,10 +114,12 @@ main(void)
 	where = bind_touch_locate(probe, &err);
 	if (err == -ENOSYS || err == -EPERM) {
 		snprintf(detail, sizeof(detail), ": %s", strerror(-err));
-		return skip("this process may not bind memory", detail);
+		return lfp_test_sysnode_skip(
+			"this process may not bind memory", detail);
 	}
 	if (!err && where == -1)
-		return skip("the kernel does not tell where pages are", "");
+		return lfp_test_sysnode_skip(
+			"the kernel does not tell where pages are", "");
 
 	s = suite_create("topo_real");
 	tc = lfp_test_tcase(s, "real");
