@@ -19,6 +19,9 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 {
 	/* Raw objects are linked through their first word (slab.c). */
 	size_t stride = lfp_align_up(LFP_MAX(size, sizeof(void *)), align);
+	/* Magazines are sized on the objects' own bytes, before the spread
+	 * below: 64 rounds of 4 KiB objects stay 64 with a line between. */
+	size_t packed = stride;
 	struct lfp_check_mode mode;
 	unsigned int batch;
 
@@ -37,7 +40,7 @@ lfp_zone_init(struct lfp_zone *z, size_t size, size_t align,
 		stride += LFP_CACHELINE;
 
 	if (!cap)
-		cap = lfp_mag_rounds_auto(stride, LFP_MAG_BYTES);
+		cap = lfp_mag_rounds_auto(packed, LFP_MAG_BYTES);
 	z->size = size;
 	z->align = align;
 	z->fast.cap = cap;

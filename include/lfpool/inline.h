@@ -194,29 +194,47 @@ lfp_fast_thread_put(const struct lfp_fast_pool *f, void *obj)
 	return 1;
 }
 
-/* Two pointers, for copies of 16 bytes (any alignment of 8, any type). */
+/* Two pointers, for copies of 16 bytes (any alignment of 8, any type),
+ * and the same 16 bytes as four 32-bit halves. */
 typedef uint64_t lfp_fast_pair __attribute__((vector_size(16), aligned(8),
 					      may_alias));
+typedef uint32_t lfp_fast_halves __attribute__((vector_size(16)));
+
+/* @h with the two halves of each pointer swapped. */
+static inline lfp_fast_halves
+lfp_fast_swap_halves(lfp_fast_halves h)
+{
+#if defined(__clang__)
+	return __builtin_shufflevector(h, h, 1, 0, 3, 2);
+#else
+	const lfp_fast_halves swap = { 1, 0, 3, 2 };
+
+	return __builtin_shuffle(h, swap);
+#endif
+}
 
 /* Copy @k pointers two at a time (not memcpy: a constant @k of 64 made
- * that a slow rep movsq); non-zero if one of them is NULL. */
+ * that a slow rep movsq); non-zero if one of them is NULL. A pointer is
+ * NULL where both its 32-bit halves are: SSE2 compares 32-bit lanes, not
+ * 64-bit ones, and a 64-bit compare there is two scalar ones a lane. */
 static inline int
 lfp_fast_copy(void **dst, void *const *src, size_t k)
 {
-	lfp_fast_pair nulls = { 0, 0 };
+	lfp_fast_halves nulls = { 0, 0, 0, 0 };
 	size_t i;
 
 	for (i = 0; i + 2 <= k; i += 2) {
 		lfp_fast_pair v = *(const lfp_fast_pair *)(const void *)(src + i);
+		lfp_fast_halves z = (lfp_fast_halves)((lfp_fast_halves)v == 0);
 
 		*(lfp_fast_pair *)(void *)(dst + i) = v;
-		nulls |= (lfp_fast_pair)(v == 0);
+		nulls |= z & lfp_fast_swap_halves(z);
 	}
 	if (k & 1) {
 		dst[k - 1] = src[k - 1];
 		nulls[0] |= src[k - 1] == NULL;
 	}
-	return (nulls[0] | nulls[1]) != 0;
+	return (nulls[0] | nulls[2]) != 0;
 }
 
 /** Per-thread hit path of a bulk get of @p k (1..cap)
@@ -437,14 +455,16 @@ lfp_fast_seq_get_bulk(const struct lfp_fast_pool *f, void **objs, size_t k)
 		"jz 6f\n\t"
 		"movq (%[r]), %[n]\n\t"
 		"movq %[n], (%[objs])\n\t"
-		".p2align 4\n\t"
 		"6:\n\t"
 		"cmpq %[k], %[i]\n\t"
 		"jae 7f\n\t"
+		".p2align 4\n\t"
+		"8:\n\t"
 		"movdqu (%[r], %[i], 8), %%xmm0\n\t"
 		"movdqu %%xmm0, (%[objs], %[i], 8)\n\t"
 		"addq $2, %[i]\n\t"
-		"jmp 6b\n\t"
+		"cmpq %[k], %[i]\n\t"
+		"jb 8b\n\t"
 		"7:\n\t"
 		LFP_FAST_RSEQ_COMMIT
 		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
@@ -494,21 +514,27 @@ lfp_fast_seq_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		"testq %[n], %[n]\n\t"
 		"jz 2f\n\t"
 		"movq %[n], (%[r])\n\t"
-		".p2align 4\n\t"
 		"6:\n\t"
-		"pxor %%xmm2, %%xmm2\n\t"
 		"cmpq %[k], %[i]\n\t"
 		"jae 7f\n\t"
+		/* Pairs: xmm3 gathers the pointers with both halves zero;
+		 * copied first (past the count), tested once at the end. */
+		"pxor %%xmm3, %%xmm3\n\t"
+		".p2align 4\n\t"
+		"8:\n\t"
 		"movdqu (%[objs], %[i], 8), %%xmm0\n\t"
+		"pxor %%xmm2, %%xmm2\n\t"
 		"pcmpeqd %%xmm0, %%xmm2\n\t"
 		"pshufd $0xb1, %%xmm2, %%xmm1\n\t"
 		"pand %%xmm1, %%xmm2\n\t"
-		"pmovmskb %%xmm2, %k[n]\n\t"
-		"testl %k[n], %k[n]\n\t"
-		"jnz 2f\n\t"
+		"por %%xmm2, %%xmm3\n\t"
 		"movdqu %%xmm0, (%[r], %[i], 8)\n\t"
 		"addq $2, %[i]\n\t"
-		"jmp 6b\n\t"
+		"cmpq %[k], %[i]\n\t"
+		"jb 8b\n\t"
+		"pmovmskb %%xmm3, %k[n]\n\t"
+		"testl %k[n], %k[n]\n\t"
+		"jnz 2f\n\t"
 		"7:\n\t"
 		LFP_FAST_RSEQ_COMMIT
 		: [ok] "=&r" (ok), [p] "=&r" (p), [w] "=&r" (w),
@@ -520,7 +546,7 @@ lfp_fast_seq_put_bulk(const struct lfp_fast_pool *f, void *const *objs,
 		  [lock] "i" (offsetof(struct lfp_fast_cpu, lock)),
 		  [cap] "i" (offsetof(struct lfp_fast_cpu, cap)),
 		  [rounds] "i" (offsetof(struct lfp_fast_cpu, rounds))
-		: "memory", "cc", "xmm0", "xmm1", "xmm2");
+		: "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3");
 	return (int)ok;
 }
 #elif defined(LFP_FAST_HAVE_RSEQ) && defined(__aarch64__)

@@ -303,6 +303,38 @@ START_TEST(test_bulk_null_anywhere)
 END_TEST
 
 /*
+ * The copy behind every inline bulk put finds a NULL at any place, and
+ * only a NULL: it compares 32-bit halves, and a pointer with one half
+ * zero (low or high) is not one. The values are never dereferenced.
+ */
+START_TEST(test_copy_finds_null)
+{
+	static const uintptr_t half_zero[] = {
+		(uintptr_t)1 << 32, (uintptr_t)0x1234, UINTPTR_MAX,
+	};
+	void *src[9], *dst[9];
+
+	for (size_t h = 0; h < ARRAY_SIZE(half_zero); h++) {
+		for (size_t k = 1; k <= ARRAY_SIZE(src); k++) {
+			for (size_t i = 0; i < k; i++)
+				src[i] = (void *)(half_zero[h] ^ (i << 40));
+			ck_assert_int_eq(lfp_fast_copy(dst, src, k), 0);
+			ck_assert_int_eq(memcmp(dst, src, k * sizeof(*src)), 0);
+			for (size_t at = 0; at < k; at++) {
+				void *keep = src[at];
+
+				src[at] = NULL;
+				ck_assert_msg(lfp_fast_copy(dst, src, k) != 0,
+					      "NULL at %zu of %zu missed", at,
+					      k);
+				src[at] = keep;
+			}
+		}
+	}
+}
+END_TEST
+
+/*
  * Buffer-pool allocs of every class and at the edges (0 bytes, a class's
  * exact size, one byte more, the largest, one byte too many), freed and
  * allocated again: the same capacities, LIFO reuse, errors and counts in
@@ -394,5 +426,6 @@ main(void)
 			    ARRAY_SIZE(configs));
 	tcase_add_loop_test(tc, test_bufpool_alloc, 0, ARRAY_SIZE(configs));
 	tcase_add_test(tc, test_by_name);
+	tcase_add_test(tc, test_copy_finds_null);
 	return lfp_test_run(s);
 }

@@ -277,6 +277,43 @@ START_TEST(test_create_limits)
 }
 END_TEST
 
+/*
+ * Default magazines hold 64 objects up to 4 KiB, so that a bulk of 64 is
+ * one magazine, whatever the line the library spreads big objects by (a
+ * 4 KiB object takes 4160 bytes and once got 63 rounds: every bulk of 64
+ * left the inline path), then 256 KiB of objects.
+ */
+START_TEST(test_default_rounds)
+{
+	static const struct {
+		size_t size;
+		size_t stride;
+		unsigned int rounds;
+	} want[] = {
+		{ 8, 64, 64 }, { 1024, 1088, 64 }, { 3000, 3008, 64 },
+		{ 4096, 4160, 64 }, { 4100, 4160, 63 }, { 8192, 8192, 32 },
+	};
+	struct lfp_objpool_attr attr;
+	struct lfp_objpool_stats st;
+	struct lfp_objpool *pool;
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(lfp_objpool_attr_init(&attr), 0);
+		attr.size = want[i].size;
+		pool = lfp_objpool_create(&attr);
+		ck_assert_ptr_nonnull(pool);
+		st = obj_stats(pool);
+		ck_assert_msg(st.stride == want[i].stride &&
+			      st.mag_rounds == want[i].rounds,
+			      "size %zu: stride %zu, %u rounds; want %zu, %u",
+			      want[i].size, st.stride, st.mag_rounds,
+			      want[i].stride, want[i].rounds);
+		ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+	}
+}
+END_TEST
+
 /* A pool nobody got anything from destroys cleanly, with no dtor call. */
 START_TEST(test_create_destroy_unused)
 {
@@ -1339,6 +1376,7 @@ objpool_suite(void)
 	tcase_add_test(tc, test_create_bad_rounds);
 	tcase_add_test(tc, test_create_bad_flags);
 	tcase_add_test(tc, test_create_limits);
+	tcase_add_test(tc, test_default_rounds);
 	tcase_add_test(tc, test_create_destroy_unused);
 	tcase_add_test(tc, test_create_eagain);
 
