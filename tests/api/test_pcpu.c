@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -614,6 +615,104 @@ START_TEST(test_bulk_past_cache)
 END_TEST
 
 /*
+ * Producer and consumer on two CPUs, objects passed through a queue of
+ * batches: full magazines flow from the consumer's cache through the
+ * depot to the producer's, no object goes there alone, and nothing is
+ * carved once the objects circulate. Each depot visit moves a whole
+ * magazine, so the visits are the objects over the rounds (plus the
+ * warm-up), and never more.
+ */
+#define HANDOFF_ROUNDS 16u
+#define HANDOFF_BATCH 24u
+#define HANDOFF_SLOTS 4u
+#define HANDOFF_BATCHES 400u
+
+struct handoff {
+	struct lfp_objpool *pool;
+	int cpu[2];
+	_Atomic unsigned int head, tail;        /* batches taken, queued */
+	void *slot[HANDOFF_SLOTS][HANDOFF_BATCH];
+};
+
+static void *
+handoff_consumer(void *arg)
+{
+	struct handoff *h = arg;
+	unsigned int b, i;
+
+	pin(h->cpu[1]);
+	for (b = 0; b < HANDOFF_BATCHES; b++) {
+		/* Acquire: pairs with the producer's release of tail. */
+		while (atomic_load_explicit(&h->tail, memory_order_acquire) == b)
+			sched_yield();
+		for (i = 0; i < HANDOFF_BATCH; i++)
+			ck_assert_int_eq(lfp_objpool_put(h->pool,
+				h->slot[b % HANDOFF_SLOTS][i]), 0);
+		/* Release: the slot is read; pairs with the producer. */
+		atomic_store_explicit(&h->head, b + 1, memory_order_release);
+	}
+	return NULL;
+}
+
+START_TEST(test_handoff_by_magazines)
+{
+	const int mode = loop_modes[_i];
+	const uint64_t total = (uint64_t)HANDOFF_BATCHES * HANDOFF_BATCH;
+	const uint64_t mags = total / HANDOFF_ROUNDS;
+	struct lfp_objpool_stats st;
+	struct handoff h = { 0 };
+	pthread_t t;
+	unsigned int b, i;
+
+	SKIP_UNLESS_MODE(mode);
+	if (!two_cpus(__func__, h.cpu))
+		return;
+	h.pool = make_objpool(64, HANDOFF_ROUNDS, mode, NULL);
+	pin(h.cpu[0]);
+	ck_assert_int_eq(pthread_create(&t, NULL, handoff_consumer, &h), 0);
+	for (b = 0; b < HANDOFF_BATCHES; b++) {
+		/* Acquire: pairs with the consumer's release of head. */
+		while (b - atomic_load_explicit(&h.head, memory_order_acquire)
+		       == HANDOFF_SLOTS)
+			sched_yield();
+		for (i = 0; i < HANDOFF_BATCH; i++) {
+			void *o = lfp_objpool_get(h.pool);
+
+			ck_assert_ptr_nonnull(o);
+			memset(o, (int)b, 64);
+			h.slot[b % HANDOFF_SLOTS][i] = o;
+		}
+		/* Release: the batch is written; pairs with the consumer. */
+		atomic_store_explicit(&h.tail, b + 1, memory_order_release);
+	}
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	st = obj_stats(h.pool);
+	ck_assert_uint_eq(st.gets, total);
+	ck_assert_uint_eq(st.puts, total);
+	/* Never one object at a time: two CPUs, one thread each. */
+	ck_assert_uint_eq(st.direct, 0);
+	/* Circulating: the queue, two caches and the depot's slack. */
+	ck_assert_msg(st.objects <= (HANDOFF_SLOTS + 1) * HANDOFF_BATCH +
+		      8 * HANDOFF_ROUNDS, "%llu objects carved for %u in "
+		      "flight", (unsigned long long)st.objects,
+		      HANDOFF_SLOTS * HANDOFF_BATCH);
+	/* Whole magazines: every object not carved came in a full one. */
+	ck_assert_msg(st.depot_gets * HANDOFF_ROUNDS >= total - st.objects &&
+		      st.depot_gets <= mags + 2 && st.depot_puts <= mags + 2,
+		      "%llu objects, %llu carved: %llu magazines from the "
+		      "depot, %llu to it (%llu rounds each)",
+		      (unsigned long long)total,
+		      (unsigned long long)st.objects,
+		      (unsigned long long)st.depot_gets,
+		      (unsigned long long)st.depot_puts,
+		      (unsigned long long)HANDOFF_ROUNDS);
+	ck_assert_uint_ge(st.depot_puts, (total - st.objects) /
+			  HANDOFF_ROUNDS - 2);
+	ck_assert_int_eq(lfp_objpool_destroy(h.pool), 0);
+}
+END_TEST
+
+/*
  * Objects a thread left in the cache of a CPU it no longer runs on: stats
  * count them as cached, and after lfp_objpool_flush() (from another CPU)
  * they are all reachable: a get_bulk of stats.objects objects gets them
@@ -1152,6 +1251,7 @@ pcpu_suite(void)
 	tcase_add_loop_test(tc, test_flush_own, 0, 2);
 	tcase_add_test(tc, test_leave_cpu);
 	tcase_add_loop_test(tc, test_bulk_past_cache, 0, 2);
+	tcase_add_loop_test(tc, test_handoff_by_magazines, 0, 2);
 
 	tc = lfp_test_tcase(s, "trim");
 	tcase_add_checked_fixture(tc, affinity_save, affinity_restore);
