@@ -47,9 +47,6 @@
 #define MAX_POINTS 64u		/* sizes x thread counts */
 #define BULK PEER_LOOP_BULK	/* objects per bulk call */
 #define STOP_EVERY PEER_LOOP_EVERY	/* ops between looks at the flag */
-#define RING_SLOTS 256u		/* per ring; a power of two */
-#define RING_BATCH 32u		/* objects between index updates */
-#define SPINS_BEFORE_YIELD 64u	/* on a full or empty ring */
 #define PIPE_MARK UINT64_C(0x5354414745320000)	/* set by stage 2 */
 #define LARSON_SLOTS 8192u	/* the shared table */
 #define LARSON_FIXED 96u	/* the fixed-size objects */
@@ -62,9 +59,6 @@
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-
-_Static_assert((RING_SLOTS & (RING_SLOTS - 1)) == 0, "a power of two");
-_Static_assert(RING_SLOTS % RING_BATCH == 0, "whole batches");
 
 static const char what[] =
 	"bench_peers: one workload of the peer suite, against one allocator";
@@ -113,22 +107,6 @@ struct lobj {
 	uint32_t check;		/* lcheck(size, fixed) */
 };
 
-/*
- * A bounded single-producer single-consumer ring. Each side publishes its
- * index once per RING_BATCH objects, and before it waits, so that the two
- * threads pass a cache line back and forth once a batch rather than once
- * an object: the allocator's cost, not the ring's, then sets the pace.
- */
-struct ring {
-	_Atomic uint64_t head;	/* published: slots the consumer is done with */
-	uint64_t head_own;	/* the consumer's next slot */
-	uint64_t tail_seen;	/* the consumer's last look at tail */
-	_Atomic uint64_t tail __attribute__((aligned(64)));	/* published */
-	uint64_t tail_own;	/* the producer's next slot */
-	uint64_t head_seen;	/* the producer's last look at head */
-	void *slot[RING_SLOTS] __attribute__((aligned(64)));
-};
-
 /* What the threads of one run share. */
 struct run {
 	const struct wl_desc *wl;
@@ -137,7 +115,7 @@ struct run {
 	bool pin;
 	struct peer_cls *cls;		/* the class of this point's size */
 	struct peer_bufs *bufs;		/* larson's and scratch-buf's buffers */
-	struct ring *rings;		/* prodcons, pipeline */
+	struct peer_ring *rings;	/* prodcons, pipeline */
 	_Atomic(struct lobj *) *table;	/* larson */
 	void *handed[BENCH_MAX_THREADS];	/* scratch: one per thread */
 	atomic_bool stop;		/* raised by the main thread */
@@ -188,84 +166,6 @@ body_bulk(struct worker *w)
 	w->allocs = w->frees = w->ops;
 }
 
-static void
-ring_wait(unsigned int *spins)
-{
-	if (++*spins < SPINS_BEFORE_YIELD)
-		bench_pause();
-	else
-		sched_yield();
-}
-
-/*
- * Release: pairs with the acquire load of tail in ring_pop(), which then
- * sees the slots written before, and the stamps of their objects.
- */
-static void
-ring_publish_tail(struct ring *q)
-{
-	atomic_store_explicit(&q->tail, q->tail_own, memory_order_release);
-}
-
-/*
- * Release: pairs with the acquire load of head in ring_push(): the slots
- * before head have been read before the producer may write them again.
- */
-static void
-ring_publish_head(struct ring *q)
-{
-	atomic_store_explicit(&q->head, q->head_own, memory_order_release);
-}
-
-/* Push @p p (NULL ends the stream and is published at once). */
-static void
-ring_push(struct ring *q, void *p)
-{
-	uint64_t t = q->tail_own;
-	unsigned int spins = 0;
-
-	if (t - q->head_seen == RING_SLOTS) {
-		ring_publish_tail(q);
-		for (;;) {
-			/* Acquire: pairs with ring_publish_head(). */
-			q->head_seen = atomic_load_explicit(
-				&q->head, memory_order_acquire);
-			if (t - q->head_seen < RING_SLOTS)
-				break;
-			ring_wait(&spins);
-		}
-	}
-	q->slot[t % RING_SLOTS] = p;
-	q->tail_own = t + 1;
-	if (!p || q->tail_own % RING_BATCH == 0)
-		ring_publish_tail(q);
-}
-
-static void *
-ring_pop(struct ring *q)
-{
-	uint64_t h = q->head_own;
-	unsigned int spins = 0;
-	void *p;
-
-	if (h == q->tail_seen) {
-		ring_publish_head(q);
-		for (;;) {
-			/* Acquire: pairs with ring_publish_tail(). */
-			q->tail_seen = atomic_load_explicit(
-				&q->tail, memory_order_acquire);
-			if (h != q->tail_seen)
-				break;
-			ring_wait(&spins);
-		}
-	}
-	p = q->slot[h % RING_SLOTS];
-	q->head_own = h + 1;
-	if (q->head_own % RING_BATCH == 0)
-		ring_publish_head(q);
-	return p;
-}
-
 /*
  * prodcons and pipeline: thread i is stage i % group of unit i / group;
  * stage 0 allocates, the middle stage checks and marks, the last checks
@@ -276,37 +176,23 @@ body_stages(struct worker *w)
 {
 	struct run *r = w->run;
 	unsigned int g = r->wl->group, stage = w->index % g;
-	struct ring *rings = r->rings + (size_t)(w->index / g) * (g - 1);
+	struct peer_ring *rings = r->rings + (size_t)(w->index / g) * (g - 1);
 	uint64_t seq = 0;
 	void *p;
 
 	if (stage == 0) {
-		while (!stopped(r)) {
-			unsigned int i;
-
-			for (i = 0; i < STOP_EVERY; i++, seq++) {
-				p = peer_get_or_die(r->cls);
-				peer_stamp(p, r->size, seq, 0);
-				ring_push(&rings[0], p);
-			}
-		}
-		ring_push(&rings[0], NULL);
-		w->allocs = seq;
+		w->allocs = peer_loop_produce(r->cls, r->size, &rings[0],
+					      &r->stop);
 	} else if (stage < g - 1) {
-		for (; (p = ring_pop(&rings[stage - 1])); seq++) {
+		for (; (p = peer_ring_pop(&rings[stage - 1])); seq++) {
 			peer_check_stamp(p, r->size, seq, 0, wl->name);
 			peer_stamp(p, r->size, seq, PIPE_MARK);
-			ring_push(&rings[stage], p);
+			peer_ring_push(&rings[stage], p);
 		}
-		ring_push(&rings[stage], NULL);
+		peer_ring_push(&rings[stage], NULL);
 	} else {
-		uint64_t mark = g > 2 ? PIPE_MARK : 0;
-
-		for (; (p = ring_pop(&rings[stage - 1])); seq++) {
-			peer_check_stamp(p, r->size, seq, mark, wl->name);
-			peer_put(r->cls, p);
-		}
-		w->frees = w->ops = seq;
+		w->frees = w->ops = peer_loop_consume(r->cls, r->size,
+			&rings[stage - 1], g > 2 ? PIPE_MARK : 0, wl->name);
 	}
 }
 
@@ -653,7 +539,7 @@ out_bulk(unsigned int threads)
 static size_t
 out_stages(unsigned int threads)
 {
-	return (size_t)threads * (RING_SLOTS + 2);
+	return (size_t)threads * (PEER_RING_SLOTS + 2);
 }
 
 static size_t

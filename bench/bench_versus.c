@@ -17,8 +17,10 @@
  *  - lfpool-perthread: per-thread caches (LFP_CACHE_PER_THREAD);
  *  - dpdk: one rte_mempool per size, per-lcore caches of 256.
  * The workloads are bench_peers' pair (get + put of one object, written
- * in between) and bulk (bulk get + put of 64, each object written), at
- * each size and thread count: a point. Worker threads live for the whole
+ * in between), bulk (bulk get + put of 64, each object written) and
+ * prodcons (pairs of threads: one gets and stamps objects and passes them
+ * through a ring, peer-ring.h, to the other, which checks and puts them;
+ * even thread counts only), at each size and thread count: a point. Worker threads live for the whole
  * program, pinned as in bench_peers, registered with DPDK once. A round
  * goes round the points; at each, every lfpool contender runs for -d ms
  * beside a run of DPDK: L1 D L2 D L3 D, and the next round the mirror
@@ -41,10 +43,11 @@
 
 #include <math.h>
 
+#include "peer-ring.h"
 #include "versus.h"
 
 #define MAX_SIZES 8u
-#define MAX_WLS 2u
+#define MAX_WLS 3u
 #define MAX_POINTS (MAX_WLS * MAX_SIZES * BENCH_MAX_TCOUNTS)
 #define NLF 3u			/* lfpool contenders, each beside DPDK */
 #define QUICK_RUNS 6		/* -q */
@@ -59,7 +62,8 @@ static const char what[] =
 	"one process";
 
 static const char extra_usage[] =
-	"  -w LIST     workloads: pair, bulk (default both)\n"
+	"  -w LIST     workloads: pair, bulk, prodcons (default all three;\n"
+	"              prodcons at even thread counts)\n"
 	"  -s LIST     object sizes in bytes (default 16,64,256,1024,4096)\n"
 	"  -q          quick: -r " XSTR(QUICK_RUNS) " -d " XSTR(QUICK_MS)
 	" -s " QUICK_SIZES ", each unless given\n"
@@ -77,16 +81,20 @@ struct contender {
 	void *cls[MAX_SIZES];	/* by index in sizes[] */
 };
 
+enum wl_kind { WL_PAIR, WL_BULK, WL_PRODCONS };
+
 struct workload {
 	const char *name;
 	const char *op;
-	bool bulk;
+	enum wl_kind kind;
 };
 
 static const struct workload workloads[MAX_WLS] = {
-	{ "pair", "get + put of one object, written in between", false },
+	{ "pair", "get + put of one object, written in between", WL_PAIR },
 	{ "bulk", "one object of a bulk get + put of 64, each written",
-	  true },
+	  WL_BULK },
+	{ "prodcons", "one object got and stamped by a thread, passed "
+	  "through a ring, checked and put by another", WL_PRODCONS },
 };
 
 /* A point, and its samples: one per round, DPDK's one per run. */
@@ -106,7 +114,7 @@ static struct {
 	const struct versus_peer *peer;
 	void *cls;
 	size_t size;
-	bool bulk;
+	enum wl_kind kind;
 	bool quit;
 	bool pin;
 	unsigned int nthreads;
@@ -130,6 +138,7 @@ static const struct versus_peer *const peers[] = {
 
 static struct contender cont[NCONT];
 static struct worker workers[BENCH_MAX_THREADS];
+static struct peer_ring rings[BENCH_MAX_THREADS / 2];	/* prodcons */
 static struct point points[MAX_POINTS];
 static unsigned int npoints;
 static unsigned int sizes[MAX_SIZES], nsizes;
@@ -157,7 +166,7 @@ on_option(int opt, const char *arg)
 		for (i = 0; i < MAX_WLS && strcmp(tok, workloads[i].name); i++)
 			;
 		if (i == MAX_WLS || nwls == MAX_WLS) {
-			fprintf(stderr, "%s: -w: pair, bulk or both, not "
+			fprintf(stderr, "%s: -w: pair, bulk, prodcons, not "
 				"'%s'\n", program_invocation_short_name, arg);
 			exit(2);
 		}
@@ -193,9 +202,26 @@ worker_run(struct worker *w)
 {
 	const struct versus_peer *p = job.peer;
 
+	struct peer_ring *q = &rings[w->index / 2];
+
 	w->t_begin = bench_now_ns();
-	w->ops = job.bulk ? p->bulk(job.cls, &job.stop) :
-		p->pair(job.cls, &job.stop);
+	switch (job.kind) {
+	case WL_PAIR:
+		w->ops = p->pair(job.cls, &job.stop);
+		break;
+	case WL_BULK:
+		w->ops = p->bulk(job.cls, &job.stop);
+		break;
+	case WL_PRODCONS:
+		/* An object counts once: where it is put. */
+		if (w->index % 2) {
+			w->ops = p->consume(job.cls, job.size, q);
+		} else {
+			(void)p->produce(job.cls, job.size, q, &job.stop);
+			w->ops = 0;
+		}
+		break;
+	}
 	w->t_end = bench_now_ns();
 	p->check(job.cls, job.size,
 		 job.seq + (uint64_t)w->index * VERSUS_BULK);
@@ -239,8 +265,10 @@ run_one(const struct contender *c, const struct point *pt, unsigned int ms)
 	job.peer = c->peer;
 	job.cls = c->cls[pt->si];
 	job.size = sizes[pt->si];
-	job.bulk = pt->wl->bulk;
+	job.kind = pt->wl->kind;
 	job.nthreads = pt->threads;
+	if (job.kind == WL_PRODCONS)
+		memset(rings, 0, pt->threads / 2 * sizeof(rings[0]));
 	job.seq += (uint64_t)BENCH_MAX_THREADS * VERSUS_BULK;
 	atomic_store_explicit(&job.stop, false, memory_order_relaxed);
 	bench_barrier_wait(&job.start);
@@ -336,16 +364,20 @@ min_max(const double *v, unsigned int n, double *lo, double *hi)
 static void
 make_classes(struct contender *c, unsigned int tmax)
 {
+	size_t out = (size_t)tmax * VERSUS_BULK;
 	unsigned int i;
 
 	/*
-	 * At most each worker's bulk out at once; DPDK sizes its pool from
-	 * this and the lcores (the workers and the main thread).
+	 * At most each worker's bulk out at once, and with prodcons a ring
+	 * a pair and the objects in the two threads' hands; DPDK sizes its
+	 * pool from this and the lcores (the workers and the main thread).
 	 */
+	for (i = 0; i < nwls; i++)
+		if (wls[i]->kind == WL_PRODCONS)
+			out += (size_t)(tmax / 2) * (PEER_RING_SLOTS + 2);
 	for (i = 0; i < nsizes; i++)
-		c->cls[i] = c->peer->cls_create(sizes[i],
-						(size_t)tmax * VERSUS_BULK,
-						tmax + 1, c->mode);
+		c->cls[i] = c->peer->cls_create(sizes[i], out, tmax + 1,
+						c->mode);
 }
 
 /*
@@ -650,6 +682,9 @@ make_points(const struct bench_opts *o)
 
 	for (w = 0; w < nwls; w++) {
 		for (t = 0; t < o->ntcounts; t++) {
+			if (wls[w]->kind == WL_PRODCONS &&
+			    o->tcounts[t] % 2)
+				continue;	/* pairs of threads */
 			for (s = 0; s < nsizes; s++) {
 				struct point *pt = &points[npoints++];
 
@@ -690,10 +725,9 @@ main(int argc, char **argv)
 		nsizes = bench_parse_list(quick ? QUICK_SIZES :
 					  "16,64,256,1024,4096", 's', sizes,
 					  MAX_SIZES, 16, 1u << 20);
-	if (!nwls) {
-		wls[nwls++] = &workloads[0];
-		wls[nwls++] = &workloads[1];
-	}
+	if (!nwls)
+		for (i = 0; i < MAX_WLS; i++)
+			wls[nwls++] = &workloads[i];
 	printf("%s\nlfpool %s, %u CPUs available, %u rounds (figures: medians "
 	       "over them), each run lasts %u ms\n", what, LFP_VERSION_STRING,
 	       bench_ncpus(), opts.runs, opts.run_ms);
@@ -710,6 +744,12 @@ main(int argc, char **argv)
 	printf("lfpool: %s\ndpdk: %s\n", versus_lfpool.origin(),
 	       versus_dpdk.origin());
 	tmax = make_points(&opts);
+	if (!npoints) {
+		fprintf(stderr, "%s: prodcons runs pairs of threads: give an "
+			"even thread count (-t)\n",
+			program_invocation_short_name);
+		return 2;
+	}
 	make_contenders(tmax);
 	for (c = 0; c < NLF; c++)
 		nlf += cont[c].on;

@@ -89,7 +89,7 @@ endif
 # not built, and the suite says so when it runs.
 bench_peer_sources = %reldir%/bench_peers.c %reldir%/bench-common.h \
 	%reldir%/peer.h %reldir%/peer-malloc.h %reldir%/peer-lfpool.h \
-	%reldir%/peer-dpdk.h %reldir%/peer-loops.h
+	%reldir%/peer-dpdk.h %reldir%/peer-loops.h %reldir%/peer-ring.h
 
 noinst_PROGRAMS += %reldir%/bench_peer_glibc
 %canon_reldir%_bench_peer_glibc_SOURCES = $(bench_peer_sources)
@@ -171,7 +171,7 @@ bench_peer_programs += %reldir%/bench_peer_dpdk$(EXEEXT)
 # the exported functions run beside the headers' inline fast path.
 bench_versus_peer_sources = %reldir%/versus-peer.c %reldir%/versus.h \
 	%reldir%/bench-common.h %reldir%/peer.h %reldir%/peer-lfpool.h \
-	%reldir%/peer-dpdk.h %reldir%/peer-loops.h
+	%reldir%/peer-dpdk.h %reldir%/peer-loops.h %reldir%/peer-ring.h
 noinst_LIBRARIES += %reldir%/libversus_lfpool.a \
 	%reldir%/libversus_lfpool_noinline.a %reldir%/libversus_dpdk.a
 %canon_reldir%_libversus_lfpool_a_SOURCES = $(bench_versus_peer_sources)
@@ -188,7 +188,7 @@ noinst_LIBRARIES += %reldir%/libversus_lfpool.a \
 
 noinst_PROGRAMS += %reldir%/bench_versus
 %canon_reldir%_bench_versus_SOURCES = %reldir%/bench_versus.c \
-	%reldir%/versus.h %reldir%/bench-common.h
+	%reldir%/versus.h %reldir%/bench-common.h %reldir%/peer-ring.h
 %canon_reldir%_bench_versus_LDFLAGS = -no-install
 %canon_reldir%_bench_versus_LDADD = %reldir%/libversus_lfpool.a \
 	%reldir%/libversus_lfpool_noinline.a %reldir%/libversus_dpdk.a \

@@ -21,6 +21,8 @@
 #ifndef LFP_BENCH_PEER_LOOPS_H
 #define LFP_BENCH_PEER_LOOPS_H
 
+#include "peer-ring.h"
+
 #define PEER_LOOP_EVERY 64u	/* operations between looks at the flag */
 #define PEER_LOOP_BULK 64u	/* objects per bulk call */
 #define PEER_LOOP_PLACED __attribute__((noinline, aligned(64), unused))
@@ -109,6 +111,51 @@ peer_check_stamp(const void *p, size_t size, uint64_t seq, uint64_t mark,
 			  "out of order", what, (unsigned long long)seq,
 			  (unsigned long long)first,
 			  (unsigned long long)end);
+}
+
+/*
+ * prodcons, the producer: get an object of @p size bytes, stamp it with
+ * its sequence number (and @p mark), push it into @p q, until *@p stop
+ * is raised (looked at every PEER_LOOP_EVERY objects); then push the
+ * NULL that ends the stream. @return the objects pushed.
+ */
+static PEER_LOOP_PLACED uint64_t
+peer_loop_produce(struct peer_cls *c, size_t size, struct peer_ring *q,
+		  const atomic_bool *stop)
+{
+	uint64_t seq = 0;
+	unsigned int i;
+
+	do {
+		for (i = 0; i < PEER_LOOP_EVERY; i++, seq++) {
+			void *p = peer_get_or_die(c);
+
+			peer_stamp(p, size, seq, 0);
+			peer_ring_push(q, p);
+		}
+	} while (!atomic_load_explicit(stop, memory_order_relaxed));
+	peer_ring_push(q, NULL);
+	return seq;
+}
+
+/*
+ * prodcons, the consumer: pop objects from @p q until the NULL that ends
+ * the stream, check each one's stamp (its sequence number, @p mark: what
+ * the stage before stamped) and put it. @p what names the workload in a
+ * complaint. @return the objects put.
+ */
+static PEER_LOOP_PLACED uint64_t
+peer_loop_consume(struct peer_cls *c, size_t size, struct peer_ring *q,
+		  uint64_t mark, const char *what)
+{
+	uint64_t seq;
+	void *p;
+
+	for (seq = 0; (p = peer_ring_pop(q)); seq++) {
+		peer_check_stamp(p, size, seq, mark, what);
+		peer_put(c, p);
+	}
+	return seq;
 }
 
 /*

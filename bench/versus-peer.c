@@ -137,24 +137,38 @@ v_cls_destroy(void *cls)
 }
 
 /*
- * The timed loops, each at the start of a cache line, so that where the
- * linker puts a unit does not decide which cache lines and 32-byte
- * decoder windows a loop straddles: unaligned, two copies of the same
- * pair loop (lfpool and lfpool-noinline, before get and put were
- * inline) ran 5% apart. Placement still counts through the higher
- * address bits, which the branch predictors see: the same loops have run
- * 160 to 181 Mops/s from one build to another (bench/README.md).
+ * The timed loops, each out of line at the start of a cache line
+ * (peer-loops.h's PEER_LOOP_PLACED), so that where the linker puts a unit
+ * does not decide which cache lines and 32-byte decoder windows a loop
+ * straddles: unaligned, two copies of the same pair loop (lfpool and
+ * lfpool-noinline, before get and put were inline) ran 5% apart.
+ * Placement still counts through the higher address bits, which the
+ * branch predictors see: the same loops have run 160 to 181 Mops/s from
+ * one build to another (bench/README.md).
  */
-static __attribute__((aligned(64))) uint64_t
+static uint64_t
 v_pair(void *cls, const atomic_bool *stop)
 {
 	return peer_loop_pair(cls, stop);
 }
 
-static __attribute__((aligned(64))) uint64_t
+static uint64_t
 v_bulk(void *cls, const atomic_bool *stop)
 {
 	return peer_loop_bulk(cls, stop);
+}
+
+static uint64_t
+v_produce(void *cls, size_t size, struct peer_ring *q,
+	  const atomic_bool *stop)
+{
+	return peer_loop_produce(cls, size, q, stop);
+}
+
+static uint64_t
+v_consume(void *cls, size_t size, struct peer_ring *q)
+{
+	return peer_loop_consume(cls, size, q, 0, "prodcons");
 }
 
 static void
@@ -179,5 +193,7 @@ const struct versus_peer VERSUS_PEER = {
 	.cls_destroy = v_cls_destroy,
 	.pair = v_pair,
 	.bulk = v_bulk,
+	.produce = v_produce,
+	.consume = v_consume,
 	.check = v_check,
 };

@@ -25,6 +25,8 @@
 /* Objects a worker holds at most: a bulk (peer-loops.h's PEER_LOOP_BULK). */
 #define VERSUS_BULK 64u
 
+struct peer_ring;
+
 /* A class's counters since it was made (lfpool's; zero for other peers). */
 struct versus_counts {
 	uint64_t gets;		/* objects handed out */
@@ -56,6 +58,10 @@ struct versus_peer {
 	/* The timed loops of peer-loops.h; @return the operations done. */
 	uint64_t (*pair)(void *cls, const atomic_bool *stop);
 	uint64_t (*bulk)(void *cls, const atomic_bool *stop);
+	/* prodcons: peer_loop_produce() and peer_loop_consume(). */
+	uint64_t (*produce)(void *cls, size_t size, struct peer_ring *q,
+			    const atomic_bool *stop);
+	uint64_t (*consume)(void *cls, size_t size, struct peer_ring *q);
 	/* peer_loop_check(): stops the program on a damaged stamp. */
 	void (*check)(void *cls, size_t size, uint64_t seq);
 };
