@@ -403,6 +403,7 @@ lfp_bufpool_stats_get(struct lfp_bufpool *bp, struct lfp_bufpool_stats *out,
 		st->nnodes = zs.nnodes;
 		st->cls_reserve[i] = zs.reserve;
 		st->cls_reserve_held[i] = zs.reserve_held;
+		st->cache_bytes_max += 2 * (uint64_t)cs->mag_rounds * cs->size;
 		for (unsigned int k = 0; k < LFP_NODES_MAX; k++) {
 			st->node[k].bytes += zs.node[k].bytes;
 			st->node[k].local_gets += zs.node[k].local_gets;

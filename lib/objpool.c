@@ -241,6 +241,7 @@ lfp_objpool_stats_get(struct lfp_objpool *pool,
 	st->cache_mode = zs.cache_mode;
 	st->reserve = zs.reserve;
 	st->reserve_held = zs.reserve_held;
+	st->cache_bytes_max = 2 * (uint64_t)st->mag_rounds * st->stride;
 	lfp_stats_copy(out, size, st, sizeof(*st));
 	return 0;
 }

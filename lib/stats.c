@@ -153,14 +153,15 @@ objpool_print(FILE *f, const struct lfp_objpool_stats *st,
 			"(%llu in the depot), %llu waiting for RCU\n"
 			"  memory          %llu bytes reserved in %llu chunks; "
 			"%llu in use, %llu cached\n"
-			"  caches          %llu of %u rounds per magazine, "
-			"%llu magazines\n",
+			"  caches          %llu of %u rounds per magazine "
+			"(at most %llu bytes each), %llu magazines\n",
 			U(st->gets), U(st->puts), U(st->depot_gets),
 			U(st->depot_puts), U(st->direct), U(st->objects),
 			U(st->in_use), U(st->cached), U(st->depot_cached),
 			U(st->deferred), U(st->bytes_reserved), U(st->chunks),
 			U(st->in_use * st->stride), U(st->cached * st->stride),
-			U(st->caches), st->mag_rounds, U(st->magazines));
+			U(st->caches), st->mag_rounds,
+			U(st->cache_bytes_max), U(st->magazines));
 		if (st->bytes_limit)
 			fprintf(f, "  budget          %llu bytes\n",
 				U(st->bytes_limit));
@@ -176,7 +177,8 @@ objpool_print(FILE *f, const struct lfp_objpool_stats *st,
 			"\"ctor_failures\":%llu,\"chunks\":%llu,"
 			"\"bytes_reserved\":%llu,\"bytes_in_use\":%llu,"
 			"\"bytes_cached\":%llu,\"caches\":%llu,"
-			"\"magazines\":%llu,\"bytes_limit\":%llu",
+			"\"magazines\":%llu,\"cache_bytes_max\":%llu,"
+			"\"bytes_limit\":%llu",
 			U(st->gets), U(st->puts), U(st->hits), U(st->depot_gets),
 			U(st->depot_puts), U(st->direct), U(st->deferred),
 			st->size, st->stride, st->mag_rounds, U(st->objects),
@@ -184,7 +186,8 @@ objpool_print(FILE *f, const struct lfp_objpool_stats *st,
 			U(st->ctor_failures), U(st->chunks),
 			U(st->bytes_reserved), U(st->in_use * st->stride),
 			U(st->cached * st->stride), U(st->caches),
-			U(st->magazines), U(st->bytes_limit));
+			U(st->magazines), U(st->cache_bytes_max),
+			U(st->bytes_limit));
 		print_nodes(f, true, st->placement, st->nnodes, st->node);
 		fputs("}\n", f);
 	}
@@ -216,11 +219,11 @@ bufpool_print(FILE *f, const struct lfp_bufpool_stats *st,
 		fprintf(f, ",\"allocs\":%llu,\"frees\":%llu,"
 			"\"hits\":%llu,\"bytes_in_use\":%llu,"
 			"\"bytes_cached\":%llu,\"bytes_reserved\":%llu,"
-			"\"bytes_limit\":%llu",
+			"\"cache_bytes_max\":%llu,\"bytes_limit\":%llu",
 			U(st->allocs),
 			U(st->frees), U(st->hits), U(st->bytes_in_use),
 			U(st->bytes_cached), U(st->bytes_reserved),
-			U(st->bytes_limit));
+			U(st->cache_bytes_max), U(st->bytes_limit));
 		print_nodes(f, true, st->placement, st->nnodes, st->node);
 		fputs(",\"classes\":[", f);
 	} else {
@@ -228,10 +231,10 @@ bufpool_print(FILE *f, const struct lfp_bufpool_stats *st,
 			st->nclasses);
 		text_head(f, st->cache_mode, st->hits, st->allocs, "allocs");
 		fprintf(f, "  memory          %llu bytes reserved; %llu in use, "
-			"%llu cached\n"
+			"%llu cached; at most %llu in each cache\n"
 			"  %10s %12s %12s %7s %10s %10s %8s %12s\n",
 			U(st->bytes_reserved), U(st->bytes_in_use),
-			U(st->bytes_cached), "class", "allocs", "frees",
+			U(st->bytes_cached), U(st->cache_bytes_max), "class", "allocs", "frees",
 			"hit %", "in use", "cached", "chunks", "reserved");
 	}
 	for (unsigned int i = 0; i < st->nclasses; i++) {

@@ -244,6 +244,10 @@ struct lfp_bufpool_stats {
 	                               reserve size (lfp_bufpool_prefill()) */
 	uint64_t cls_reserve_held[LFP_BUFPOOL_CLASSES_MAX]; /**< buffers in
 	                               each class's reserve now */
+	uint64_t cache_bytes_max; /**< the most bytes of buffers one cache
+	                               (a CPU's or a thread's) holds: two
+	                               magazines of each class, the sum of
+	                               2 * mag_rounds * size */
 	/* Later versions add their fields here, at the end. */
 };
 

@@ -311,6 +311,9 @@ struct lfp_objpool_stats {
 	                               (lfp_objpool_prefill()) */
 	uint64_t reserve_held;    /**< objects in the reserve now (counted in
 	                               objects and cached) */
+	uint64_t cache_bytes_max; /**< the most bytes of objects one cache
+	                               (a CPU's or a thread's) holds: two
+	                               magazines, 2 * mag_rounds * stride */
 	/* Later versions add their fields here, at the end. */
 };
 

@@ -1209,10 +1209,12 @@ START_TEST(test_idle_threads)
 	if (mode == LFP_CACHE_PER_CPU) {
 		ck_assert_uint_eq(st.caches, st0.caches);
 		ck_assert_uint_lt(st.caches, nthreads);
-		ck_assert_msg(st.cached <= st.caches * 2 * st.mag_rounds,
-			      "%llu objects cached, bound %llu CPUs x 2 x %u",
-			      (unsigned long long)st.cached,
-			      (unsigned long long)st.caches, st.mag_rounds);
+		ck_assert_msg(st.cached * st.stride <=
+			      st.caches * st.cache_bytes_max,
+			      "%llu objects cached, bound %llu CPUs x %llu "
+			      "bytes", (unsigned long long)st.cached,
+			      (unsigned long long)st.caches,
+			      (unsigned long long)st.cache_bytes_max);
 	} else {
 		ck_assert_uint_eq(st.caches, nthreads);
 		ck_assert_uint_ge(st.cached - st.depot_cached, nthreads);

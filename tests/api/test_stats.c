@@ -79,6 +79,11 @@ START_TEST(test_objpool_print)
 	ck_assert_uint_eq(lfp_test_json_u(out, "objects"), st.objects);
 	ck_assert_uint_eq(lfp_test_json_u(out, "hits"), st.hits);
 	ck_assert_uint_eq(lfp_test_json_u(out, "bytes_in_use"), 3 * st.stride);
+	/* what one cache may hold: two magazines */
+	ck_assert_uint_eq(st.cache_bytes_max,
+			  2 * (uint64_t)st.mag_rounds * st.stride);
+	ck_assert_uint_eq(lfp_test_json_u(out, "cache_bytes_max"),
+			  st.cache_bytes_max);
 	ck_assert_int_eq(out[strlen(out) - 1], '\n');
 	free(out);
 
@@ -95,7 +100,9 @@ END_TEST
 START_TEST(test_bufpool_print)
 {
 	struct lfp_bufpool_attr attr;
+	struct lfp_bufpool_stats st;
 	struct lfp_bufpool *bp;
+	uint64_t max = 0;
 	void *b[4];
 	char *out;
 	int rc;
@@ -126,6 +133,13 @@ START_TEST(test_bufpool_print)
 	/* 10 bytes from the default smallest class, a cache line */
 	ck_assert_uint_eq(lfp_test_json_u(out, "bytes_in_use"), 64 + 2 * 1024);
 	ck_assert_ptr_nonnull(strstr(out, "\"classes\":[{\"size\":64,"));
+	/* what one cache may hold: two magazines of every class */
+	ck_assert_int_eq(lfp_bufpool_stats(bp, &st), 0);
+	for (unsigned int i = 0; i < st.nclasses; i++)
+		max += 2 * (uint64_t)st.cls[i].mag_rounds * st.cls[i].size;
+	ck_assert_uint_gt(st.nclasses, 1);
+	ck_assert_uint_eq(st.cache_bytes_max, max);
+	ck_assert_uint_eq(lfp_test_json_u(out, "cache_bytes_max"), max);
 	free(out);
 
 	ck_assert_int_eq(lfp_bufpool_stats_print(NULL, stdout, 0), -EINVAL);
