@@ -47,7 +47,6 @@
 #define MAX_POINTS 64u		/* sizes x thread counts */
 #define BULK PEER_LOOP_BULK	/* objects per bulk call */
 #define STOP_EVERY PEER_LOOP_EVERY	/* ops between looks at the flag */
-#define PIPE_MARK UINT64_C(0x5354414745320000)	/* set by stage 2 */
 #define LARSON_SLOTS 8192u	/* the shared table */
 #define LARSON_FIXED 96u	/* the fixed-size objects */
 #define LARSON_MAX 4096u	/* buffers are 16 B .. LARSON_MAX - 1 */
@@ -177,23 +176,17 @@ body_stages(struct worker *w)
 	struct run *r = w->run;
 	unsigned int g = r->wl->group, stage = w->index % g;
 	struct peer_ring *rings = r->rings + (size_t)(w->index / g) * (g - 1);
-	uint64_t seq = 0;
-	void *p;
 
-	if (stage == 0) {
+	if (stage == 0)
 		w->allocs = peer_loop_produce(r->cls, r->size, &rings[0],
 					      &r->stop);
-	} else if (stage < g - 1) {
-		for (; (p = peer_ring_pop(&rings[stage - 1])); seq++) {
-			peer_check_stamp(p, r->size, seq, 0, wl->name);
-			peer_stamp(p, r->size, seq, PIPE_MARK);
-			peer_ring_push(&rings[stage], p);
-		}
-		peer_ring_push(&rings[stage], NULL);
-	} else {
+	else if (stage < g - 1)
+		(void)peer_ring_pass(&rings[stage - 1], &rings[stage], r->size,
+				     wl->name);
+	else
 		w->frees = w->ops = peer_loop_consume(r->cls, r->size,
-			&rings[stage - 1], g > 2 ? PIPE_MARK : 0, wl->name);
-	}
+			&rings[stage - 1], g > 2 ? PEER_PIPE_MARK : 0,
+			wl->name);
 }
 
 /* splitmix64: a fast PRNG with a 64-bit state. */

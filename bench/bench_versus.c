@@ -20,7 +20,9 @@
  * in between), bulk (bulk get + put of 64, each object written) and
  * prodcons (pairs of threads: one gets and stamps objects and passes them
  * through a ring, peer-ring.h, to the other, which checks and puts them;
- * even thread counts only), at each size and thread count: a point. Worker threads live for the whole
+ * even thread counts only) and pipeline (the same through a middle
+ * thread that checks and stamps again; thread counts that are multiples
+ * of 3), at each size and thread count: a point. Worker threads live for the whole
  * program, pinned as in bench_peers, registered with DPDK once. A round
  * goes round the points; at each, every lfpool contender runs for -d ms
  * beside a run of DPDK: L1 D L2 D L3 D, and the next round the mirror
@@ -47,7 +49,7 @@
 #include "versus.h"
 
 #define MAX_SIZES 8u
-#define MAX_WLS 3u
+#define MAX_WLS 4u
 #define MAX_POINTS (MAX_WLS * MAX_SIZES * BENCH_MAX_TCOUNTS)
 #define NLF 3u			/* lfpool contenders, each beside DPDK */
 #define QUICK_RUNS 6		/* -q */
@@ -62,8 +64,9 @@ static const char what[] =
 	"one process";
 
 static const char extra_usage[] =
-	"  -w LIST     workloads: pair, bulk, prodcons (default all three;\n"
-	"              prodcons at even thread counts)\n"
+	"  -w LIST     workloads: pair, bulk, prodcons, pipeline (default\n"
+	"              all; prodcons at the even thread counts, pipeline at\n"
+	"              the multiples of 3, or one stream where -t has none)\n"
 	"  -s LIST     object sizes in bytes (default 16,64,256,1024,4096)\n"
 	"  -q          quick: -r " XSTR(QUICK_RUNS) " -d " XSTR(QUICK_MS)
 	" -s " QUICK_SIZES ", each unless given\n"
@@ -81,20 +84,25 @@ struct contender {
 	void *cls[MAX_SIZES];	/* by index in sizes[] */
 };
 
-enum wl_kind { WL_PAIR, WL_BULK, WL_PRODCONS };
+enum wl_kind { WL_PAIR, WL_BULK, WL_STAGES };
 
 struct workload {
 	const char *name;
 	const char *op;
 	enum wl_kind kind;
+	unsigned int group;	/* WL_STAGES: threads a stream */
 };
 
 static const struct workload workloads[MAX_WLS] = {
-	{ "pair", "get + put of one object, written in between", WL_PAIR },
+	{ "pair", "get + put of one object, written in between", WL_PAIR,
+	  0 },
 	{ "bulk", "one object of a bulk get + put of 64, each written",
-	  WL_BULK },
+	  WL_BULK, 0 },
 	{ "prodcons", "one object got and stamped by a thread, passed "
-	  "through a ring, checked and put by another", WL_PRODCONS },
+	  "through a ring, checked and put by another", WL_STAGES, 2 },
+	{ "pipeline", "one object got and stamped, checked and stamped "
+	  "again by a second thread, checked and put by a third",
+	  WL_STAGES, 3 },
 };
 
 /* A point, and its samples: one per round, DPDK's one per run. */
@@ -114,7 +122,7 @@ static struct {
 	const struct versus_peer *peer;
 	void *cls;
 	size_t size;
-	enum wl_kind kind;
+	const struct workload *wl;
 	bool quit;
 	bool pin;
 	unsigned int nthreads;
@@ -138,7 +146,7 @@ static const struct versus_peer *const peers[] = {
 
 static struct contender cont[NCONT];
 static struct worker workers[BENCH_MAX_THREADS];
-static struct peer_ring rings[BENCH_MAX_THREADS / 2];	/* prodcons */
+static struct peer_ring rings[BENCH_MAX_THREADS];	/* WL_STAGES */
 static struct point points[MAX_POINTS];
 static unsigned int npoints;
 static unsigned int sizes[MAX_SIZES], nsizes;
@@ -166,8 +174,9 @@ on_option(int opt, const char *arg)
 		for (i = 0; i < MAX_WLS && strcmp(tok, workloads[i].name); i++)
 			;
 		if (i == MAX_WLS || nwls == MAX_WLS) {
-			fprintf(stderr, "%s: -w: pair, bulk, prodcons, not "
-				"'%s'\n", program_invocation_short_name, arg);
+			fprintf(stderr, "%s: -w: pair, bulk, prodcons, "
+				"pipeline, not '%s'\n",
+				program_invocation_short_name, arg);
 			exit(2);
 		}
 		wls[nwls++] = &workloads[i];
@@ -202,24 +211,27 @@ worker_run(struct worker *w)
 {
 	const struct versus_peer *p = job.peer;
 
-	struct peer_ring *q = &rings[w->index / 2];
+	unsigned int g = job.wl->group, stage = g ? w->index % g : 0;
+	struct peer_ring *q = g ? &rings[w->index / g * (g - 1)] : NULL;
 
 	w->t_begin = bench_now_ns();
-	switch (job.kind) {
+	w->ops = 0;	/* WL_STAGES: an object counts once, where it is put */
+	switch (job.wl->kind) {
 	case WL_PAIR:
 		w->ops = p->pair(job.cls, &job.stop);
 		break;
 	case WL_BULK:
 		w->ops = p->bulk(job.cls, &job.stop);
 		break;
-	case WL_PRODCONS:
-		/* An object counts once: where it is put. */
-		if (w->index % 2) {
-			w->ops = p->consume(job.cls, job.size, q);
-		} else {
+	case WL_STAGES:
+		if (stage == 0)
 			(void)p->produce(job.cls, job.size, q, &job.stop);
-			w->ops = 0;
-		}
+		else if (stage < g - 1)
+			(void)peer_ring_pass(&q[stage - 1], &q[stage],
+					     job.size, job.wl->name);
+		else
+			w->ops = p->consume(job.cls, job.size, &q[stage - 1],
+					    g > 2 ? PEER_PIPE_MARK : 0);
 		break;
 	}
 	w->t_end = bench_now_ns();
@@ -265,10 +277,10 @@ run_one(const struct contender *c, const struct point *pt, unsigned int ms)
 	job.peer = c->peer;
 	job.cls = c->cls[pt->si];
 	job.size = sizes[pt->si];
-	job.kind = pt->wl->kind;
+	job.wl = pt->wl;
 	job.nthreads = pt->threads;
-	if (job.kind == WL_PRODCONS)
-		memset(rings, 0, pt->threads / 2 * sizeof(rings[0]));
+	if (job.wl->kind == WL_STAGES)
+		memset(rings, 0, pt->threads * sizeof(rings[0]));
 	job.seq += (uint64_t)BENCH_MAX_THREADS * VERSUS_BULK;
 	atomic_store_explicit(&job.stop, false, memory_order_relaxed);
 	bench_barrier_wait(&job.start);
@@ -373,8 +385,8 @@ make_classes(struct contender *c, unsigned int tmax)
 	 * pool from this and the lcores (the workers and the main thread).
 	 */
 	for (i = 0; i < nwls; i++)
-		if (wls[i]->kind == WL_PRODCONS)
-			out += (size_t)(tmax / 2) * (PEER_RING_SLOTS + 2);
+		if (wls[i]->kind == WL_STAGES)
+			out += (size_t)tmax * (PEER_RING_SLOTS + 2);
 	for (i = 0; i < nsizes; i++)
 		c->cls[i] = c->peer->cls_create(sizes[i], out, tmax + 1,
 						c->mode);
@@ -674,27 +686,45 @@ print_results(unsigned int runs, unsigned int ms)
 	bench_result_maxrss("versus");
 }
 
-/* The points: per workload, per thread count, per size. */
+/* The points of workload @p wl at @p threads threads, one per size. */
+static void
+add_points(const struct workload *wl, unsigned int threads,
+	   unsigned int *tmax)
+{
+	unsigned int s;
+
+	for (s = 0; s < nsizes; s++) {
+		struct point *pt = &points[npoints++];
+
+		pt->wl = wl;
+		pt->si = s;
+		pt->threads = threads;
+	}
+	if (threads > *tmax)
+		*tmax = threads;
+}
+
+/*
+ * The points: per workload, per thread count, per size. prodcons and
+ * pipeline take whole streams of 2 and 3 threads: the thread counts of
+ * -t that are multiples of that, or else one stream.
+ */
 static unsigned int
 make_points(const struct bench_opts *o)
 {
-	unsigned int w, t, s, tmax = 0;
+	unsigned int w, t, tmax = 0, n;
 
 	for (w = 0; w < nwls; w++) {
-		for (t = 0; t < o->ntcounts; t++) {
-			if (wls[w]->kind == WL_PRODCONS &&
-			    o->tcounts[t] % 2)
-				continue;	/* pairs of threads */
-			for (s = 0; s < nsizes; s++) {
-				struct point *pt = &points[npoints++];
+		unsigned int g = wls[w]->group;
 
-				pt->wl = wls[w];
-				pt->si = s;
-				pt->threads = o->tcounts[t];
-				if (pt->threads > tmax)
-					tmax = pt->threads;
-			}
+		for (t = n = 0; t < o->ntcounts; t++) {
+			if (g && o->tcounts[t] % g)
+				continue;
+			add_points(wls[w], o->tcounts[t], &tmax);
+			n++;
 		}
+		if (!n)
+			add_points(wls[w], g, &tmax);
 	}
 	return tmax;
 }
@@ -744,12 +774,6 @@ main(int argc, char **argv)
 	printf("lfpool: %s\ndpdk: %s\n", versus_lfpool.origin(),
 	       versus_dpdk.origin());
 	tmax = make_points(&opts);
-	if (!npoints) {
-		fprintf(stderr, "%s: prodcons runs pairs of threads: give an "
-			"even thread count (-t)\n",
-			program_invocation_short_name);
-		return 2;
-	}
 	make_contenders(tmax);
 	for (c = 0; c < NLF; c++)
 		nlf += cont[c].on;

@@ -14,9 +14,9 @@
  *
  * Objects carry stamps where a test of them costs the loop nothing it
  * measures: an object passed between threads carries its sequence number
- * first and a check word last (peer_stamp(), peer_check_stamp()), and
- * peer_loop_check() stamps and checks a bulk of objects outside the timed
- * loops.
+ * first and a check word last (peer-ring.h's peer_stamp() and
+ * peer_check_stamp()), and peer_loop_check() stamps and checks a bulk of
+ * objects outside the timed loops.
  */
 #ifndef LFP_BENCH_PEER_LOOPS_H
 #define LFP_BENCH_PEER_LOOPS_H
@@ -85,32 +85,6 @@ peer_loop_bulk(struct peer_cls *c, const atomic_bool *stop)
 		ops += PEER_LOOP_BULK;
 	} while (!atomic_load_explicit(stop, memory_order_relaxed));
 	return ops;
-}
-
-/* An object's stamp: its sequence number first, a check word last. */
-static inline void
-peer_stamp(void *p, size_t size, uint64_t seq, uint64_t mark)
-{
-	uint64_t end = ~seq ^ mark;
-
-	memcpy(p, &seq, sizeof(seq));
-	memcpy((char *)p + size - sizeof(end), &end, sizeof(end));
-}
-
-/* Stop the program if @p p does not carry the stamp (@p seq, @p mark). */
-static inline void
-peer_check_stamp(const void *p, size_t size, uint64_t seq, uint64_t mark,
-		 const char *what)
-{
-	uint64_t first, end;
-
-	memcpy(&first, p, sizeof(first));
-	memcpy(&end, (const char *)p + size - sizeof(end), sizeof(end));
-	if (first != seq || end != (~seq ^ mark))
-		bench_die("%s: object %llu arrived as %llu/%llx: damaged or "
-			  "out of order", what, (unsigned long long)seq,
-			  (unsigned long long)first,
-			  (unsigned long long)end);
 }
 
 /*

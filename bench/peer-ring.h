@@ -8,7 +8,9 @@
  * threads pass a cache line back and forth once a batch rather than once
  * an object: the allocator's cost, not the ring's, then sets the pace. A
  * NULL pushed ends the stream. Include it after bench-common.h; a ring
- * starts zeroed.
+ * starts zeroed. The objects carry stamps, which each thread that takes
+ * one checks, and a middle stage of a pipeline stamps again
+ * (peer_ring_pass()).
  */
 #ifndef LFP_BENCH_PEER_RING_H
 #define LFP_BENCH_PEER_RING_H
@@ -16,6 +18,7 @@
 #define PEER_RING_SLOTS 256u	/* per ring; a power of two */
 #define PEER_RING_BATCH 32u	/* objects between index updates */
 #define PEER_RING_SPINS 64u	/* spins on a full or empty ring, then yield */
+#define PEER_PIPE_MARK UINT64_C(0x5354414745320000)	/* a middle stage's */
 
 _Static_assert((PEER_RING_SLOTS & (PEER_RING_SLOTS - 1)) == 0,
 	       "a power of two");
@@ -108,6 +111,55 @@ peer_ring_pop(struct peer_ring *q)
 	if (q->head_own % PEER_RING_BATCH == 0)
 		peer_ring_publish_head(q);
 	return p;
+}
+
+/* An object's stamp: its sequence number first, a check word last. */
+static inline void
+peer_stamp(void *p, size_t size, uint64_t seq, uint64_t mark)
+{
+	uint64_t end = ~seq ^ mark;
+
+	memcpy(p, &seq, sizeof(seq));
+	memcpy((char *)p + size - sizeof(end), &end, sizeof(end));
+}
+
+/* Stop the program if @p p does not carry the stamp (@p seq, @p mark). */
+static inline void
+peer_check_stamp(const void *p, size_t size, uint64_t seq, uint64_t mark,
+		 const char *what)
+{
+	uint64_t first, end;
+
+	memcpy(&first, p, sizeof(first));
+	memcpy(&end, (const char *)p + size - sizeof(end), sizeof(end));
+	if (first != seq || end != (~seq ^ mark))
+		bench_die("%s: object %llu arrived as %llu/%llx: damaged or "
+			  "out of order", what, (unsigned long long)seq,
+			  (unsigned long long)first,
+			  (unsigned long long)end);
+}
+
+/*
+ * A pipeline's middle stage: pop objects of @p size bytes from @p in
+ * until the NULL that ends the stream, check each one's stamp, stamp it
+ * again with PEER_PIPE_MARK and push it into @p out; then end @p out's
+ * stream. @p what names the workload in a complaint. @return the objects
+ * passed on.
+ */
+static inline uint64_t
+peer_ring_pass(struct peer_ring *in, struct peer_ring *out, size_t size,
+	       const char *what)
+{
+	uint64_t seq;
+	void *p;
+
+	for (seq = 0; (p = peer_ring_pop(in)); seq++) {
+		peer_check_stamp(p, size, seq, 0, what);
+		peer_stamp(p, size, seq, PEER_PIPE_MARK);
+		peer_ring_push(out, p);
+	}
+	peer_ring_push(out, NULL);
+	return seq;
 }
 
 #endif /* LFP_BENCH_PEER_RING_H */

@@ -166,9 +166,9 @@ v_produce(void *cls, size_t size, struct peer_ring *q,
 }
 
 static uint64_t
-v_consume(void *cls, size_t size, struct peer_ring *q)
+v_consume(void *cls, size_t size, struct peer_ring *q, uint64_t mark)
 {
-	return peer_loop_consume(cls, size, q, 0, "prodcons");
+	return peer_loop_consume(cls, size, q, mark, "prodcons or pipeline");
 }
 
 static void

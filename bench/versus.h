@@ -58,10 +58,11 @@ struct versus_peer {
 	/* The timed loops of peer-loops.h; @return the operations done. */
 	uint64_t (*pair)(void *cls, const atomic_bool *stop);
 	uint64_t (*bulk)(void *cls, const atomic_bool *stop);
-	/* prodcons: peer_loop_produce() and peer_loop_consume(). */
+	/* prodcons, pipeline: peer_loop_produce() and peer_loop_consume(). */
 	uint64_t (*produce)(void *cls, size_t size, struct peer_ring *q,
 			    const atomic_bool *stop);
-	uint64_t (*consume)(void *cls, size_t size, struct peer_ring *q);
+	uint64_t (*consume)(void *cls, size_t size, struct peer_ring *q,
+			    uint64_t mark);
 	/* peer_loop_check(): stops the program on a damaged stamp. */
 	void (*check)(void *cls, size_t size, uint64_t seq);
 };

@@ -235,6 +235,16 @@ lfp_cache_drain_local(struct lfp_cache *c)
 	return true;
 }
 
+void
+lfp_cache_fit_bulk(struct lfp_cache *c, size_t n, bool get)
+{
+	size_t prev = c->prev->n;	/* parked: its count is current */
+
+	if (get ? c->n < n && prev >= n :
+	    c->cap - c->n < n && c->cap - prev >= n)
+		lfp_cache_swap_local(c);
+}
+
 struct lfp_mag *
 lfp_cache_keep(struct lfp_cache *c, struct lfp_mag *m, bool get)
 {

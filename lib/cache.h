@@ -160,6 +160,15 @@ int lfp_cache_drain(struct lfp_cache *c, struct lfp_numa *nm);
 bool lfp_cache_refill_local(struct lfp_cache *c);
 bool lfp_cache_drain_local(struct lfp_cache *c);
 /*
+ * A bulk call of @n objects (@get) or of @n puts that the loaded
+ * magazine cannot serve whole: the previous one serves it, swapped in
+ * first, where it can. Taking the call from one magazine keeps each
+ * magazine's count whole for calls of that size, so that the next one
+ * hits inline: a get of 64 split over 32 loaded and 64 previous rounds
+ * leaves 32 and 0, on which every later put and get of 64 splits again.
+ */
+void lfp_cache_fit_bulk(struct lfp_cache *c, size_t n, bool get);
+/*
  * A magazine @m a bulk call brought from the depots with no lock held,
  * objects left in it (@get) or room (a put): into the cache, in place
  * of an empty (get) or a full (put) magazine, when the cache has one to

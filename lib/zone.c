@@ -485,6 +485,7 @@ zone_get_bulk_cached(struct lfp_zone *z, void **objs, size_t n, bool steal)
 
 	if (zone_cache_enter(z, &c, &p))
 		return zone_get_bulk_direct(z, objs, n, steal);
+	lfp_cache_fit_bulk(c, n, true);
 	while (got < n) {
 		size_t k;
 
@@ -618,6 +619,7 @@ lfp_zone_put_bulk(struct lfp_zone *z, void *const *objs, size_t n)
 		zone_put_bulk_direct(z, objs + i, n - i);
 		return n;
 	}
+	lfp_cache_fit_bulk(c, n - i, false);
 	while (i < n) {
 		uint32_t k, room, cnt;
 		void **r;

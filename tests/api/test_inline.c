@@ -303,6 +303,57 @@ START_TEST(test_bulk_null_anywhere)
 END_TEST
 
 /*
+ * Bulk calls of a magazine's size on a cache whose two magazines hold 4
+ * and 8 rounds: the first get is served by the full magazine alone, and
+ * every later get and put of 8 hits inline. Split over both, as before,
+ * the magazines would stay at 4 and 0, then 4 and 8, and every call would
+ * go out of line (40 of the 40 here).
+ */
+START_TEST(test_bulk_settles)
+{
+	struct lfp_objpool *pool;
+	struct lfp_objpool_stats st;
+	void *objs[2 * ROUNDS], *held[ROUNDS / 2];
+	unsigned long calls;
+
+	if (configs[_i].checked)
+		return;	/* checked pools are out of line (test_same_results) */
+	pin_here();
+	pool = make_pool(_i);
+	/* Both magazines emptied, then 4 + 8 put: 4 loaded, 8 previous. */
+	ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, 2 * ROUNDS),
+			  2 * ROUNDS);
+	memcpy(held, objs + ROUNDS + ROUNDS / 2, sizeof(held));
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, ROUNDS),
+			  ROUNDS);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs + ROUNDS,
+					       ROUNDS / 2), ROUNDS / 2);
+	memset(&out_of_line, 0, sizeof(out_of_line));
+	for (unsigned int k = 0; k < 20; k++) {
+		ck_assert_uint_eq(lfp_objpool_get_bulk(pool, objs, ROUNDS),
+				  ROUNDS);
+		for (size_t i = 0; i < ROUNDS; i++)
+			for (size_t j = 0; j < i; j++)
+				ck_assert_ptr_ne(objs[i], objs[j]);
+		ck_assert_uint_eq(lfp_objpool_put_bulk(pool, objs, ROUNDS),
+				  ROUNDS);
+	}
+	calls = out_of_line.get_bulk + out_of_line.put_bulk;
+	if (INLINE_BUILD && !all_out_of_line(_i))
+		/* The first get; a migration or preemption may add some. */
+		ck_assert_msg(calls <= 4, "%lu of 40 bulk calls out of line "
+			      "(%s)", calls, configs[_i].name);
+	ck_assert_int_eq(lfp_objpool_stats_get(pool, &st, sizeof(st)), 0);
+	ck_assert_uint_eq(st.in_use, ROUNDS / 2);
+	ck_assert_uint_eq(st.objects, 2 * ROUNDS);     /* nothing carved */
+	ck_assert_uint_eq(st.depot_gets + st.depot_puts, 0);
+	ck_assert_uint_eq(lfp_objpool_put_bulk(pool, held, ROUNDS / 2),
+			  ROUNDS / 2);
+	ck_assert_int_eq(lfp_objpool_destroy(pool), 0);
+}
+END_TEST
+
+/*
  * The copy behind every inline bulk put finds a NULL at any place, and
  * only a NULL: it compares 32-bit halves, and a pointer with one half
  * zero (low or high) is not one. The values are never dereferenced.
@@ -425,6 +476,7 @@ main(void)
 	tcase_add_loop_test(tc, test_bulk_null_anywhere, 0,
 			    ARRAY_SIZE(configs));
 	tcase_add_loop_test(tc, test_bufpool_alloc, 0, ARRAY_SIZE(configs));
+	tcase_add_loop_test(tc, test_bulk_settles, 0, ARRAY_SIZE(configs));
 	tcase_add_test(tc, test_by_name);
 	tcase_add_test(tc, test_copy_finds_null);
 	return lfp_test_run(s);
