@@ -17,13 +17,14 @@
  *  - lfpool-perthread: per-thread caches (LFP_CACHE_PER_THREAD);
  *  - dpdk: one rte_mempool per size, per-lcore caches of 256.
  * The workloads are bench_peers' pair (get + put of one object, written
- * in between), bulk (bulk get + put of 64, each object written) and
+ * in between), bulk (bulk get + put of 64, each object written),
  * prodcons (pairs of threads: one gets and stamps objects and passes them
  * through a ring, peer-ring.h, to the other, which checks and puts them;
- * even thread counts only) and pipeline (the same through a middle
- * thread that checks and stamps again; thread counts that are multiples
- * of 3), at each size and thread count: a point. Worker threads live for the whole
- * program, pinned as in bench_peers, registered with DPDK once. A round
+ * even thread counts, or one pair) and pipeline (the same through a
+ * middle thread that checks and stamps again; thread counts that are
+ * multiples of 3, or one stream), at each size and thread count: a
+ * point. Worker threads live for the whole program, pinned as in
+ * bench_peers, registered with DPDK once. A round
  * goes round the points; at each, every lfpool contender runs for -d ms
  * beside a run of DPDK: L1 D L2 D L3 D, and the next round the mirror
  * image, D L3 D L2 D L1, so that which goes first alternates; every two
@@ -210,7 +211,6 @@ static void
 worker_run(struct worker *w)
 {
 	const struct versus_peer *p = job.peer;
-
 	unsigned int g = job.wl->group, stage = g ? w->index % g : 0;
 	struct peer_ring *q = g ? &rings[w->index / g * (g - 1)] : NULL;
 

@@ -234,8 +234,9 @@ bufpool_print(FILE *f, const struct lfp_bufpool_stats *st,
 			"%llu cached; at most %llu in each cache\n"
 			"  %10s %12s %12s %7s %10s %10s %8s %12s\n",
 			U(st->bytes_reserved), U(st->bytes_in_use),
-			U(st->bytes_cached), U(st->cache_bytes_max), "class", "allocs", "frees",
-			"hit %", "in use", "cached", "chunks", "reserved");
+			U(st->bytes_cached), U(st->cache_bytes_max), "class",
+			"allocs", "frees", "hit %", "in use", "cached",
+			"chunks", "reserved");
 	}
 	for (unsigned int i = 0; i < st->nclasses; i++) {
 		const struct lfp_bufpool_class_stats *c = &st->cls[i];
