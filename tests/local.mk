@@ -13,7 +13,7 @@ unit_ldadd = lib/liblfpool-core.la $(CHECK_LIBS) $(PTHREAD_LIBS)
 api_ldadd = lib/liblfpool.la $(CHECK_LIBS) $(PTHREAD_LIBS)
 
 EXTRA_DIST += %reldir%/common/test-common.h %reldir%/common/test-child.h %reldir%/common/test-counts.h \
-	%reldir%/common/test-sysnode.h \
+	%reldir%/common/test-sysnode.h %reldir%/common/test-capture.h \
 	%reldir%/common/test-api.h \
 	%reldir%/common/stress-common.h
 

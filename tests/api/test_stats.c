@@ -4,6 +4,7 @@
  * the table starts with the hit rate, the JSON carries the same figures
  * as the snapshot calls, bad arguments are refused, write errors reported.
  */
+#include "test-capture.h"
 #include "test-common.h"
 
 #include <errno.h>
@@ -12,21 +13,6 @@
 #include <string.h>
 
 #include <lfpool.h>
-
-/* Everything printed to a memory stream, as one string (free it). */
-static char *
-capture(int (*print)(void *, FILE *, unsigned int), void *pool,
-	unsigned int flags, int *rc)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	*rc = print(pool, f, flags);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
-}
 
 static int
 print_obj(void *p, FILE *f, unsigned int flags)
@@ -62,7 +48,7 @@ START_TEST(test_objpool_print)
 	}
 	ck_assert_int_eq(lfp_objpool_stats(pool, &st), 0);
 
-	out = capture(print_obj, pool, 0, &rc);
+	out = lfp_test_capture(print_obj, pool, 0, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_msg(strstr(out, "hit rate") != NULL &&
 		      strstr(out, "hit rate") < strstr(out, "gets / puts"),
@@ -70,7 +56,7 @@ START_TEST(test_objpool_print)
 	ck_assert_ptr_nonnull(strstr(out, "conn \"state\""));
 	free(out);
 
-	out = capture(print_obj, pool, LFP_STATS_JSON, &rc);
+	out = lfp_test_capture(print_obj, pool, LFP_STATS_JSON, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"pool\":\"conn \\\"state\\\"\""));
 	ck_assert_uint_eq(lfp_test_json_u(out, "gets"), 30);
@@ -119,14 +105,14 @@ START_TEST(test_bufpool_print)
 		ck_assert_ptr_nonnull(b[i]);
 	ck_assert_int_eq(lfp_bufpool_free(bp, b[3]), 0);
 
-	out = capture(print_buf, bp, 0, &rc);
+	out = lfp_test_capture(print_buf, bp, 0, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_ptr_nonnull(strstr(out, "hit rate"));
 	ck_assert_ptr_nonnull(strstr(out, "1024"));
 	ck_assert_ptr_nonnull(strstr(out, "131072"));
 	free(out);
 
-	out = capture(print_buf, bp, LFP_STATS_JSON, &rc);
+	out = lfp_test_capture(print_buf, bp, LFP_STATS_JSON, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_uint_eq(lfp_test_json_u(out, "allocs"), 4);
 	ck_assert_uint_eq(lfp_test_json_u(out, "frees"), 1);

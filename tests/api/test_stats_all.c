@@ -9,6 +9,7 @@
  * one, run again with the argument "exit-child" (see exit_child()).
  */
 #define _GNU_SOURCE
+#include "test-capture.h"
 #include "test-common.h"
 
 #include <errno.h>
@@ -27,18 +28,18 @@
 /* This program, to run again as the child of the exit tests. */
 static char self[PATH_MAX];
 
+static int
+print_all_to(void *unused, FILE *f, unsigned int flags)
+{
+	(void)unused;
+	return lfp_stats_print_all(f, flags);
+}
+
 /* Everything lfp_stats_print_all() writes, as one string (free it). */
 static char *
 print_all(unsigned int flags, int *rc)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	*rc = lfp_stats_print_all(f, flags);
-	ck_assert_int_eq(fclose(f), 0);
-	return buf;
+	return lfp_test_capture(print_all_to, NULL, flags, rc);
 }
 
 /*
